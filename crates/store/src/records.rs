@@ -1,0 +1,152 @@
+//! What the store hands back. Secrets (password hashes, TOTP secrets, token
+//! hashes) are never part of these public records; they are read through
+//! narrower functions in `users` and `tokens`.
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// Times are Unix milliseconds.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Tenant {
+    pub id: String,
+    pub slug: String,
+    pub name: String,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Role {
+    pub id: String,
+    pub name: String,
+    /// `administrator`, `team_lead` or `agent` for the built-in roles; absent for
+    /// custom roles.
+    pub builtin: Option<String>,
+    /// Permission keys, e.g. `users.manage`.
+    pub permissions: Vec<String>,
+    pub description: String,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Department {
+    pub id: String,
+    pub name: String,
+    pub parent_id: Option<String>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct User {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub role_id: String,
+    pub department_id: Option<String>,
+    /// 接待上限: maximum concurrent chats.
+    pub reception_limit: i64,
+    pub sip_extension: Option<String>,
+    /// Current reception status (接待状态); absent until the agent first sets one.
+    pub status_id: Option<String>,
+    pub status_changed_at: Option<i64>,
+    pub locale: Option<String>,
+    pub active: bool,
+    pub totp_enabled: bool,
+    /// Set while the account is locked after repeated failed sign-ins.
+    pub locked_until: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SkillGroup {
+    pub id: String,
+    pub name: String,
+    pub department_id: Option<String>,
+    pub description: String,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SkillGroupMember {
+    pub user_id: String,
+    pub username: String,
+    pub display_name: String,
+    /// 1 (junior) … 10 (expert).
+    pub level: i64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReceptionStatus {
+    pub id: String,
+    pub name: String,
+    /// Whether an agent in this status may be given new work.
+    pub can_receive: bool,
+    pub sort_order: i64,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AgentStatusEvent {
+    pub id: String,
+    pub user_id: String,
+    pub from_status_id: Option<String>,
+    pub to_status_id: String,
+    /// Who made the change (the agent, a team lead, or absent for the system).
+    pub actor_id: Option<String>,
+    pub at: i64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ApiToken {
+    pub id: String,
+    pub name: String,
+    /// The first characters of the token, to recognise it; the rest is never stored.
+    pub prefix: String,
+    pub role_id: String,
+    pub created_by: Option<String>,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub id: String,
+    pub tenant_id: String,
+    pub user_id: String,
+    pub csrf_token: String,
+    pub totp_pending: bool,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AuditEntry {
+    pub id: String,
+    pub actor_id: Option<String>,
+    pub actor_name: String,
+    /// e.g. `user.create`, `role.update`.
+    pub action: String,
+    pub resource_type: String,
+    pub resource_id: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    pub before: Option<serde_json::Value>,
+    #[schema(value_type = Option<Object>)]
+    pub after: Option<serde_json::Value>,
+    pub ip: Option<String>,
+    pub at: i64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Channel {
+    pub id: String,
+    pub name: String,
+    /// `web` for now; WeChat, email, SMS … later.
+    pub kind: String,
+    /// The key the widget's script tag carries.
+    pub public_key: String,
+    pub skill_group_id: Option<String>,
+    pub greeting: String,
+    pub created_at: i64,
+}
