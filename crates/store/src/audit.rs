@@ -81,8 +81,3 @@ pub async fn list(conn: &mut Conn, t: &TenantScope, f: &AuditFilter) -> Result<V
     .await?;
     rows.iter().map(from_row).collect()
 }
-
-/// Kept for `now_ms` users that want the same clock as the store.
-pub fn now() -> i64 {
-    now_ms()
-}

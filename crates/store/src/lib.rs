@@ -25,6 +25,8 @@ pub mod tokens;
 pub mod users;
 
 pub use records::*;
+/// Re-exported so callers can `?` a transaction commit without depending on sqlx.
+pub use sqlx::Error as SqlxError;
 
 use kefu_domain::TenantId;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};

@@ -1,0 +1,150 @@
+//! Channels (渠道). Only the web channel's basic settings for now; the widget and
+//! its richer configuration arrive with online service.
+
+use crate::{audit, json, missing_ref, parse_id, secrets, App, AppError, AppResult, Principal};
+use kefu_domain::{Name, Permission};
+use kefu_store::{channels, skill_groups, Channel, Conn, TenantScope};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelInput {
+    pub name: String,
+    pub skill_group_id: Option<String>,
+    #[serde(default)]
+    pub greeting: String,
+}
+
+async fn check_group(
+    conn: &mut Conn,
+    t: &TenantScope,
+    id: Option<&str>,
+) -> AppResult<Option<String>> {
+    match id.filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(id) => {
+            let id = parse_id("skill group", id)
+                .map_err(|_| missing_ref("skill_group_id", "skill group"))?;
+            skill_groups::get(conn, t, &id)
+                .await?
+                .ok_or_else(|| missing_ref("skill_group_id", "skill group"))?;
+            Ok(Some(id))
+        }
+    }
+}
+
+impl App {
+    pub async fn list_channels(&self, p: &Principal) -> AppResult<Vec<Channel>> {
+        let mut conn = self.store.conn().await?;
+        Ok(channels::list(&mut conn, &p.tenant).await?)
+    }
+
+    pub async fn get_channel(&self, p: &Principal, id: &str) -> AppResult<Channel> {
+        let id = parse_id("channel", id)?;
+        let mut conn = self.store.conn().await?;
+        channels::get(&mut conn, &p.tenant, &id)
+            .await?
+            .ok_or(AppError::NotFound("channel"))
+    }
+
+    pub async fn create_web_channel(
+        &self,
+        p: &Principal,
+        input: ChannelInput,
+    ) -> AppResult<Channel> {
+        p.require(Permission::OrgManage)?;
+        let name = Name::parse("name", &input.name)?;
+        let mut tx = self.store.begin().await?;
+        let group = check_group(&mut tx, &p.tenant, input.skill_group_id.as_deref()).await?;
+        let key = secrets::random_token(12);
+        let c = channels::create(
+            &mut tx,
+            &p.tenant,
+            "web",
+            &key,
+            &channels::ChannelFields {
+                name: name.as_str(),
+                skill_group_id: group.as_deref(),
+                greeting: input.greeting.trim(),
+            },
+        )
+        .await?;
+        audit(
+            &mut tx,
+            p,
+            "channel.create",
+            "channel",
+            Some(&c.id),
+            None,
+            json(&c),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(c)
+    }
+
+    pub async fn update_channel(
+        &self,
+        p: &Principal,
+        id: &str,
+        input: ChannelInput,
+    ) -> AppResult<Channel> {
+        p.require(Permission::OrgManage)?;
+        let id = parse_id("channel", id)?;
+        let name = Name::parse("name", &input.name)?;
+        let mut tx = self.store.begin().await?;
+        let before = channels::get(&mut tx, &p.tenant, &id)
+            .await?
+            .ok_or(AppError::NotFound("channel"))?;
+        let group = check_group(&mut tx, &p.tenant, input.skill_group_id.as_deref()).await?;
+        channels::update(
+            &mut tx,
+            &p.tenant,
+            &id,
+            &channels::ChannelFields {
+                name: name.as_str(),
+                skill_group_id: group.as_deref(),
+                greeting: input.greeting.trim(),
+            },
+        )
+        .await?;
+        let after = channels::get(&mut tx, &p.tenant, &id)
+            .await?
+            .ok_or(AppError::NotFound("channel"))?;
+        audit(
+            &mut tx,
+            p,
+            "channel.update",
+            "channel",
+            Some(&id),
+            json(&before),
+            json(&after),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    pub async fn delete_channel(&self, p: &Principal, id: &str) -> AppResult<()> {
+        p.require(Permission::OrgManage)?;
+        let id = parse_id("channel", id)?;
+        let mut tx = self.store.begin().await?;
+        let before = channels::get(&mut tx, &p.tenant, &id)
+            .await?
+            .ok_or(AppError::NotFound("channel"))?;
+        channels::delete(&mut tx, &p.tenant, &id).await?;
+        audit(
+            &mut tx,
+            p,
+            "channel.delete",
+            "channel",
+            Some(&id),
+            json(&before),
+            None,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
