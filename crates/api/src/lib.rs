@@ -1,14 +1,89 @@
 //! The REST API under `/api/v1`, and the OpenAPI document that describes it.
 
+pub mod docs;
 pub mod error;
 pub mod extract;
+pub mod openapi;
+pub mod routes;
 
 pub use error::{ApiError, ApiResult};
 
-use axum::Router;
+use axum::routing::{get, post, put};
+use axum::{Extension, Router};
 use kefu_app::App;
+use routes::*;
 
-/// The `/api/v1` router (to be nested by the server).
-pub fn router() -> Router<App> {
-    Router::new().fallback(extract::not_found)
+/// The `/api/v1` router; the server nests it at `/api/v1`.
+pub fn router(secure_cookies: bool) -> Router<App> {
+    Router::new()
+        .route("/openapi.json", get(openapi::serve))
+        .route("/docs", get(docs::page))
+        .route("/auth/login", post(auth::login))
+        .route("/auth/logout", post(auth::logout))
+        .route("/me", get(auth::me).patch(auth::update_profile))
+        .route("/me/password", put(auth::change_password))
+        .route("/me/totp", post(auth::totp_begin))
+        .route("/me/totp/confirm", post(auth::totp_confirm))
+        .route("/me/totp/disable", post(auth::totp_disable))
+        .route("/permissions", get(auth::permissions))
+        .route("/users", get(users::list).post(users::create))
+        .route(
+            "/users/{id}",
+            get(users::get).patch(users::update).delete(users::delete),
+        )
+        .route("/users/{id}/unlock", post(users::unlock))
+        .route("/users/{id}/status", put(users::set_status))
+        .route("/users/{id}/status-events", get(users::status_events))
+        .route("/roles", get(roles::list).post(roles::create))
+        .route(
+            "/roles/{id}",
+            get(roles::get).put(roles::update).delete(roles::delete),
+        )
+        .route(
+            "/departments",
+            get(org::list_departments).post(org::create_department),
+        )
+        .route(
+            "/departments/{id}",
+            get(org::get_department)
+                .put(org::update_department)
+                .delete(org::delete_department),
+        )
+        .route(
+            "/skill-groups",
+            get(org::list_groups).post(org::create_group),
+        )
+        .route(
+            "/skill-groups/{id}",
+            get(org::get_group)
+                .put(org::update_group)
+                .delete(org::delete_group),
+        )
+        .route("/skill-groups/{id}/members", get(org::members))
+        .route(
+            "/skill-groups/{id}/members/{user_id}",
+            put(org::put_member).delete(org::remove_member),
+        )
+        .route(
+            "/reception-statuses",
+            get(statuses::list).post(statuses::create),
+        )
+        .route(
+            "/reception-statuses/{id}",
+            get(statuses::get)
+                .put(statuses::update)
+                .delete(statuses::delete),
+        )
+        .route("/api-tokens", get(tokens::list).post(tokens::create))
+        .route("/api-tokens/{id}", get(tokens::get).delete(tokens::revoke))
+        .route("/audit-log", get(audit::list))
+        .route("/channels", get(channels::list).post(channels::create))
+        .route(
+            "/channels/{id}",
+            get(channels::get)
+                .put(channels::update)
+                .delete(channels::delete),
+        )
+        .fallback(extract::not_found)
+        .layer(Extension(auth::SecureCookies(secure_cookies)))
 }

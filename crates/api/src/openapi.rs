@@ -1,0 +1,65 @@
+//! The OpenAPI 3.1 document, generated from the handlers' annotations so it
+//! cannot drift from the code.
+
+use crate::routes::*;
+use axum::Json;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "kefu API",
+        version = "1",
+        description = "The kefu (客服) REST API. Authenticate with an API token \
+            (`Authorization: Bearer kefu_…`, created by an administrator) or with the session \
+            cookie from `POST /api/v1/auth/login` plus `X-CSRF-Token` on writes. Errors are \
+            `{code, message, details}`. Times are Unix milliseconds. Ids from another tenant \
+            answer 404."
+    ),
+    paths(
+        auth::login, auth::logout, auth::me, auth::update_profile, auth::change_password,
+        auth::totp_begin, auth::totp_confirm, auth::totp_disable, auth::permissions,
+        users::list, users::create, users::get, users::update, users::delete, users::unlock,
+        users::set_status, users::status_events,
+        roles::list, roles::create, roles::get, roles::update, roles::delete,
+        org::list_departments, org::create_department, org::get_department, org::update_department,
+        org::delete_department, org::list_groups, org::create_group, org::get_group, org::update_group,
+        org::delete_group, org::members, org::put_member, org::remove_member,
+        statuses::list, statuses::create, statuses::get, statuses::update, statuses::delete,
+        tokens::list, tokens::create, tokens::get, tokens::revoke,
+        audit::list,
+        channels::list, channels::create, channels::get, channels::update, channels::delete,
+    ),
+    components(schemas(crate::error::ErrorBody)),
+    modifiers(&Security),
+    security(("bearer" = []), ("session" = [])),
+)]
+pub struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let c = doc.components.get_or_insert_with(Default::default);
+        c.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        c.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
+                crate::extract::SESSION_COOKIE,
+            ))),
+        );
+    }
+}
+
+pub fn document() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+/// `GET /api/v1/openapi.json`
+pub async fn serve() -> Json<utoipa::openapi::OpenApi> {
+    Json(document())
+}
