@@ -1,1 +1,180 @@
-fn main() {}
+//! The `kefu` command.
+
+use clap::Parser;
+use kefu_domain::BuiltinRole;
+use kefu_server::config::{AdminCommand, Cli, Command, LogFormat, RoleArg, Settings};
+use std::io::BufRead;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    match format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    match cli.command {
+        Command::Serve(args) => {
+            let s = Settings::resolve(&args.db, Some(&args))?;
+            init_logging(s.log_format);
+            serve(s, args.demo).await
+        }
+        Command::Migrate(db) => {
+            let s = Settings::resolve(&db, None)?;
+            init_logging(s.log_format);
+            kefu_server::open_store(&s.database_url, 2).await?;
+            println!("database is up to date ({})", redact(&s.database_url));
+            Ok(())
+        }
+        Command::Admin(cmd) => admin(cmd).await,
+    }
+}
+
+/// Never print a password that may sit in a database URL.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+async fn serve(s: Settings, demo: bool) -> Result<(), String> {
+    let store = kefu_server::open_store(&s.database_url, s.db_max_connections).await?;
+    let app = kefu_server::build_app(store.clone(), s.auth.clone());
+    let demo_info = if demo {
+        Some(
+            app.seed_demo()
+                .await
+                .map_err(|e| format!("demo seed failed: {e}"))?,
+        )
+    } else {
+        None
+    };
+    let listener = tokio::net::TcpListener::bind(s.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", s.listen))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let router = kefu_server::router(app, s.secure_cookies);
+    tracing::info!(%addr, database = %redact(&s.database_url), "kefu listening");
+    println!("\nkefu is running at http://{addr}/");
+    println!("API reference:    http://{addr}/api/v1/docs");
+    if let Some(d) = demo_info {
+        println!(
+            "\nDemo tenant \"{}\" {}:",
+            d.tenant,
+            if d.created {
+                "created"
+            } else {
+                "(already present)"
+            }
+        );
+        for l in &d.logins {
+            println!(
+                "  tenant {:<6} user {:<8} password {}   ({})",
+                d.tenant,
+                l.username,
+                d.password,
+                l.role.name(false)
+            );
+        }
+        println!("  web channel key: {}", d.channel_key);
+    }
+    println!();
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(kefu_server::shutdown_signal())
+    .await
+    .map_err(|e| format!("server error: {e}"))?;
+    store.close().await;
+    tracing::info!("stopped cleanly");
+    Ok(())
+}
+
+async fn admin(cmd: AdminCommand) -> Result<(), String> {
+    init_logging(LogFormat::Text);
+    match cmd {
+        AdminCommand::CreateTenant { db, slug, name } => {
+            let app = open(&db).await?;
+            let t = app
+                .create_tenant(&slug, &name)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("created tenant {} ({}) id {}", t.slug, t.name, t.id);
+        }
+        AdminCommand::CreateUser {
+            db,
+            tenant,
+            username,
+            display_name,
+            role,
+            password,
+            password_stdin,
+        } => {
+            let password = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin()
+                    .lock()
+                    .read_line(&mut line)
+                    .map_err(|e| e.to_string())?;
+                line.trim_end_matches(['\r', '\n']).to_string()
+            } else {
+                password.ok_or("give --password-stdin, --password or KEFU_NEW_PASSWORD")?
+            };
+            let role = match role {
+                RoleArg::Administrator => BuiltinRole::Administrator,
+                RoleArg::TeamLead => BuiltinRole::TeamLead,
+                RoleArg::Agent => BuiltinRole::Agent,
+            };
+            let app = open(&db).await?;
+            let display = display_name.unwrap_or_else(|| username.clone());
+            let u = app
+                .create_user_as_operator(&tenant, &username, &display, &password, role)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "created user {} ({}) in {tenant} id {}",
+                u.username,
+                role.name(false),
+                u.id
+            );
+        }
+        AdminCommand::ListTenants { db } => {
+            let app = open(&db).await?;
+            for t in app.list_tenants().await.map_err(|e| e.to_string())? {
+                println!("{}\t{}\t{}", t.slug, t.name, t.id);
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn open(db: &kefu_server::config::DbArgs) -> Result<kefu_app::App, String> {
+    let s = Settings::resolve(db, None)?;
+    let store = kefu_server::open_store(&s.database_url, 2).await?;
+    Ok(kefu_server::build_app(store, s.auth))
+}
