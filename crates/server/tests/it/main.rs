@@ -1,0 +1,35 @@
+//! The integration suite: one test binary (one link) that boots the real app
+//! over HTTP on SQLite and on PostgreSQL.
+
+use kefu_testkit::{spawn_app, Db, TestApp};
+
+/// Run each listed `async fn(TestApp)` once on SQLite and once on PostgreSQL.
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                let app = crate::boot(crate::Db::Sqlite).await.expect("sqlite app");
+                super::$name(app).await;
+            })*
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                let Some(app) = crate::boot(crate::Db::Postgres).await else { return };
+                super::$name(app).await;
+            })*
+        }
+    };
+}
+
+async fn boot(db: Db) -> Option<TestApp> {
+    spawn_app(db).await
+}
+
+mod access;
+mod auth;
+mod browser;
+mod cli;
+mod ops;
+mod tenancy;
