@@ -39,7 +39,8 @@ pub async fn fresh_postgres() -> Option<Store> {
             return None;
         }
     };
-    let schema = format!("kefu_t_{}", uuid::Uuid::new_v4().simple());
+    sweep_old_schemas(&mut admin).await;
+    let schema = format!("kefu_t_{}_{}", crate::now_ms() / 1000, uuid::Uuid::new_v4().simple());
     sqlx::query(&format!("CREATE SCHEMA \"{schema}\""))
         .execute(&mut admin)
         .await
@@ -53,4 +54,27 @@ pub async fn fresh_postgres() -> Option<Store> {
     .expect("connect to test schema");
     migrate::run(&store).await.expect("migrate test schema");
     Some(store)
+}
+
+/// Test schemas are named `kefu_t_<unix seconds>_<uuid>`. Drop those more than an
+/// hour old, so the shared test database does not fill up across runs, without
+/// touching schemas of tests running right now in other processes.
+async fn sweep_old_schemas(admin: &mut sqlx::PgConnection) {
+    static DONE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if DONE.swap(true, std::sync::atomic::Ordering::SeqCst) {
+        return;
+    }
+    let cutoff = crate::now_ms() / 1000 - 3600;
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT nspname::text FROM pg_namespace WHERE nspname LIKE 'kefu\\_t\\_%'",
+    )
+    .fetch_all(&mut *admin)
+    .await
+    .unwrap_or_default();
+    for name in names {
+        let created: Option<i64> = name.split('_').nth(2).and_then(|s| s.parse().ok());
+        if created.is_none_or(|c| c < cutoff) {
+            let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS \"{name}\" CASCADE")).execute(&mut *admin).await;
+        }
+    }
 }
