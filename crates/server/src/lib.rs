@@ -62,6 +62,7 @@ pub fn router(app: App, secure_cookies: bool) -> Router {
         .merge(kefu_web::router(secure_cookies))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .fallback(kefu_web::not_found)
         .with_state(app)
         .merge(ops)
         .layer(axum::middleware::from_fn_with_state(

@@ -1,0 +1,56 @@
+//! Static assets, embedded in the binary. Pages link them with `?v=<hash of the
+//! contents>`, so browsers may cache them for a long time and still pick up a
+//! new build at once.
+
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use std::sync::OnceLock;
+
+const HTMX: &str = include_str!("../assets/htmx.min.js");
+const CSS: &str = include_str!("../assets/app.css");
+const JS: &str = include_str!("../assets/app.js");
+const FAVICON: &str = include_str!("../assets/favicon.svg");
+
+/// FNV-1a over all assets: cheap, stable, and only needs to change when they do.
+pub fn version() -> &'static str {
+    static V: OnceLock<String> = OnceLock::new();
+    V.get_or_init(|| {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        let all = [HTMX, CSS, JS, FAVICON];
+        for b in all.iter().flat_map(|a| a.bytes()) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        format!("{:x}", h & 0xffff_ffff)
+    })
+}
+
+fn serve(body: &'static str, content_type: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=604800"),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+pub async fn htmx() -> Response {
+    serve(HTMX, "text/javascript; charset=utf-8")
+}
+
+pub async fn css() -> Response {
+    serve(CSS, "text/css; charset=utf-8")
+}
+
+pub async fn js() -> Response {
+    serve(JS, "text/javascript; charset=utf-8")
+}
+
+pub async fn favicon() -> Response {
+    serve(FAVICON, "image/svg+xml")
+}

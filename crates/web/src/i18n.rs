@@ -1,0 +1,394 @@
+//! zh-CN and English. Every visible string is a field of [`Tr`]; both languages
+//! are written side by side in one macro so a key cannot exist in only one of
+//! them (the compiler refuses a missing field, the test refuses an empty one).
+
+/// The two languages the UI speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+impl Lang {
+    /// The BCP 47 tag, for `<html lang>` and the `lang` cookie.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Lang> {
+        match s.trim() {
+            "zh-CN" | "zh" => Some(Lang::Zh),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    pub fn is_zh(self) -> bool {
+        self == Lang::Zh
+    }
+
+    pub fn tr(self) -> &'static Tr {
+        match self {
+            Lang::Zh => &ZH,
+            Lang::En => &EN,
+        }
+    }
+
+    /// Pick between two inline translations (used for messages built at run
+    /// time, where a dictionary key would only add indirection).
+    pub fn pick<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+}
+
+/// Choose the language: an explicit choice (the `lang` cookie) wins, then the
+/// signed-in user's setting, then the browser's Accept-Language.
+pub fn negotiate(cookie: Option<&str>, user_locale: Option<&str>, accept: Option<&str>) -> Lang {
+    cookie
+        .and_then(Lang::parse)
+        .or_else(|| user_locale.and_then(Lang::parse))
+        .unwrap_or_else(|| from_accept_language(accept.unwrap_or("")))
+}
+
+/// The highest-weighted language we speak wins; a browser that prefers French
+/// and then Chinese gets Chinese, and anything else gets English.
+pub fn from_accept_language(header: &str) -> Lang {
+    let mut best: Option<(f32, Lang)> = None;
+    for item in header.split(',') {
+        let mut parts = item.split(';');
+        let tag = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q = parts
+            .filter_map(|p| p.trim().strip_prefix("q="))
+            .filter_map(|q| q.trim().parse::<f32>().ok())
+            .next()
+            .unwrap_or(1.0);
+        let lang = if tag == "zh" || tag.starts_with("zh-") {
+            Lang::Zh
+        } else if tag == "en" || tag.starts_with("en-") {
+            Lang::En
+        } else {
+            continue;
+        };
+        let better = match best {
+            None => true,
+            Some((bq, _)) => q > bq,
+        };
+        if q > 0.0 && better {
+            best = Some((q, lang));
+        }
+    }
+    best.map(|(_, l)| l).unwrap_or(Lang::En)
+}
+
+macro_rules! dictionary {
+    ($($key:ident: $zh:expr, $en:expr;)*) => {
+        /// One language's strings. Placeholders in braces (`{until}`) are filled
+        /// in by the code that uses them.
+        pub struct Tr { $(pub $key: &'static str,)* }
+
+        pub static ZH: Tr = Tr { $($key: $zh,)* };
+        pub static EN: Tr = Tr { $($key: $en,)* };
+
+        impl Tr {
+            /// Every (key, text) pair, for the completeness test.
+            pub fn entries(&self) -> Vec<(&'static str, &'static str)> {
+                vec![$((stringify!($key), self.$key),)*]
+            }
+        }
+    };
+}
+
+dictionary! {
+    tagline: "全渠道智能客服系统", "Omnichannel customer service";
+    admin_console: "管理后台", "Admin console";
+    language: "语言", "Language";
+    skip_to_content: "跳到正文", "Skip to content";
+
+    // Sign-in
+    sign_in: "登录", "Sign in";
+    sign_in_title: "登录客服系统", "Sign in to kefu";
+    sign_out: "退出登录", "Sign out";
+    tenant: "企业账户", "Tenant";
+    tenant_hint: "贵公司在客服系统中的账户名，例如 demo", "Your company's account name, e.g. demo";
+    username: "用户名", "Username";
+    password: "密码", "Password";
+    login_bad_credentials: "企业账户、用户名或密码不正确。", "Wrong tenant, username or password.";
+    login_locked: "由于多次登录失败，该账户已被锁定至 {until}。请到时再试，或请管理员提前解锁。", "After repeated failed sign-ins this account is locked until {until}. Try again then, or ask an administrator to unlock it.";
+    login_rate_limited: "来自您所在网络的登录尝试过多，请在 {secs} 秒后重试。", "Too many sign-in attempts from your network. Try again in {secs} seconds.";
+    login_deactivated: "该账户已停用，请联系管理员。", "This account is deactivated. Please contact your administrator.";
+    login_form_expired: "登录页面已过期，请重新提交。", "The sign-in page had expired. Please submit again.";
+    login_session_ended: "会话已结束，请重新登录。", "Your session has ended. Please sign in again.";
+    signed_out: "您已安全退出。", "You have been signed out.";
+    totp_title: "两步验证", "Two-step verification";
+    totp_prompt: "请输入身份验证器应用中显示的 6 位验证码。", "Enter the 6-digit code shown in your authenticator app.";
+    totp_code: "验证码", "Code";
+    verify: "验证", "Verify";
+    totp_wrong: "验证码错误或已使用过，请等待新的验证码。", "The code is wrong or was already used. Wait for a new one.";
+    back_to_sign_in: "返回登录", "Back to sign-in";
+
+    // Navigation and header
+    nav_overview: "概览", "Overview";
+    nav_users: "用户", "Users";
+    nav_roles: "角色", "Roles";
+    nav_departments: "部门", "Departments";
+    nav_skill_groups: "技能组", "Skill groups";
+    nav_statuses: "接待状态", "Reception statuses";
+    nav_tokens: "API 令牌", "API tokens";
+    nav_audit: "审计日志", "Audit log";
+    nav_profile: "个人设置", "My profile";
+    my_status: "我的状态", "My status";
+    apply: "应用", "Apply";
+    status_unset: "未设置", "Not set";
+
+    // Common words
+    save: "保存", "Save";
+    create: "创建", "Create";
+    delete: "删除", "Delete";
+    edit: "编辑", "Edit";
+    actions: "操作", "Actions";
+    name: "名称", "Name";
+    description: "描述", "Description";
+    none: "（无）", "(none)";
+    yes: "是", "Yes";
+    no: "否", "No";
+    never: "从未", "Never";
+    optional: "选填", "optional";
+    confirm_delete: "确定删除吗？此操作无法撤销。", "Delete this? It cannot be undone.";
+    back_to_list: "返回列表", "Back to the list";
+    copy: "复制", "Copy";
+
+    // Flash messages
+    flash_saved: "已保存。", "Saved.";
+    flash_created: "已创建。", "Created.";
+    flash_deleted: "已删除。", "Deleted.";
+    flash_revoked: "令牌已吊销。", "The token was revoked.";
+    flash_unlocked: "账户已解锁。", "The account was unlocked.";
+    flash_status: "接待状态已更新。", "Reception status updated.";
+    flash_password: "密码已修改，您在其他设备上的登录已退出。", "Password changed. Your other sessions were signed out.";
+    flash_totp_on: "两步验证已开启。", "Two-step verification is on.";
+    flash_totp_off: "两步验证已关闭。", "Two-step verification is off.";
+    flash_member_saved: "成员已保存。", "Member saved.";
+    flash_member_removed: "成员已移除。", "Member removed.";
+
+    // Error pages
+    error_forbidden: "没有权限", "Access denied";
+    error_forbidden_text: "您的角色没有此操作所需的权限：{perm}。如需开通，请联系管理员。", "Your role lacks the permission this needs: {perm}. Ask an administrator if you need it.";
+    error_not_allowed: "不允许的操作", "Not allowed";
+    error_not_found: "未找到", "Not found";
+    error_not_found_text: "您要找的内容不存在，或已被删除。", "What you are looking for does not exist or was deleted.";
+    error_internal: "出错了", "Something went wrong";
+    error_internal_text: "服务器处理请求时出错，请稍后重试。问题持续时请联系管理员。", "The server failed to handle the request. Try again later, and tell your administrator if it persists.";
+    error_csrf: "页面已过期", "The page has expired";
+    error_csrf_text: "表单的安全令牌缺失或已过期。请刷新页面后重试。", "The form's security token is missing or out of date. Reload the page and try again.";
+    back_home: "返回首页", "Back to the console";
+
+    // Overview
+    overview_title: "概览", "Overview";
+    welcome: "欢迎，{name}", "Welcome, {name}";
+    overview_users: "用户数", "Users";
+    overview_groups: "技能组", "Skill groups";
+    overview_statuses: "接待状态", "Reception statuses";
+    overview_role: "您的角色", "Your role";
+    overview_hint: "从左侧菜单管理组织、人员和权限。", "Use the menu on the left to manage your organisation, people and access.";
+
+    // Users
+    users_title: "用户", "Users";
+    display_name: "姓名", "Display name";
+    email: "电子邮箱", "E-mail";
+    role: "角色", "Role";
+    department: "部门", "Department";
+    reception_limit: "接待上限", "Reception limit";
+    reception_limit_hint: "同时接待的会话数上限（0–100）", "Most chats at once (0–100)";
+    status: "状态", "Status";
+    reception_status: "接待状态", "Reception status";
+    account: "账户", "Account";
+    active: "已启用", "Active";
+    deactivated: "已停用", "Deactivated";
+    locked: "已锁定", "Locked";
+    locked_until: "已锁定至 {until}", "Locked until {until}";
+    sip_extension: "分机号", "SIP extension";
+    sip_hint: "2–8 位数字", "2–8 digits";
+    locale: "界面语言", "Interface language";
+    locale_auto: "跟随浏览器", "Browser default";
+    create_user: "新建用户", "New user";
+    edit_user: "编辑用户", "Edit user";
+    user_active_label: "启用此账户（停用后无法登录）", "Account active (deactivated accounts cannot sign in)";
+    reset_password: "重置密码", "Reset password";
+    reset_password_hint: "留空则不修改；修改后该用户的所有登录会话将退出", "Leave blank to keep; setting one signs the user out everywhere";
+    unlock: "解锁", "Unlock";
+    unlock_hint: "该账户因多次登录失败被锁定。", "This account was locked after repeated failed sign-ins.";
+    delete_user: "删除用户", "Delete user";
+    confirm_delete_user: "确定删除该用户吗？此操作无法撤销。", "Delete this user? This cannot be undone.";
+    user_groups: "所属技能组", "Skill groups";
+    set_agent_status: "设置接待状态", "Set reception status";
+    totp: "两步验证", "Two-step verification";
+    on: "已开启", "On";
+    off: "未开启", "Off";
+    no_users: "还没有用户。", "No users yet.";
+    read_only_hint: "您只能查看，不能修改。", "You can view but not change this.";
+
+    // Roles
+    roles_title: "角色", "Roles";
+    builtin: "内置", "Built-in";
+    custom: "自定义", "Custom";
+    kind: "类型", "Type";
+    permissions: "权限", "Permissions";
+    create_role: "新建角色", "New role";
+    builtin_roles_hint: "内置角色的权限固定不变；需要不同的权限组合时，请新建自定义角色。", "Built-in roles have fixed permissions; create a custom role for a different set.";
+    no_permissions: "无权限", "No permissions";
+
+    // Departments
+    departments_title: "部门", "Departments";
+    parent_department: "上级部门", "Parent department";
+    top_level: "（顶级部门）", "(top level)";
+    create_department: "新建部门", "New department";
+    no_departments: "还没有部门。", "No departments yet.";
+    departments_hint: "组织架构：部门可以逐级嵌套。", "The organisation tree: departments can be nested.";
+
+    // Skill groups
+    skill_groups_title: "技能组", "Skill groups";
+    members: "成员", "Members";
+    manage_members: "管理成员", "Manage members";
+    level: "技能等级", "Level";
+    level_hint: "1 = 初级 … 10 = 专家", "1 = junior … 10 = expert";
+    add_member: "添加成员", "Add member";
+    remove: "移除", "Remove";
+    confirm_remove_member: "确定将该成员移出技能组吗？", "Remove this member from the group?";
+    create_skill_group: "新建技能组", "New skill group";
+    no_skill_groups: "还没有技能组。", "No skill groups yet.";
+    no_members: "该技能组还没有成员。", "This group has no members yet.";
+    no_candidates: "所有用户都已是该组成员。", "Every user is already a member.";
+    members_of: "技能组成员：{name}", "Members of {name}";
+    user: "用户", "User";
+
+    // Reception statuses
+    statuses_title: "接待状态", "Reception statuses";
+    statuses_hint: "坐席只有处于“可接待”的状态时，才会被分配新的会话。", "Agents get new work only while in a status that can receive.";
+    can_receive: "可接待", "Can receive";
+    sort_order: "排序", "Order";
+    create_status: "新建接待状态", "New reception status";
+    no_statuses: "还没有接待状态。", "No reception statuses yet.";
+
+    // API tokens
+    tokens_title: "API 令牌", "API tokens";
+    tokens_hint: "供系统集成使用：调用 API 时以 Authorization: Bearer 方式携带，拥有所选角色的权限。", "For integrations: sent as Authorization: Bearer, with the permissions of the chosen role.";
+    token_prefix: "前缀", "Prefix";
+    created_at: "创建时间", "Created";
+    last_used: "最近使用", "Last used";
+    revoked: "已吊销", "Revoked";
+    revoke: "吊销", "Revoke";
+    confirm_revoke: "确定吊销该令牌吗？使用它的集成将立即失效。", "Revoke this token? Integrations using it stop working at once.";
+    create_token: "新建令牌", "New token";
+    token_created: "令牌已创建", "Token created";
+    token_secret_warning: "请立即复制并妥善保存此令牌。它只显示这一次，关闭页面后无法再次查看。", "Copy this token now and keep it safe. It is shown only this once and cannot be displayed again.";
+    no_tokens: "还没有 API 令牌。", "No API tokens yet.";
+
+    // Audit log
+    audit_title: "审计日志", "Audit log";
+    audit_hint: "所有管理操作的记录：谁、何时、改了什么。", "Every administrative change: who, when, and what changed.";
+    time: "时间", "Time";
+    actor: "操作人", "Actor";
+    action: "操作", "Action";
+    resource: "对象", "Resource";
+    changes: "变更内容", "Changes";
+    before: "变更前", "Before";
+    after: "变更后", "After";
+    ip_address: "IP 地址", "IP address";
+    resource_type: "对象类型", "Resource type";
+    all_types: "全部类型", "All types";
+    filter: "筛选", "Filter";
+    older: "更早的记录 →", "Older entries →";
+    newest: "← 最新记录", "← Newest";
+    no_entries: "没有符合条件的记录。", "No matching entries.";
+    show: "查看", "Show";
+    res_user: "用户", "User";
+    res_role: "角色", "Role";
+    res_department: "部门", "Department";
+    res_skill_group: "技能组", "Skill group";
+    res_reception_status: "接待状态", "Reception status";
+    res_api_token: "API 令牌", "API token";
+    res_tenant: "企业账户", "Tenant";
+    res_channel: "渠道", "Channel";
+
+    // Profile
+    profile_title: "个人设置", "My profile";
+    profile_details: "基本信息", "Details";
+    change_password: "修改密码", "Change password";
+    current_password: "当前密码", "Current password";
+    new_password: "新密码", "New password";
+    password_hint: "至少 8 个字符", "At least 8 characters";
+    totp_off_text: "两步验证未开启。开启后，登录时除密码外还需输入身份验证器应用生成的验证码。", "Two-step verification is off. When on, signing in asks for a code from an authenticator app as well as your password.";
+    totp_enable: "开启两步验证", "Turn on two-step verification";
+    totp_scan: "用身份验证器应用（如 Microsoft Authenticator、Google Authenticator）扫描二维码，或手动输入下面的密钥，然后输入应用显示的验证码完成开启。", "Scan the QR code with an authenticator app (such as Microsoft Authenticator or Google Authenticator), or type in the key below, then enter the code the app shows.";
+    totp_secret: "密钥", "Key";
+    totp_confirm: "确认开启", "Confirm";
+    totp_on_text: "两步验证已开启：登录时需要输入身份验证器应用中的验证码。", "Two-step verification is on: signing in asks for a code from your authenticator app.";
+    totp_disable: "关闭两步验证", "Turn off two-step verification";
+    totp_disable_hint: "为确认是您本人操作，请输入密码。", "Enter your password to confirm it is you.";
+    totp_qr_label: "两步验证二维码", "Two-step verification QR code";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_exists_in_both_languages() {
+        let zh = ZH.entries();
+        let en = EN.entries();
+        assert_eq!(zh.len(), en.len());
+        for ((k, z), (k2, e)) in zh.iter().zip(en.iter()) {
+            assert_eq!(k, k2);
+            assert!(!z.trim().is_empty(), "zh-CN text for {k} is empty");
+            assert!(!e.trim().is_empty(), "English text for {k} is empty");
+        }
+    }
+
+    #[test]
+    fn placeholders_match_between_languages() {
+        for ((k, z), (_, e)) in ZH.entries().iter().zip(EN.entries().iter()) {
+            for ph in ["{until}", "{secs}", "{name}", "{perm}"] {
+                assert_eq!(z.contains(ph), e.contains(ph), "placeholder {ph} in {k}");
+            }
+        }
+    }
+
+    #[test]
+    fn chinese_strings_are_chinese() {
+        // A zh-CN entry identical to the English one is almost always a
+        // copy-paste slip; the few legitimate ones are listed.
+        let same_ok = ["nav_tokens", "tokens_title", "ip_address"];
+        for ((k, z), (_, e)) in ZH.entries().iter().zip(EN.entries().iter()) {
+            if !same_ok.contains(k) {
+                assert_ne!(z, e, "{k} is not translated");
+            }
+        }
+    }
+
+    #[test]
+    fn accept_language_negotiation() {
+        assert_eq!(from_accept_language("zh-CN,zh;q=0.9,en;q=0.8"), Lang::Zh);
+        assert_eq!(from_accept_language("zh-TW"), Lang::Zh);
+        assert_eq!(from_accept_language("en-US,en;q=0.9,zh;q=0.8"), Lang::En);
+        assert_eq!(from_accept_language("fr-FR,zh;q=0.5"), Lang::Zh);
+        assert_eq!(from_accept_language("fr-FR,de"), Lang::En);
+        assert_eq!(from_accept_language(""), Lang::En);
+        assert_eq!(from_accept_language("en;q=0.2, ZH;q=0.7"), Lang::Zh);
+        assert_eq!(from_accept_language("zh;q=0, en"), Lang::En);
+        assert_eq!(from_accept_language("zhx"), Lang::En);
+    }
+
+    #[test]
+    fn cookie_beats_user_setting_beats_browser() {
+        assert_eq!(negotiate(Some("en"), Some("zh-CN"), Some("zh")), Lang::En);
+        assert_eq!(negotiate(None, Some("zh-CN"), Some("en")), Lang::Zh);
+        assert_eq!(negotiate(Some("garbage"), None, Some("zh-CN")), Lang::Zh);
+        assert_eq!(negotiate(None, None, None), Lang::En);
+    }
+}

@@ -1,0 +1,519 @@
+//! The UI end to end over the router (no socket): sign-in with the login CSRF
+//! cookie, pages that depend on permissions, forms with CSRF, PRG with flash,
+//! validation errors, language negotiation, sign-out.
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use axum::response::Response;
+use axum::Router;
+use std::collections::BTreeMap;
+use tower::ServiceExt;
+
+struct Client {
+    router: Router,
+    jar: BTreeMap<String, String>,
+}
+
+struct Page {
+    status: StatusCode,
+    location: Option<String>,
+    set_cookies: Vec<String>,
+    body: String,
+}
+
+impl Client {
+    async fn new() -> Client {
+        let store = kefu_store::testing::fresh_sqlite().await.expect("sqlite");
+        let app = kefu_app::App::new(
+            store,
+            kefu_events::EventBus::in_process(),
+            Default::default(),
+        );
+        app.seed_demo().await.expect("seed demo");
+        Client {
+            router: kefu_web::router(false).with_state(app),
+            jar: BTreeMap::new(),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.jar
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    async fn send(&mut self, req: Request<Body>) -> Page {
+        let resp: Response = self.router.clone().oneshot(req).await.expect("infallible");
+        let status = resp.status();
+        let location = resp
+            .headers()
+            .get(header::LOCATION)
+            .map(|v| v.to_str().unwrap().to_string());
+        let set_cookies: Vec<String> = resp
+            .headers()
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().unwrap().to_string())
+            .collect();
+        for c in &set_cookies {
+            let (kv, attrs) = c.split_once(';').unwrap_or((c, ""));
+            let (k, v) = kv.split_once('=').unwrap();
+            if attrs.contains("Max-Age=0") {
+                self.jar.remove(k);
+            } else {
+                self.jar.insert(k.to_string(), v.to_string());
+            }
+        }
+        let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        Page {
+            status,
+            location,
+            set_cookies,
+            body: String::from_utf8(bytes.to_vec()).unwrap(),
+        }
+    }
+
+    async fn get(&mut self, path: &str) -> Page {
+        self.get_with(path, &[]).await
+    }
+
+    async fn get_with(&mut self, path: &str, headers: &[(&str, &str)]) -> Page {
+        let mut b = Request::get(path).header(header::COOKIE, self.cookie_header());
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        self.send(b.body(Body::empty()).unwrap()).await
+    }
+
+    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
+        let owned = form
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        self.post_owned(path, owned).await
+    }
+
+    async fn post_owned(&mut self, path: &str, form: Vec<(String, String)>) -> Page {
+        let body = form
+            .iter()
+            .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let req = Request::post(path)
+            .header(header::COOKIE, self.cookie_header())
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap();
+        self.send(req).await
+    }
+
+    async fn sign_in(&mut self, user: &str) {
+        let page = self.get("/login").await;
+        let csrf = hidden(&page.body, "_csrf");
+        let p = self
+            .post(
+                "/login",
+                &[
+                    ("_csrf", &csrf),
+                    ("tenant", "demo"),
+                    ("username", user),
+                    ("password", kefu_app::demo::DEMO_PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+        assert_eq!(p.location.as_deref(), Some("/admin"));
+    }
+}
+
+fn enc(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The value of the first hidden input named `name`.
+fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker).expect("hidden field") + marker.len();
+    html[start..].split('"').next().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn sign_in_with_login_csrf_then_manage_users() {
+    let mut c = Client::new().await;
+
+    // Not signed in: the console sends us to the sign-in page, keeping the target.
+    let p = c.get("/admin/users").await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER);
+    assert_eq!(p.location.as_deref(), Some("/login?next=/admin/users"));
+    assert_eq!(c.get("/").await.location.as_deref(), Some("/login"));
+
+    // The sign-in form's hidden token equals its cookie.
+    let p = c.get("/login").await;
+    assert_eq!(p.status, StatusCode::OK);
+    let csrf = hidden(&p.body, "_csrf");
+    let set = p
+        .set_cookies
+        .iter()
+        .find(|c| c.starts_with("kefu_login_csrf="))
+        .expect("login csrf cookie");
+    assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict"));
+    assert_eq!(c.jar.get("kefu_login_csrf"), Some(&csrf));
+    for id in [
+        "id=\"tenant\"",
+        "id=\"username\"",
+        "id=\"password\"",
+        "id=\"login-submit\"",
+    ] {
+        assert!(p.body.contains(id), "{id} missing");
+    }
+
+    // A forged post (token differs from the cookie) is refused.
+    let p = c
+        .post(
+            "/login",
+            &[
+                ("_csrf", "forged-forged-forged"),
+                ("tenant", "demo"),
+                ("username", "admin"),
+                ("password", kefu_app::demo::DEMO_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN);
+    assert!(!c.jar.contains_key("kefu_session"));
+
+    // A wrong password says so, keeps the name, never echoes the password.
+    let p = c
+        .post(
+            "/login",
+            &[
+                ("_csrf", &csrf),
+                ("tenant", "demo"),
+                ("username", "admin"),
+                ("password", "wrong-password-123"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::UNAUTHORIZED);
+    assert!(p.body.contains("id=\"login-error\""));
+    assert!(p.body.contains("value=\"admin\""));
+    assert!(!p.body.contains("wrong-password-123"));
+
+    // The right password: a session cookie and a 303 to the console.
+    let p = c
+        .post(
+            "/login",
+            &[
+                ("_csrf", &csrf),
+                ("tenant", "demo"),
+                ("username", "admin"),
+                ("password", kefu_app::demo::DEMO_PASSWORD),
+                ("next", "/admin/users"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER);
+    assert_eq!(p.location.as_deref(), Some("/admin/users"));
+    let session = p
+        .set_cookies
+        .iter()
+        .find(|c| c.starts_with("kefu_session="))
+        .expect("session cookie");
+    assert!(
+        session.contains("HttpOnly")
+            && session.contains("SameSite=Lax")
+            && session.contains("Path=/")
+    );
+    assert!(!session.contains("Secure"));
+
+    let p = c.get("/admin/users").await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.body.contains("agent1") && p.body.contains("张小美"));
+    assert!(p.body.contains("id=\"whoami\""));
+    assert!(p.body.contains("王管理"));
+    let token = hidden(&p.body, "_csrf");
+    assert!(p.body.contains(&format!("\"X-CSRF-Token\": \"{token}\"")));
+
+    // Creating a user needs the session's CSRF token.
+    let role_id = option_values(&p.body, "create-role")[0].clone();
+    let new_user = |csrf: &str| {
+        vec![
+            ("_csrf".to_string(), csrf.to_string()),
+            ("username".into(), "newbie".into()),
+            ("display_name".into(), "新同事".into()),
+            ("password".into(), "long-enough-pw".into()),
+            ("reception_limit".into(), "3".into()),
+            ("role_id".into(), role_id.clone()),
+        ]
+    };
+    let p = c.post_owned("/admin/users", new_user("nope")).await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN);
+    let p = c.post_owned("/admin/users", new_user(&token)).await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    assert_eq!(p.location.as_deref(), Some("/admin/users"));
+    let p = c.get("/admin/users").await;
+    assert!(p.body.contains("newbie") && p.body.contains("新同事"));
+    assert!(p.body.contains("id=\"flash\""));
+    // The flash is shown once.
+    assert!(!c.get("/admin/users").await.body.contains("id=\"flash\""));
+
+    // A bad username re-renders the form with the message next to the field
+    // and what was typed, with a 422.
+    let p = c
+        .post(
+            "/admin/users",
+            &[
+                ("_csrf", &token),
+                ("username", "x y"),
+                ("display_name", "保留的名字"),
+                ("password", "long-enough-pw"),
+                ("role_id", &role_id),
+                ("reception_limit", "5"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(p.body.contains("保留的名字"));
+    assert!(
+        p.body.contains("class=\"field-error\">must be 2–64")
+            || p.body.contains("class=\"field-error\">须为 2–64")
+    );
+
+    // Unknown ids are a 404 page.
+    let p = c
+        .get("/admin/users/0190f0f0-0000-7000-8000-000000000000")
+        .await;
+    assert_eq!(p.status, StatusCode::NOT_FOUND);
+
+    // Signing out ends the session.
+    let p = c.post("/logout", &[("_csrf", &token)]).await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER);
+    assert_eq!(p.location.as_deref(), Some("/login"));
+    assert!(!c.jar.contains_key("kefu_session"));
+    assert_eq!(c.get("/admin").await.status, StatusCode::SEE_OTHER);
+}
+
+/// The option values of the select with `id`, selected one first.
+fn option_values(html: &str, id: &str) -> Vec<String> {
+    let start = html.find(&format!("id=\"{id}\"")).expect("select");
+    let rest = &html[start..];
+    let select = &rest[..rest.find("</select>").expect("end of select")];
+    let mut values: Vec<(bool, String)> = select
+        .split("<option value=\"")
+        .skip(1)
+        .map(|o| {
+            let value = o.split('"').next().unwrap_or("").to_string();
+            let tag = &o[..o.find('>').unwrap_or(0)];
+            (tag.contains("selected"), value)
+        })
+        .collect();
+    values.sort_by_key(|(selected, _)| !selected);
+    values.into_iter().map(|(_, v)| v).collect()
+}
+
+#[tokio::test]
+async fn agents_see_only_what_they_may() {
+    let mut c = Client::new().await;
+    c.sign_in("agent1").await;
+    let p = c.get("/admin").await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.body.contains("id=\"nav-profile\""));
+    assert!(!p.body.contains("id=\"nav-users\""));
+    assert!(!p.body.contains("id=\"nav-audit\""));
+    assert_eq!(c.get("/admin/users").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        c.get("/admin/departments").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(c.get("/admin/audit").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(c.get("/profile").await.status, StatusCode::OK);
+
+    // An agent sets their own reception status from the header.
+    let csrf = hidden(&p.body, "_csrf");
+    let statuses = option_values(&p.body, "status-select");
+    let online = statuses.iter().find(|v| !v.is_empty()).expect("a status");
+    let p = c
+        .post("/me/status", &[("_csrf", &csrf), ("status_id", online)])
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    let p = c.get("/admin").await;
+    assert_eq!(option_values(&p.body, "status-select")[0], *online);
+}
+
+#[tokio::test]
+async fn language_follows_cookie_then_browser() {
+    let mut c = Client::new().await;
+    let p = c
+        .get_with("/login", &[("accept-language", "en-US,en;q=0.9")])
+        .await;
+    assert!(p.body.contains("<html lang=\"en\">"));
+    assert!(p.body.contains("Sign in"));
+    let p = c
+        .get_with("/login", &[("accept-language", "zh-CN,zh;q=0.9")])
+        .await;
+    assert!(p.body.contains("<html lang=\"zh-CN\">"));
+    assert!(p.body.contains("登录"));
+
+    let p = c
+        .get_with(
+            "/lang/en",
+            &[
+                ("referer", "http://kefu.test/login?tenant=demo"),
+                ("host", "kefu.test"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER);
+    assert_eq!(p.location.as_deref(), Some("/login?tenant=demo"));
+    let p = c
+        .get_with("/login?tenant=demo", &[("accept-language", "zh-CN")])
+        .await;
+    assert!(p.body.contains("<html lang=\"en\">"));
+    assert!(p.body.contains("value=\"demo\""));
+
+    // A foreign Referer is not followed.
+    let p = c
+        .get_with(
+            "/lang/zh-CN",
+            &[("referer", "https://evil.example/x"), ("host", "kefu.test")],
+        )
+        .await;
+    assert_eq!(p.location.as_deref(), Some("/"));
+}
+
+#[tokio::test]
+async fn assets_are_served_with_types_and_caching() {
+    let mut c = Client::new().await;
+    for (path, ty) in [
+        ("/assets/app.css", "text/css"),
+        ("/assets/htmx.min.js", "text/javascript"),
+        ("/assets/app.js", "text/javascript"),
+    ] {
+        let req = Request::get(path).body(Body::empty()).unwrap();
+        let resp = c.router.clone().oneshot(req).await.unwrap();
+        assert_eq!(resp.status(), StatusCode::OK, "{path}");
+        let h = resp.headers();
+        assert!(h[header::CONTENT_TYPE].to_str().unwrap().starts_with(ty));
+        assert!(h[header::CACHE_CONTROL]
+            .to_str()
+            .unwrap()
+            .contains("max-age"));
+        assert!(h.contains_key(header::CONTENT_SECURITY_POLICY));
+    }
+    let _ = c.get("/").await;
+}
+
+/// The text inside the element with `id`.
+fn text_of(html: &str, id: &str) -> String {
+    let marker = format!("id=\"{id}\">");
+    let start = html.find(&marker).expect("element") + marker.len();
+    html[start..].split('<').next().unwrap().to_string()
+}
+
+fn totp_code(secret_b32: &str, step_offset: u64) -> String {
+    let secret = kefu_domain::totp::base32_decode(secret_b32).expect("base32 secret");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let step = kefu_domain::totp::step_for(now) + step_offset;
+    kefu_domain::totp::format_code(kefu_domain::totp::code_at_step(&secret, step))
+}
+
+#[tokio::test]
+async fn two_step_verification_from_profile_to_sign_in() {
+    let mut c = Client::new().await;
+    c.sign_in("lead").await;
+    let p = c.get("/profile").await;
+    assert!(p.body.contains("id=\"totp-enable\""));
+    let csrf = hidden(&p.body, "_csrf");
+
+    let p = c.post("/profile/totp/begin", &[("_csrf", &csrf)]).await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.body.contains("<svg"), "the QR code is inline");
+    assert!(!p.body.contains("<?xml"));
+    let secret = text_of(&p.body, "totp-secret");
+    let uri = hidden(&p.body, "otpauth_uri");
+
+    // A wrong code keeps the set-up on screen with the message by the field.
+    let p = c
+        .post(
+            "/profile/totp/confirm",
+            &[
+                ("_csrf", &csrf),
+                ("secret", &secret),
+                ("otpauth_uri", &uri),
+                ("code", "000000"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(text_of(&p.body, "totp-secret"), secret);
+
+    let code = totp_code(&secret, 0);
+    let p = c
+        .post(
+            "/profile/totp/confirm",
+            &[("_csrf", &csrf), ("code", &code)],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    assert!(c.get("/profile").await.body.contains("data-state=\"on\""));
+    c.post("/logout", &[("_csrf", &csrf)]).await;
+
+    // Password first, then the code on its own page.
+    let p = c.get("/login").await;
+    let login_csrf = hidden(&p.body, "_csrf");
+    let p = c
+        .post(
+            "/login",
+            &[
+                ("_csrf", &login_csrf),
+                ("tenant", "demo"),
+                ("username", "lead"),
+                ("password", kefu_app::demo::DEMO_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER);
+    assert_eq!(p.location.as_deref(), Some("/login/totp?next=/admin"));
+    // Half-signed-in: the console is still closed.
+    assert_eq!(c.get("/admin").await.status, StatusCode::SEE_OTHER);
+    let p = c.get("/login/totp?next=/admin").await;
+    assert!(p.body.contains("id=\"totp-code\"") && p.body.contains("id=\"totp-submit\""));
+    let p = c
+        .post(
+            "/login/totp",
+            &[
+                ("_csrf", &login_csrf),
+                ("code", "123456"),
+                ("next", "/admin"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::UNAUTHORIZED);
+    assert!(p.body.contains("id=\"login-error\""));
+    // The confirmation used this step's code; the next step's is still fresh.
+    let next = totp_code(&secret, 1);
+    let p = c
+        .post(
+            "/login/totp",
+            &[("_csrf", &login_csrf), ("code", &next), ("next", "/admin")],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    assert_eq!(p.location.as_deref(), Some("/admin"));
+    assert_eq!(c.get("/admin").await.status, StatusCode::OK);
+}
