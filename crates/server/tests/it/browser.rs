@@ -44,6 +44,19 @@ async fn demo_admin_signs_in_through_the_login_page() {
         assert!(page.contains(name), "users page lists {name}");
     }
     browser.screenshot("admin-users").await.unwrap();
+
+    // Every page exists in Chinese: switch language from the header.
+    browser
+        .click_and_wait_for_navigation("#lang-zh")
+        .await
+        .unwrap();
+    let nav = browser.text("#nav-users").await.unwrap();
+    assert_eq!(nav.trim(), "用户", "navigation in zh-CN");
+    assert_eq!(
+        browser.eval("document.documentElement.lang").await.unwrap(),
+        "zh-CN"
+    );
+    browser.screenshot("admin-users-zh").await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
