@@ -21,9 +21,12 @@ struct Series {
     buckets: [u64; BUCKETS.len()],
 }
 
+/// (method, route pattern, status)
+type Labels = (String, String, u16);
+
 #[derive(Clone, Default)]
 pub struct Metrics {
-    inner: Arc<Mutex<BTreeMap<(String, String, u16), Series>>>,
+    inner: Arc<Mutex<BTreeMap<Labels, Series>>>,
     started: Arc<std::sync::OnceLock<Instant>>,
 }
 

@@ -40,7 +40,11 @@ pub async fn fresh_postgres() -> Option<Store> {
         }
     };
     sweep_old_schemas(&mut admin).await;
-    let schema = format!("kefu_t_{}_{}", crate::now_ms() / 1000, uuid::Uuid::new_v4().simple());
+    let schema = format!(
+        "kefu_t_{}_{}",
+        crate::now_ms() / 1000,
+        uuid::Uuid::new_v4().simple()
+    );
     sqlx::query(&format!("CREATE SCHEMA \"{schema}\""))
         .execute(&mut admin)
         .await
@@ -74,7 +78,9 @@ async fn sweep_old_schemas(admin: &mut sqlx::PgConnection) {
     for name in names {
         let created: Option<i64> = name.split('_').nth(2).and_then(|s| s.parse().ok());
         if created.is_none_or(|c| c < cutoff) {
-            let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS \"{name}\" CASCADE")).execute(&mut *admin).await;
+            let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS \"{name}\" CASCADE"))
+                .execute(&mut *admin)
+                .await;
         }
     }
 }
