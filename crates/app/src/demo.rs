@@ -114,7 +114,7 @@ impl App {
                 } else {
                     &post.id
                 };
-                let mut f = fields_of(&u);
+                let mut f = users::UserFields::from(&u);
                 f.department_id.get_or_insert_with(|| dept.clone());
                 users::update(&mut tx, &scope, &u.id, &f).await?;
             }
@@ -139,18 +139,5 @@ impl App {
             channel_key: channel.public_key,
             created: true,
         })
-    }
-}
-
-fn fields_of(u: &kefu_store::User) -> users::UserFields {
-    users::UserFields {
-        display_name: u.display_name.clone(),
-        email: u.email.clone(),
-        role_id: u.role_id.clone(),
-        department_id: u.department_id.clone(),
-        reception_limit: u.reception_limit,
-        sip_extension: u.sip_extension.clone(),
-        locale: u.locale.clone(),
-        active: u.active,
     }
 }

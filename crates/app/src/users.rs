@@ -175,16 +175,7 @@ impl App {
         let before = users::get(&mut tx, &p.tenant, &id)
             .await?
             .ok_or(AppError::NotFound("user"))?;
-        let mut f = users::UserFields {
-            display_name: before.display_name.clone(),
-            email: before.email.clone(),
-            role_id: before.role_id.clone(),
-            department_id: before.department_id.clone(),
-            reception_limit: before.reception_limit,
-            sip_extension: before.sip_extension.clone(),
-            locale: before.locale.clone(),
-            active: before.active,
-        };
+        let mut f = users::UserFields::from(&before);
         if let Some(n) = input.display_name {
             f.display_name = Name::parse("display_name", &n)?.into_string();
         }
@@ -376,16 +367,7 @@ impl App {
         let before = users::get(&mut tx, &p.tenant, &me)
             .await?
             .ok_or(AppError::NotFound("user"))?;
-        let mut f = users::UserFields {
-            display_name: before.display_name.clone(),
-            email: before.email.clone(),
-            role_id: before.role_id.clone(),
-            department_id: before.department_id.clone(),
-            reception_limit: before.reception_limit,
-            sip_extension: before.sip_extension.clone(),
-            locale: before.locale.clone(),
-            active: before.active,
-        };
+        let mut f = users::UserFields::from(&before);
         if let Some(n) = display_name {
             f.display_name = Name::parse("display_name", &n)?.into_string();
         }

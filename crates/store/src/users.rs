@@ -43,6 +43,22 @@ pub struct UserFields {
     pub active: bool,
 }
 
+impl From<&User> for UserFields {
+    /// Start an edit from the stored record.
+    fn from(u: &User) -> Self {
+        UserFields {
+            display_name: u.display_name.clone(),
+            email: u.email.clone(),
+            role_id: u.role_id.clone(),
+            department_id: u.department_id.clone(),
+            reception_limit: u.reception_limit,
+            sip_extension: u.sip_extension.clone(),
+            locale: u.locale.clone(),
+            active: u.active,
+        }
+    }
+}
+
 /// The secret half of a user, read only to check a sign-in.
 #[derive(Clone)]
 pub struct Credentials {
