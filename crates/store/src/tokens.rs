@@ -104,12 +104,17 @@ pub async fn find_by_hash_unscoped(
     }
 }
 
+/// Record use, at most once a minute per token: a write on every API call would
+/// serialise all integrations on SQLite's single writer for a "last used" hint.
 pub async fn touch(conn: &mut Conn, t: &TenantScope, id: &str) -> Result<()> {
-    sqlx::query("UPDATE api_tokens SET last_used_at = $3 WHERE tenant_id = $1 AND id = $2")
-        .bind(t.id())
-        .bind(id)
-        .bind(now_ms())
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(
+        "UPDATE api_tokens SET last_used_at = $3 WHERE tenant_id = $1 AND id = $2 \
+         AND (last_used_at IS NULL OR last_used_at < $3 - 60000)",
+    )
+    .bind(t.id())
+    .bind(id)
+    .bind(now_ms())
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
