@@ -1,0 +1,747 @@
+//! Routing one item: arrival, picking an agent by the group's strategy,
+//! queueing with positions and honest estimated waits, overflow, call offers,
+//! broadcast pick-up, completion.
+
+use crate::engine::{Decline, Engine, Item, RoutingError, State, Timer};
+use crate::explain::{Candidate, Explanation, Verdict};
+use crate::model::*;
+use crate::queue::Entry;
+use crate::{FallbackReason, Outcome, QueueStatus};
+
+impl Engine {
+    /// A new item arrives. The first outcome is about this item: assigned,
+    /// offered, broadcast, queued (with position and estimated wait), waiting
+    /// for its previous agent, or the group's fallback when nobody can ever
+    /// serve it (nobody receiving, or outside business hours).
+    pub fn arrive(&mut self, now: Millis, w: WorkItem) -> Result<Vec<Outcome>, RoutingError> {
+        let mut out = Vec::new();
+        self.advance_into(now, &mut out);
+        let home = self
+            .group_ix(w.group)
+            .ok_or(RoutingError::UnknownGroup(w.group))?;
+        if self.item_ix.contains_key(&w.id) {
+            return Err(RoutingError::DuplicateItem(w.id));
+        }
+        let m = w.media;
+        // Long queue: spill at once to the overflow groups configured for it.
+        let mut groups = vec![home];
+        for o in &self.groups[home as usize].cfg.overflow {
+            let long = o
+                .queue_len_at_least
+                .is_some_and(|n| self.groups[home as usize].queues[m.idx()].len() >= n);
+            if let (true, Some(t)) = (long, self.group_ix(o.to)) {
+                if o.mode == OverflowMode::Move {
+                    groups.clear();
+                }
+                if !groups.contains(&t) {
+                    groups.push(t);
+                }
+            }
+        }
+        if !self.anyone_could_serve(home, &groups) {
+            let cfg = &self.groups[home as usize].cfg;
+            let reason = if cfg.calendar.is_open(self.now) {
+                FallbackReason::NobodyReceiving
+            } else {
+                FallbackReason::OutsideHours
+            };
+            out.insert(
+                0,
+                Outcome::Fallback {
+                    item: w.id,
+                    group: w.group,
+                    fallback: cfg.fallback,
+                    reason,
+                },
+            );
+            return Ok(out);
+        }
+        let id = w.id;
+        let seq = self.next_seq();
+        let item = Item {
+            w,
+            seq,
+            state: State::Queued,
+            groups,
+            gen: 0,
+        };
+        let i = match self.free.pop() {
+            Some(i) => {
+                self.items[i as usize] = Some(item);
+                i
+            }
+            None => {
+                self.items.push(Some(item));
+                (self.items.len() - 1) as u32
+            }
+        };
+        self.item_ix.insert(id, i);
+        let mut mine = Vec::new();
+        if !self.try_sticky(i, home, &mut mine) {
+            self.route(i, &mut mine);
+        }
+        self.schedule_overflow(i);
+        mine.append(&mut out);
+        Ok(mine)
+    }
+
+    /// Is there a group, among those the item may go to now or later, that is
+    /// open and has anyone whose status allows receiving?
+    fn anyone_could_serve(&self, home: u32, now_groups: &[u32]) -> bool {
+        let later = self.groups[home as usize]
+            .cfg
+            .overflow
+            .iter()
+            .filter_map(|o| self.group_ix(o.to));
+        now_groups.iter().copied().chain(later).any(|g| {
+            let g = &self.groups[g as usize];
+            g.receivers > 0 && g.cfg.calendar.is_open(self.now)
+        })
+    }
+
+    /// 主叫记忆: hand the item to the customer's previous agent, or hold it for
+    /// them until the group's sticky wait runs out.
+    fn try_sticky(&mut self, i: u32, home: u32, out: &mut Vec<Outcome>) -> bool {
+        let Strategy::Sticky { wait_ms } = self.groups[home as usize].cfg.strategy else {
+            return false;
+        };
+        let Some(last) = self.item(i).w.last_agent else {
+            return false;
+        };
+        let Some(&a) = self.agent_ix.get(&last) else {
+            return false;
+        };
+        let agent = &self.agents[a as usize];
+        if !agent.receiving || agent.removed || agent.slot_of(home).is_none() {
+            return false;
+        }
+        let m = self.item(i).w.media;
+        if agent.blocked(m, self.now).is_none() {
+            self.assign(i, a, home, out);
+            return true;
+        }
+        let until = self.item(i).w.enqueued_at + wait_ms;
+        if until <= self.now {
+            return false;
+        }
+        let it = self.item_mut(i);
+        it.state = State::StickyWait { agent: a, until };
+        it.gen += 1;
+        let (id, gen) = (it.w.id, it.gen);
+        self.agents[a as usize].sticky.push(i);
+        self.schedule(until, Timer::Sticky(id), gen);
+        out.push(Outcome::StickyWait {
+            item: id,
+            agent: last,
+            until,
+        });
+        true
+    }
+
+    fn schedule_overflow(&mut self, i: u32) {
+        let Some(it) = self.items[i as usize].as_ref() else {
+            return;
+        };
+        let home = self.group_ix(it.w.group).unwrap_or(0);
+        let (id, enq) = (it.w.id, it.w.enqueued_at);
+        let times: Vec<Millis> = self.groups[home as usize]
+            .cfg
+            .overflow
+            .iter()
+            .filter_map(|o| o.after_wait_ms)
+            .map(|w| enq + w)
+            .collect();
+        for at in times {
+            if at > self.now {
+                self.schedule(at, Timer::Overflow(id), 0);
+            }
+        }
+    }
+
+    /// Overflow targets whose wait threshold has passed, added to (or, for
+    /// "move", replacing) the item's groups.
+    fn overflow_due(&mut self, i: u32) {
+        let it = self.item(i);
+        let home = self.group_ix(it.w.group).unwrap_or(0);
+        let waited = self.now - it.w.enqueued_at;
+        let due: Vec<(u32, OverflowMode)> = self.groups[home as usize]
+            .cfg
+            .overflow
+            .iter()
+            .filter(|o| o.after_wait_ms.is_some_and(|w| waited >= w))
+            .filter_map(|o| self.group_ix(o.to).map(|t| (t, o.mode)))
+            .collect();
+        let it = self.item_mut(i);
+        for (t, mode) in due {
+            if mode == OverflowMode::Move {
+                it.groups.retain(|g| *g == t);
+            }
+            if !it.groups.contains(&t) {
+                it.groups.push(t);
+            }
+        }
+    }
+
+    pub(crate) fn requeue_with_overflow(&mut self, i: u32, out: &mut Vec<Outcome>) {
+        self.dequeue(i);
+        self.route(i, out);
+    }
+
+    /// Find an agent for item `i` in its groups (own group first); if none has
+    /// room, queue it in every one of its groups.
+    pub(crate) fn route(&mut self, i: u32, out: &mut Vec<Outcome>) {
+        self.overflow_due(i);
+        let m = self.item(i).w.media;
+        let groups = self.item(i).groups.clone();
+        for &g in &groups {
+            if self.groups[g as usize].cfg.strategy == Strategy::Broadcast {
+                if !self.groups[g as usize].avail[m.idx()].is_empty() {
+                    self.broadcast(i, g, out);
+                    return;
+                }
+            } else if let Some(a) = self.pick(i, g) {
+                self.assign(i, a, g, out);
+                return;
+            }
+        }
+        self.enqueue(i);
+        let status = self.status_of(i);
+        let item = self.item(i).w.id;
+        out.push(match status {
+            Some(s) => Outcome::Queued {
+                item,
+                group: s.group,
+                position: s.position,
+                estimated_wait_ms: s.estimated_wait_ms,
+            },
+            None => Outcome::Queued {
+                item,
+                group: self.item(i).w.group,
+                position: 0,
+                estimated_wait_ms: None,
+            },
+        });
+    }
+
+    /// The group's strategy picks among its available agents.
+    fn pick(&self, i: u32, g: u32) -> Option<u32> {
+        let m = self.item(i).w.media;
+        let avail = &self.groups[g as usize].avail[m.idx()];
+        match self.groups[g as usize].cfg.strategy {
+            Strategy::WeightedRandom => {
+                let total: u64 = avail
+                    .values()
+                    .map(|a| self.agents[*a as usize].weight as u64)
+                    .sum();
+                if total == 0 {
+                    return avail.values().next().copied();
+                }
+                let mut r =
+                    splitmix(self.cfg.seed ^ self.item(i).w.id.0.rotate_left(17) ^ self.now as u64)
+                        % total;
+                for a in avail.values() {
+                    let w = self.agents[*a as usize].weight as u64;
+                    if r < w {
+                        return Some(*a);
+                    }
+                    r -= w;
+                }
+                None
+            }
+            _ => avail.values().next().copied(),
+        }
+    }
+
+    fn enqueue(&mut self, i: u32) {
+        let it = self.item_mut(i);
+        it.state = State::Queued;
+        it.gen += 1;
+        let (m, class, e) = (
+            it.w.media,
+            it.w.priority.idx(),
+            Entry {
+                enq: it.w.enqueued_at,
+                seq: it.seq,
+                item: i,
+            },
+        );
+        for g in it.groups.clone() {
+            self.groups[g as usize].queues[m.idx()].insert(class, e);
+        }
+    }
+
+    /// Take item `i` out of every queue it is in.
+    pub(crate) fn dequeue(&mut self, i: u32) {
+        let it = self.item(i);
+        if it.state != State::Queued {
+            return;
+        }
+        let (m, class, e) = (
+            it.w.media,
+            it.w.priority.idx(),
+            Entry {
+                enq: it.w.enqueued_at,
+                seq: it.seq,
+                item: i,
+            },
+        );
+        for g in it.groups.clone() {
+            self.groups[g as usize].queues[m.idx()].remove(class, &e);
+        }
+    }
+
+    /// Agent `a` pulled item `i` (from group `g`'s queue or its sticky list).
+    pub(crate) fn dispatch_from_queue(&mut self, i: u32, g: u32, a: u32, out: &mut Vec<Outcome>) {
+        if let State::StickyWait { agent, .. } = self.item(i).state {
+            self.agents[agent as usize].sticky.retain(|x| *x != i);
+        }
+        if self.groups[g as usize].cfg.strategy == Strategy::Broadcast {
+            self.dequeue(i);
+            self.broadcast(i, g, out);
+        } else {
+            self.assign(i, a, g, out);
+        }
+    }
+
+    /// Give item `i` to agent `a` in group `g`: a call is offered (ringing,
+    /// capacity reserved); chats and tickets are assigned.
+    pub(crate) fn assign(&mut self, i: u32, a: u32, g: u32, out: &mut Vec<Outcome>) {
+        let explanation = self
+            .cfg
+            .explain
+            .then(|| Box::new(self.explain(i, g, Some(a))));
+        self.dequeue(i);
+        let seq = self.next_seq();
+        let (now, day) = (self.now, self.day);
+        let m = self.item(i).w.media;
+        let agent = &mut self.agents[a as usize];
+        agent.load[m.idx()] += 1;
+        agent.last_assigned_at = Some(now);
+        if agent.served_day != day {
+            agent.served_day = day;
+            agent.served_today = 0;
+        }
+        agent.served_today += 1;
+        if let Some(s) = agent.slot_of(g) {
+            agent.slots[s].rr = seq;
+        }
+        let agent_id = agent.id;
+        let ring = self.groups[g as usize].cfg.ring_timeout_ms;
+        let group = self.groups[g as usize].cfg.id;
+        let it = self.item_mut(i);
+        it.gen += 1;
+        let (id, gen, waited) = (it.w.id, it.gen, now - it.w.enqueued_at);
+        if m == Media::Call {
+            it.state = State::Offered {
+                agent: a,
+                group: g,
+                until: now + ring,
+            };
+            self.schedule(now + ring, Timer::Ring(id), gen);
+            out.push(Outcome::Offered {
+                item: id,
+                agent: agent_id,
+                group,
+                ring_until: now + ring,
+                explanation,
+            });
+        } else {
+            it.state = State::Assigned {
+                agent: a,
+                group: g,
+                at: now,
+            };
+            out.push(Outcome::Assigned {
+                item: id,
+                agent: agent_id,
+                group,
+                waited_ms: waited,
+                explanation,
+            });
+        }
+        self.reindex(a);
+    }
+
+    /// 抢单: offer to every agent who could take it; nobody is reserved.
+    fn broadcast(&mut self, i: u32, g: u32, out: &mut Vec<Outcome>) {
+        let m = self.item(i).w.media;
+        let agents: Vec<u32> = self.groups[g as usize].avail[m.idx()]
+            .values()
+            .copied()
+            .collect();
+        let until = self.now + self.groups[g as usize].cfg.ring_timeout_ms;
+        let ids = agents.iter().map(|a| self.agents[*a as usize].id).collect();
+        let group = self.groups[g as usize].cfg.id;
+        let it = self.item_mut(i);
+        it.state = State::Broadcast {
+            group: g,
+            agents,
+            until,
+        };
+        it.gen += 1;
+        let (id, gen) = (it.w.id, it.gen);
+        self.schedule(until, Timer::BroadcastEnd(id), gen);
+        out.push(Outcome::Broadcast {
+            item: id,
+            group,
+            agents: ids,
+            until,
+        });
+    }
+
+    /// The first agent to accept a broadcast item gets it.
+    pub fn accept(
+        &mut self,
+        now: Millis,
+        item: ItemId,
+        agent: AgentId,
+    ) -> Result<Vec<Outcome>, RoutingError> {
+        let mut out = Vec::new();
+        self.advance_into(now, &mut out);
+        let i = *self
+            .item_ix
+            .get(&item)
+            .ok_or(RoutingError::UnknownItem(item))?;
+        let a = *self
+            .agent_ix
+            .get(&agent)
+            .ok_or(RoutingError::UnknownAgent(agent))?;
+        let State::Broadcast {
+            group, ref agents, ..
+        } = self.item(i).state
+        else {
+            return Err(RoutingError::NotOffered { item, agent });
+        };
+        if !agents.contains(&a) {
+            return Err(RoutingError::NotOffered { item, agent });
+        }
+        if self.agents[a as usize]
+            .blocked(self.item(i).w.media, self.now)
+            .is_some()
+        {
+            return Err(RoutingError::NotEligible { item, agent });
+        }
+        let mut mine = Vec::new();
+        self.assign(i, a, group, &mut mine);
+        // A broadcast call is answered by accepting it.
+        if let State::Offered { agent, group, .. } = self.item(i).state {
+            self.item_mut(i).state = State::Assigned {
+                agent,
+                group,
+                at: self.now,
+            };
+            self.item_mut(i).gen += 1;
+            if let Some(Outcome::Offered {
+                item,
+                agent,
+                group,
+                explanation,
+                ..
+            }) = mine.pop()
+            {
+                let waited = self.now - self.item(i).w.enqueued_at;
+                mine.push(Outcome::Assigned {
+                    item,
+                    agent,
+                    group,
+                    waited_ms: waited,
+                    explanation,
+                });
+            }
+        }
+        mine.append(&mut out);
+        Ok(mine)
+    }
+
+    /// The agent answered a ringing call: it is now theirs.
+    pub fn answer(
+        &mut self,
+        now: Millis,
+        item: ItemId,
+        agent: AgentId,
+    ) -> Result<Vec<Outcome>, RoutingError> {
+        let mut out = Vec::new();
+        self.advance_into(now, &mut out);
+        let i = *self
+            .item_ix
+            .get(&item)
+            .ok_or(RoutingError::UnknownItem(item))?;
+        match self.item(i).state {
+            State::Offered {
+                agent: a, group, ..
+            } if self.agents[a as usize].id == agent => {
+                self.agents[a as usize].no_answers = 0;
+                let it = self.item_mut(i);
+                it.state = State::Assigned {
+                    agent: a,
+                    group,
+                    at: now,
+                };
+                it.gen += 1;
+                Ok(out)
+            }
+            _ => Err(RoutingError::NotOffered { item, agent }),
+        }
+    }
+
+    /// The agent rejected the call or their phone was busy.
+    pub fn decline(
+        &mut self,
+        now: Millis,
+        item: ItemId,
+        agent: AgentId,
+        why: Decline,
+    ) -> Result<Vec<Outcome>, RoutingError> {
+        let mut out = Vec::new();
+        self.advance_into(now, &mut out);
+        let i = *self
+            .item_ix
+            .get(&item)
+            .ok_or(RoutingError::UnknownItem(item))?;
+        match self.item(i).state {
+            State::Offered { agent: a, .. } if self.agents[a as usize].id == agent => {
+                self.decline_offer(i, a, why, &mut out);
+                Ok(out)
+            }
+            _ => Err(RoutingError::NotOffered { item, agent }),
+        }
+    }
+
+    /// A ringing offer failed: free the agent, hold them back for the
+    /// configured time (a break after too many no-answers), and route the item
+    /// again with its original place in line.
+    pub(crate) fn decline_offer(&mut self, i: u32, a: u32, why: Decline, out: &mut Vec<Outcome>) {
+        let State::Offered { group, .. } = self.item(i).state else {
+            return;
+        };
+        let cfg = &self.groups[group as usize].cfg;
+        let delay = match why {
+            Decline::NoAnswer => cfg.no_answer_delay_ms,
+            Decline::Reject => cfg.reject_delay_ms,
+            Decline::Busy => cfg.busy_delay_ms,
+        };
+        let max_no_answer = cfg.max_no_answer;
+        let now = self.now;
+        let m = self.item(i).w.media;
+        let agent = &mut self.agents[a as usize];
+        agent.load[m.idx()] = agent.load[m.idx()].saturating_sub(1);
+        agent.delayed_until = agent.delayed_until.max(now + delay);
+        let agent_id = agent.id;
+        let mut on_break = None;
+        if why == Decline::NoAnswer {
+            agent.no_answers += 1;
+            if max_no_answer > 0 && agent.no_answers >= max_no_answer {
+                on_break = Some(agent.no_answers);
+            }
+        }
+        let until = agent.delayed_until;
+        self.schedule(until, Timer::AgentReady(agent_id), 0);
+        if let Some(n) = on_break {
+            let wanted: Vec<(u32, u8)> = self.agents[a as usize]
+                .slots
+                .iter()
+                .map(|s| (s.group, s.level))
+                .collect();
+            self.unindex(a);
+            self.set_membership(a, &wanted, false);
+            self.agents[a as usize].no_answers = n;
+        }
+        self.reindex(a);
+        let item = self.item(i).w.id;
+        out.push(Outcome::Requeued {
+            item,
+            agent: agent_id,
+            reason: why,
+        });
+        if let Some(n) = on_break {
+            out.push(Outcome::AgentOnBreak {
+                agent: agent_id,
+                no_answers: n,
+            });
+        }
+        self.route(i, out);
+    }
+
+    /// The work is done (chat ended, call hung up, ticket resolved). The agent's
+    /// capacity returns (after wrap-up for calls) and queued work flows in.
+    pub fn finish(&mut self, now: Millis, item: ItemId) -> Result<Vec<Outcome>, RoutingError> {
+        let mut out = Vec::new();
+        self.advance_into(now, &mut out);
+        let i = *self
+            .item_ix
+            .get(&item)
+            .ok_or(RoutingError::UnknownItem(item))?;
+        let m = self.item(i).w.media;
+        let freed = match self.item(i).state {
+            State::Assigned { agent, group, at } => {
+                self.groups[group as usize].stats[m.idx()].record(self.now - at);
+                let wrap = self.groups[group as usize].cfg.wrap_up_ms;
+                let ag = &mut self.agents[agent as usize];
+                ag.idle_since = Some(self.now);
+                if m == Media::Call && wrap > 0 {
+                    ag.wrap_up_until = self.now + wrap;
+                    let id = ag.id;
+                    self.schedule(self.now + wrap, Timer::AgentReady(id), 0);
+                }
+                Some(agent)
+            }
+            State::Offered { agent, .. } => Some(agent),
+            _ => None,
+        };
+        self.drop_item(i);
+        if let Some(a) = freed {
+            let ag = &mut self.agents[a as usize];
+            ag.load[m.idx()] = ag.load[m.idx()].saturating_sub(1);
+            self.reindex(a);
+            self.pull(a, &mut out);
+        }
+        Ok(out)
+    }
+
+    /// The customer left before being served (排队放弃), or while ringing.
+    pub fn abandon(&mut self, now: Millis, item: ItemId) -> Result<Vec<Outcome>, RoutingError> {
+        self.finish(now, item)
+    }
+
+    fn drop_item(&mut self, i: u32) {
+        self.dequeue(i);
+        if let State::StickyWait { agent, .. } = self.item(i).state {
+            self.agents[agent as usize].sticky.retain(|x| *x != i);
+        }
+        if let Some(it) = self.items[i as usize].take() {
+            self.item_ix.remove(&it.w.id);
+            self.free.push(i);
+        }
+    }
+
+    /// Where a waiting item stands: position (0 = next) in the first of its
+    /// groups, queue length, and an estimated wait from recent handle times and
+    /// the capacity of agents who are receiving.
+    pub fn position(&self, item: ItemId) -> Option<QueueStatus> {
+        self.item_ix.get(&item).and_then(|&i| self.status_of(i))
+    }
+
+    pub(crate) fn status_of(&self, i: u32) -> Option<QueueStatus> {
+        let it = self.item(i);
+        match it.state {
+            State::Queued => {
+                let g = *it.groups.first()?;
+                let grp = &self.groups[g as usize];
+                let m = it.w.media;
+                let e = Entry {
+                    enq: it.w.enqueued_at,
+                    seq: it.seq,
+                    item: i,
+                };
+                let position =
+                    grp.queues[m.idx()].position(&grp.cfg.class_base_ms, it.w.priority.idx(), &e);
+                let slots: u64 = grp
+                    .members
+                    .iter()
+                    .map(|a| &self.agents[*a as usize])
+                    .filter(|a| a.receiving)
+                    .map(|a| a.capacity[m.idx()] as u64)
+                    .sum();
+                // Each busy slot frees on average every `mean` ms, so with `slots`
+                // slots the (position+1)-th item waits about (position+1)·mean/slots.
+                let estimated_wait_ms = (slots > 0).then(|| {
+                    ((position as f64 + 1.0) * grp.stats[m.idx()].mean_ms / slots as f64) as Millis
+                });
+                Some(QueueStatus {
+                    group: grp.cfg.id,
+                    position,
+                    queue_len: grp.queues[m.idx()].len(),
+                    estimated_wait_ms,
+                })
+            }
+            State::StickyWait { until, .. } => Some(QueueStatus {
+                group: it.w.group,
+                position: 0,
+                queue_len: 1,
+                estimated_wait_ms: Some((until - self.now).max(0)),
+            }),
+            _ => None,
+        }
+    }
+
+    /// Why group `g` would give item `i` to `winner`: every member, excluded or scored.
+    pub(crate) fn explain(&self, i: u32, g: u32, winner: Option<u32>) -> Explanation {
+        let grp = &self.groups[g as usize];
+        let m = self.item(i).w.media;
+        let strategy = grp.cfg.strategy;
+        let mut candidates: Vec<Candidate> = grp
+            .members
+            .iter()
+            .map(|&a| {
+                let agent = &self.agents[a as usize];
+                let verdict = match agent.blocked(m, self.now) {
+                    Some(x) => Verdict::Excluded(x),
+                    None => {
+                        let slot = agent.slot_of(g).map(|s| &agent.slots[s]);
+                        match slot {
+                            Some(_)
+                                if Some(a) == winner
+                                    && self.item(i).w.last_agent == Some(agent.id)
+                                    && matches!(strategy, Strategy::Sticky { .. }) =>
+                            {
+                                Verdict::Eligible(crate::explain::Score::Sticky)
+                            }
+                            Some(slot) => {
+                                Verdict::Eligible(agent.score(slot, m, strategy, self.day))
+                            }
+                            None => Verdict::Excluded(crate::explain::Exclusion::NotReceiving),
+                        }
+                    }
+                };
+                Candidate {
+                    agent: agent.id,
+                    verdict,
+                }
+            })
+            .collect();
+        candidates.sort_by_key(|c| c.agent);
+        let winner_id = winner.map(|a| self.agents[a as usize].id);
+        let eligible = candidates
+            .iter()
+            .filter(|c| matches!(c.verdict, Verdict::Eligible(_)))
+            .count();
+        let summary = match winner_id {
+            Some(w) => format!(
+                "{} chose agent {} among {} eligible of {} members",
+                strategy.name(),
+                w.0,
+                eligible,
+                candidates.len()
+            ),
+            None => format!(
+                "no member of {} can take it now ({} members)",
+                grp.cfg.id.0,
+                candidates.len()
+            ),
+        };
+        Explanation {
+            group: grp.cfg.id,
+            strategy: strategy.name(),
+            candidates,
+            winner: winner_id,
+            summary,
+        }
+    }
+
+    /// The decision that would be made for a queued item if it arrived now
+    /// (for team leads asking "why is this one still waiting?").
+    pub fn explain_item(&self, item: ItemId) -> Option<Explanation> {
+        let &i = self.item_ix.get(&item)?;
+        let g = *self.item(i).groups.first()?;
+        Some(self.explain(i, g, None))
+    }
+}
+
+/// SplitMix64: a tiny, good-enough mixer for deterministic weighted draws.
+fn splitmix(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut z = x;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
