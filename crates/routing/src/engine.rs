@@ -366,6 +366,20 @@ impl Engine {
         agent.capacity = spec.capacity;
         agent.weight = spec.weight;
         self.reindex(a);
+        // Customers waiting for this agent in a group they just left stop waiting.
+        let left: Vec<u32> = self.agents[a as usize]
+            .sticky
+            .iter()
+            .copied()
+            .filter(|&i| {
+                self.group_ix(self.item(i).w.group)
+                    .is_none_or(|g| self.agents[a as usize].slot_of(g).is_none())
+            })
+            .collect();
+        self.agents[a as usize].sticky.retain(|i| !left.contains(i));
+        for i in left {
+            self.route(i, &mut out);
+        }
         self.pull(a, &mut out);
         Ok(out)
     }

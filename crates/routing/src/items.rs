@@ -9,7 +9,8 @@ use crate::queue::Entry;
 use crate::{FallbackReason, Outcome, QueueStatus};
 
 impl Engine {
-    /// A new item arrives. The first outcome is about this item: assigned,
+    /// A new item arrives. After the outcomes of any timers that fell due
+    /// first, the outcomes say what became of it: assigned,
     /// offered, broadcast, queued (with position and estimated wait), waiting
     /// for its previous agent, or the group's fallback when nobody can ever
     /// serve it (nobody receiving, or outside business hours).
@@ -76,13 +77,11 @@ impl Engine {
             }
         };
         self.item_ix.insert(id, i);
-        let mut mine = Vec::new();
-        if !self.try_sticky(i, home, &mut mine) {
-            self.route(i, &mut mine);
+        if !self.try_sticky(i, home, &mut out) {
+            self.route(i, &mut out);
         }
         self.schedule_overflow(i);
-        mine.append(&mut out);
-        Ok(mine)
+        Ok(out)
     }
 
     /// Is there a group, among those the item may go to now or later, that is
@@ -415,9 +414,12 @@ impl Engine {
         if !agents.contains(&a) {
             return Err(RoutingError::NotOffered { item, agent });
         }
-        if self.agents[a as usize]
-            .blocked(self.item(i).w.media, self.now)
-            .is_some()
+        // Still a member, still receiving, still with room: an offer made a
+        // minute ago does not outlive a status or group change.
+        let ag = &self.agents[a as usize];
+        if ag.removed
+            || ag.slot_of(group).is_none()
+            || ag.blocked(self.item(i).w.media, self.now).is_some()
         {
             return Err(RoutingError::NotEligible { item, agent });
         }
@@ -449,8 +451,8 @@ impl Engine {
                 });
             }
         }
-        mine.append(&mut out);
-        Ok(mine)
+        out.append(&mut mine);
+        Ok(out)
     }
 
     /// The agent answered a ringing call: it is now theirs.

@@ -40,8 +40,9 @@ pub enum FallbackReason {
     NobodyReceiving,
 }
 
-/// What happened. Operations return every outcome they caused, in order,
-/// including those of timers that fell due before the operation.
+/// What happened. Operations return every outcome they caused in the order
+/// they happened, starting with those of timers that fell due before the
+/// operation itself.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
     /// A chat or ticket (or an accepted broadcast) now belongs to the agent.
