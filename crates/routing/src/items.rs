@@ -204,21 +204,21 @@ impl Engine {
             }
         }
         self.enqueue(i);
-        let status = self.status_of(i);
+        let explanation = self
+            .cfg
+            .explain
+            .then(|| Box::new(self.explain(i, groups[0], None)));
         let item = self.item(i).w.id;
-        out.push(match status {
-            Some(s) => Outcome::Queued {
-                item,
-                group: s.group,
-                position: s.position,
-                estimated_wait_ms: s.estimated_wait_ms,
-            },
-            None => Outcome::Queued {
-                item,
-                group: self.item(i).w.group,
-                position: 0,
-                estimated_wait_ms: None,
-            },
+        let (group, position, estimated_wait_ms) = match self.status_of(i) {
+            Some(s) => (s.group, s.position, s.estimated_wait_ms),
+            None => (self.item(i).w.group, 0, None),
+        };
+        out.push(Outcome::Queued {
+            item,
+            group,
+            position,
+            estimated_wait_ms,
+            explanation,
         });
     }
 

@@ -17,6 +17,7 @@ mod invariants;
 mod items;
 pub mod model;
 pub mod queue;
+pub mod rules;
 pub mod snapshot;
 
 pub use engine::{Decline, Engine, EngineConfig, HandleStats, RoutingError};
@@ -74,6 +75,8 @@ pub enum Outcome {
         group: GroupId,
         position: usize,
         estimated_wait_ms: Option<Millis>,
+        /// Why nobody could take it now.
+        explanation: Option<Box<Explanation>>,
     },
     /// Waiting for the customer's previous agent until `until`, then for anyone.
     StickyWait {
