@@ -189,6 +189,27 @@ impl Engine {
         while let Some((item, group)) = self.best_for(a) {
             self.dispatch_from_queue(item, group, a, out);
         }
+        // Broadcast pools are not handed out: show this agent what waits there.
+        let agent = &self.agents[a as usize];
+        let mut shown = Vec::new();
+        for slot in &agent.slots {
+            let g = &self.groups[slot.group as usize];
+            if g.cfg.strategy != Strategy::Broadcast {
+                continue;
+            }
+            for m in Media::ALL {
+                if agent.blocked(m, self.now).is_none() {
+                    for (_, e) in g.queues[m.idx()].in_order(&g.cfg.class_base_ms) {
+                        shown.push(crate::Outcome::Broadcast {
+                            item: self.item(e.item).w.id,
+                            group: g.cfg.id,
+                            agents: vec![agent.id],
+                        });
+                    }
+                }
+            }
+        }
+        out.extend(shown);
     }
 
     fn best_for(&self, a: u32) -> Option<(u32, u32)> {
@@ -213,6 +234,9 @@ impl Engine {
             }
             for slot in &agent.slots {
                 let g = &self.groups[slot.group as usize];
+                if g.cfg.strategy == Strategy::Broadcast {
+                    continue;
+                }
                 if let Some((c, e)) = g.queues[m.idx()].head(&g.cfg.class_base_ms) {
                     let rank = (0, g.cfg.class_base_ms[c] - e.enq, std::cmp::Reverse(e.seq));
                     if best.as_ref().is_none_or(|(r, _, _)| rank > *r) {

@@ -91,11 +91,6 @@ pub(crate) enum State {
         group: u32,
         until: Millis,
     },
-    Broadcast {
-        group: u32,
-        agents: Vec<u32>,
-        until: Millis,
-    },
     Assigned {
         agent: u32,
         group: u32,
@@ -121,7 +116,6 @@ pub(crate) enum Timer {
     Ring(ItemId),
     Sticky(ItemId),
     Overflow(ItemId),
-    BroadcastEnd(ItemId),
 }
 
 pub struct Engine {
@@ -288,15 +282,10 @@ impl Engine {
             }
             Timer::Overflow(id) => {
                 if let Some(&i) = self.item_ix.get(&id) {
-                    if self.item(i).state == State::Queued {
+                    // The generation is the arrival's sequence number, so a timer
+                    // of an earlier item with a reused id does nothing.
+                    if self.item(i).state == State::Queued && self.item(i).seq as u32 == gen {
                         self.requeue_with_overflow(i, out);
-                    }
-                }
-            }
-            Timer::BroadcastEnd(id) => {
-                if let Some(i) = self.live_item(id, gen) {
-                    if matches!(self.item(i).state, State::Broadcast { .. }) {
-                        self.route(i, out);
                     }
                 }
             }
@@ -443,6 +432,13 @@ impl Engine {
         self.unindex(a);
         self.set_membership(a, &wanted, receiving);
         self.reindex(a);
+        if !receiving {
+            // Customers waiting for this agent in particular stop waiting: the
+            // agent went on break, so the sticky wait would only cost them time.
+            for i in std::mem::take(&mut self.agents[a as usize].sticky) {
+                self.route(i, &mut out);
+            }
+        }
         self.pull(a, &mut out);
         Ok(out)
     }

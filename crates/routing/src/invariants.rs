@@ -51,7 +51,6 @@ impl Engine {
                         ));
                     }
                 }
-                State::Broadcast { .. } => {}
             }
         }
         for (a, agent) in self.agents.iter().enumerate() {
@@ -105,7 +104,11 @@ impl Engine {
                 }
                 // The promise users care about most: nobody waits while someone
                 // eligible has room.
-                if n > 0 && !grp.avail[m.idx()].is_empty() {
+                // (A broadcast pool waits for someone to accept, by design.)
+                if n > 0
+                    && !grp.avail[m.idx()].is_empty()
+                    && grp.cfg.strategy != crate::model::Strategy::Broadcast
+                {
                     return Err(format!(
                         "group {:?} {:?}: {} queued while {} agents have room",
                         grp.cfg.id,

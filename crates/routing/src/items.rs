@@ -142,7 +142,7 @@ impl Engine {
             return;
         };
         let home = self.group_ix(it.w.group).unwrap_or(0);
-        let (id, enq) = (it.w.id, it.w.enqueued_at);
+        let (id, enq, gen) = (it.w.id, it.w.enqueued_at, it.seq as u32);
         let times: Vec<Millis> = self.groups[home as usize]
             .cfg
             .overflow
@@ -152,7 +152,7 @@ impl Engine {
             .collect();
         for at in times {
             if at > self.now {
-                self.schedule(at, Timer::Overflow(id), 0);
+                self.schedule(at, Timer::Overflow(id), gen);
             }
         }
     }
@@ -193,17 +193,36 @@ impl Engine {
         let m = self.item(i).w.media;
         let groups = self.item(i).groups.clone();
         for &g in &groups {
-            if self.groups[g as usize].cfg.strategy == Strategy::Broadcast {
-                if !self.groups[g as usize].avail[m.idx()].is_empty() {
-                    self.broadcast(i, g, out);
+            if self.groups[g as usize].cfg.strategy != Strategy::Broadcast {
+                if let Some(a) = self.pick(i, g) {
+                    self.assign(i, a, g, out);
                     return;
                 }
-            } else if let Some(a) = self.pick(i, g) {
-                self.assign(i, a, g, out);
-                return;
             }
         }
         self.enqueue(i);
+        // 抢单 groups: the item waits in the pool and is shown to everyone who
+        // could take it now; agents who free up later are shown it by `pull`.
+        let mut offered = false;
+        for &g in &groups {
+            if self.groups[g as usize].cfg.strategy == Strategy::Broadcast
+                && !self.groups[g as usize].avail[m.idx()].is_empty()
+            {
+                let agents = self.groups[g as usize].avail[m.idx()]
+                    .values()
+                    .map(|a| self.agents[*a as usize].id)
+                    .collect();
+                out.push(Outcome::Broadcast {
+                    item: self.item(i).w.id,
+                    group: self.groups[g as usize].cfg.id,
+                    agents,
+                });
+                offered = true;
+            }
+        }
+        if offered {
+            return;
+        }
         let explanation = self
             .cfg
             .explain
@@ -294,12 +313,7 @@ impl Engine {
         if let State::StickyWait { agent, .. } = self.item(i).state {
             self.agents[agent as usize].sticky.retain(|x| *x != i);
         }
-        if self.groups[g as usize].cfg.strategy == Strategy::Broadcast {
-            self.dequeue(i);
-            self.broadcast(i, g, out);
-        } else {
-            self.assign(i, a, g, out);
-        }
+        self.assign(i, a, g, out);
     }
 
     /// Give item `i` to agent `a` in group `g`: a call is offered (ringing,
@@ -361,34 +375,8 @@ impl Engine {
         self.reindex(a);
     }
 
-    /// 抢单: offer to every agent who could take it; nobody is reserved.
-    fn broadcast(&mut self, i: u32, g: u32, out: &mut Vec<Outcome>) {
-        let m = self.item(i).w.media;
-        let agents: Vec<u32> = self.groups[g as usize].avail[m.idx()]
-            .values()
-            .copied()
-            .collect();
-        let until = self.now + self.groups[g as usize].cfg.ring_timeout_ms;
-        let ids = agents.iter().map(|a| self.agents[*a as usize].id).collect();
-        let group = self.groups[g as usize].cfg.id;
-        let it = self.item_mut(i);
-        it.state = State::Broadcast {
-            group: g,
-            agents,
-            until,
-        };
-        it.gen += 1;
-        let (id, gen) = (it.w.id, it.gen);
-        self.schedule(until, Timer::BroadcastEnd(id), gen);
-        out.push(Outcome::Broadcast {
-            item: id,
-            group,
-            agents: ids,
-            until,
-        });
-    }
-
-    /// The first agent to accept a broadcast item gets it.
+    /// 抢单: the first eligible member of a broadcast group to accept a waiting
+    /// item gets it (for a call, accepting is answering).
     pub fn accept(
         &mut self,
         now: Millis,
@@ -405,15 +393,15 @@ impl Engine {
             .agent_ix
             .get(&agent)
             .ok_or(RoutingError::UnknownAgent(agent))?;
-        let State::Broadcast {
-            group, ref agents, ..
-        } = self.item(i).state
-        else {
-            return Err(RoutingError::NotOffered { item, agent });
-        };
-        if !agents.contains(&a) {
+        if self.item(i).state != State::Queued {
             return Err(RoutingError::NotOffered { item, agent });
         }
+        let Some(group) = self.item(i).groups.iter().copied().find(|g| {
+            self.groups[*g as usize].cfg.strategy == Strategy::Broadcast
+                && self.agents[a as usize].slot_of(*g).is_some()
+        }) else {
+            return Err(RoutingError::NotOffered { item, agent });
+        };
         // Still a member, still receiving, still with room: an offer made a
         // minute ago does not outlive a status or group change.
         let ag = &self.agents[a as usize];

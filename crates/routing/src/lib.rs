@@ -62,12 +62,12 @@ pub enum Outcome {
         ring_until: Millis,
         explanation: Option<Box<Explanation>>,
     },
-    /// 抢单: shown to these agents; the first to `accept` wins.
+    /// 抢单: the item waits in a broadcast group's pool and is shown to these
+    /// agents; the first eligible member to `accept` it wins.
     Broadcast {
         item: ItemId,
         group: GroupId,
         agents: Vec<AgentId>,
-        until: Millis,
     },
     /// Waiting in line.
     Queued {

@@ -21,6 +21,9 @@ pub struct AgentSnapshot {
     pub served_day: i64,
     /// Round-robin memory per group.
     pub rotation: Vec<(GroupId, u64)>,
+    /// Removed agents are kept while they may still hold work, so a restart
+    /// does not lose what they are finishing.
+    pub removed: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -33,11 +36,6 @@ pub enum ItemStateSnapshot {
     Offered {
         agent: AgentId,
         group: GroupId,
-        until: Millis,
-    },
-    Broadcast {
-        group: GroupId,
-        agents: Vec<AgentId>,
         until: Millis,
     },
     Assigned {
@@ -72,7 +70,6 @@ impl Engine {
         let agents = self
             .agents
             .iter()
-            .filter(|a| !a.removed)
             .map(|a| AgentSnapshot {
                 spec: AgentSpec {
                     id: a.id,
@@ -90,6 +87,7 @@ impl Engine {
                 served_today: a.served_today,
                 served_day: a.served_day,
                 rotation: a.slots.iter().map(|s| (gid(s.group), s.rr)).collect(),
+                removed: a.removed,
             })
             .collect();
         let mut items: Vec<ItemSnapshot> = self
@@ -113,15 +111,6 @@ impl Engine {
                     } => ItemStateSnapshot::Offered {
                         agent: aid(*agent),
                         group: gid(*group),
-                        until: *until,
-                    },
-                    State::Broadcast {
-                        group,
-                        agents,
-                        until,
-                    } => ItemStateSnapshot::Broadcast {
-                        group: gid(*group),
-                        agents: agents.iter().map(|a| aid(*a)).collect(),
                         until: *until,
                     },
                     State::Assigned { agent, group, at } => ItemStateSnapshot::Assigned {
@@ -203,7 +192,7 @@ impl Engine {
                 served_today: s.served_today,
                 served_day: s.served_day,
                 sticky: Vec::new(),
-                removed: false,
+                removed: s.removed,
             });
             if s.wrap_up_until > e.now {
                 e.schedule(s.wrap_up_until, Timer::AgentReady(s.spec.id), 0);
@@ -233,15 +222,6 @@ impl Engine {
                 } => agent(a).zip(group(g)).map(|(a, g)| State::Offered {
                     agent: a,
                     group: g,
-                    until: *until,
-                }),
-                ItemStateSnapshot::Broadcast {
-                    group: g,
-                    agents,
-                    until,
-                } => group(g).map(|g| State::Broadcast {
-                    group: g,
-                    agents: agents.iter().filter_map(agent).collect(),
                     until: *until,
                 }),
                 ItemStateSnapshot::Assigned {
@@ -277,7 +257,6 @@ impl Engine {
                     e.agents[*agent as usize].load[m] += 1;
                     e.schedule(*until, Timer::Ring(id), 0);
                 }
-                State::Broadcast { until, .. } => e.schedule(*until, Timer::BroadcastEnd(id), 0),
                 State::Assigned { agent, .. } => e.agents[*agent as usize].load[m] += 1,
             }
             e.item_ix.insert(id, i);
@@ -301,7 +280,7 @@ impl Engine {
                 .unwrap_or_default();
             for w in waits {
                 if s.item.enqueued_at + w > e.now {
-                    e.schedule(s.item.enqueued_at + w, Timer::Overflow(id), 0);
+                    e.schedule(s.item.enqueued_at + w, Timer::Overflow(id), s.seq as u32);
                 }
             }
         }

@@ -40,6 +40,9 @@ enum Op {
         agent: u64,
         groups: Vec<(u32, u8)>,
     },
+    Remove {
+        agent: u64,
+    },
     Answer {
         pick: usize,
     },
@@ -64,6 +67,7 @@ fn op() -> impl Gen<Value = Op> {
         2 => (0..AGENTS, any::<bool>()).prop_map(|(agent, on)| Op::Receiving { agent, on }),
         1 => (0..AGENTS, 0u8..3, 0u16..4).prop_map(|(agent, media, cap)| Op::Capacity { agent, media, cap }),
         1 => (0..AGENTS, proptest::collection::vec((0..GROUPS, 1u8..=10), 0..3)).prop_map(|(agent, groups)| Op::Regroup { agent, groups }),
+        1 => (0..AGENTS).prop_map(|agent| Op::Remove { agent }),
         2 => any::<usize>().prop_map(|pick| Op::Answer { pick }),
         1 => (any::<usize>(), 0u8..3).prop_map(|(pick, why)| Op::Decline { pick, why }),
         2 => (any::<usize>(), any::<usize>()).prop_map(|(pick, agent)| Op::Accept { pick, agent }),
@@ -88,6 +92,7 @@ fn strategy() -> impl Gen<Value = kefu_routing::Strategy> {
 /// engine's outcomes — independent of the engine's internals.
 #[derive(Debug, Clone)]
 struct AgentModel {
+    removed: bool,
     receiving: bool,
     groups: Vec<u32>,
     capacity: [u16; 3],
@@ -99,7 +104,6 @@ enum ItemModel {
     Queued,
     Sticky,
     Offered(u64),
-    Broadcast(Vec<u64>),
     Assigned(u64),
 }
 
@@ -123,6 +127,7 @@ struct World {
     items: HashMap<u64, Tracked>,
     /// Overflow targets per home group (for the membership check).
     overflow_to: HashMap<u32, Vec<u32>>,
+    strategies: [kefu_routing::Strategy; 3],
     now: Millis,
     next_item: u64,
 }
@@ -158,6 +163,7 @@ impl World {
             agents: HashMap::new(),
             items: HashMap::new(),
             overflow_to,
+            strategies,
             now: 0,
             next_item: 0,
         };
@@ -176,6 +182,7 @@ impl World {
             w.agents.insert(
                 a,
                 AgentModel {
+                    removed: false,
                     receiving: true,
                     groups: groups.iter().map(|g| g.0).collect(),
                     capacity: spec.capacity,
@@ -243,7 +250,9 @@ impl World {
                     // FIFO within a class, checked at the moment of service: in group 2
                     // (no overflow in or out) nothing leaves the queue while an older
                     // item of its class and media is still waiting in it.
-                    if t.state == ItemModel::Queued && t.group == 2 {
+                    // (In a 抢单 pool agents choose, so the order is theirs.)
+                    let pool = self.strategies[2] == kefu_routing::Strategy::Broadcast;
+                    if t.state == ItemModel::Queued && t.group == 2 && !pool {
                         if let Some((yid, _)) = self.items.iter().find(|(yid, y)| {
                             **yid != item.0
                                 && y.state == ItemModel::Queued
@@ -266,11 +275,11 @@ impl World {
                     self.items.get_mut(&item.0).ok_or("gone")?.state = st;
                 }
                 Outcome::Broadcast { item, agents, .. } => {
+                    // Shown to agents while it waits in the 抢单 pool: still queued.
                     if agents.is_empty() {
                         return Err(format!("{item:?} broadcast to nobody"));
                     }
-                    self.items.get_mut(&item.0).ok_or("gone")?.state =
-                        ItemModel::Broadcast(agents.iter().map(|a| a.0).collect());
+                    self.items.get_mut(&item.0).ok_or("gone")?.state = ItemModel::Queued;
                 }
                 Outcome::Queued { item, .. } => {
                     self.items.get_mut(&item.0).ok_or("gone")?.state = ItemModel::Queued
@@ -360,25 +369,37 @@ impl World {
                 )
             }
             Op::Receiving { agent, on } => {
-                self.agents.get_mut(&agent).ok_or("agent")?.receiving = on;
-                (
-                    self.engine
-                        .set_receiving(now, AgentId(agent), on)
-                        .map_err(|e| format!("{e:?}"))?,
-                    None,
-                )
+                let removed = self.agents[&agent].removed;
+                match self.engine.set_receiving(now, AgentId(agent), on) {
+                    Ok(out) if !removed => {
+                        self.agents.get_mut(&agent).ok_or("agent")?.receiving = on;
+                        (out, None)
+                    }
+                    Err(RoutingError::UnknownAgent(_)) if removed => {
+                        (self.engine.advance(now), None)
+                    }
+                    other => return Err(format!("set_receiving on removed={removed}: {other:?}")),
+                }
             }
             Op::Capacity { agent, media, cap } => {
-                self.agents.get_mut(&agent).ok_or("agent")?.capacity[media as usize] = cap;
-                (
-                    self.engine
-                        .set_capacity(now, AgentId(agent), Media::ALL[media as usize], cap)
-                        .map_err(|e| format!("{e:?}"))?,
-                    None,
-                )
+                let removed = self.agents[&agent].removed;
+                match self
+                    .engine
+                    .set_capacity(now, AgentId(agent), Media::ALL[media as usize], cap)
+                {
+                    Ok(out) if !removed => {
+                        self.agents.get_mut(&agent).ok_or("agent")?.capacity[media as usize] = cap;
+                        (out, None)
+                    }
+                    Err(RoutingError::UnknownAgent(_)) if removed => {
+                        (self.engine.advance(now), None)
+                    }
+                    other => return Err(format!("set_capacity on removed={removed}: {other:?}")),
+                }
             }
             Op::Regroup { agent, groups } => {
                 let model = self.agents.get_mut(&agent).ok_or("agent")?;
+                model.removed = false;
                 model.groups = groups.iter().map(|g| g.0).collect();
                 let spec = AgentSpec {
                     id: AgentId(agent),
@@ -393,6 +414,18 @@ impl World {
                         .map_err(|e| format!("{e:?}"))?,
                     None,
                 )
+            }
+            Op::Remove { agent } => {
+                let model = self.agents.get_mut(&agent).ok_or("agent")?;
+                model.receiving = false;
+                model.removed = true;
+                model.groups.clear();
+                match self.engine.remove_agent(now, AgentId(agent)) {
+                    Ok(out) => (out, None),
+                    // Already removed: nothing to do, and saying so is right.
+                    Err(RoutingError::UnknownAgent(_)) => (self.engine.advance(now), None),
+                    Err(e) => return Err(format!("{e:?}")),
+                }
             }
             Op::Answer { pick } => {
                 let Some(id) = self.pick(pick, |s| matches!(s, ItemModel::Offered(_))) else {
@@ -424,17 +457,17 @@ impl World {
                 )
             }
             Op::Accept { pick, agent } => {
-                let Some(id) = self.pick(pick, |s| matches!(s, ItemModel::Broadcast(_))) else {
+                let Some(id) = self.pick(pick, |s| *s == ItemModel::Queued) else {
                     return Ok(());
                 };
-                let ItemModel::Broadcast(ref agents) = self.items[&id].state else {
-                    return Ok(());
-                };
-                let a = agents[agent % agents.len()];
+                let a = (agent as u64) % AGENTS;
                 match self.engine.accept(now, ItemId(id), AgentId(a)) {
                     Ok(out) => (out, None),
-                    // Offered to them but they filled up meanwhile: refused, and that is right.
-                    Err(RoutingError::NotEligible { .. }) => (self.engine.advance(now), None),
+                    // Not in a pool this agent belongs to, or they cannot take it
+                    // now: refused. Accepted ones are checked in `absorb`.
+                    Err(RoutingError::NotEligible { .. } | RoutingError::NotOffered { .. }) => {
+                        (self.engine.advance(now), None)
+                    }
                     Err(e) => return Err(format!("accept refused: {e:?}")),
                 }
             }
@@ -455,6 +488,7 @@ impl World {
             let groups: Vec<(u32, u8)> = (0..GROUPS).map(|g| (g, 5)).collect();
             let model = self.agents.get_mut(&a).ok_or("agent")?;
             model.receiving = true;
+            model.removed = false;
             model.groups = groups.iter().map(|g| g.0).collect();
             model.capacity = [3, 1, 3];
             let spec = AgentSpec {
@@ -497,15 +531,15 @@ impl World {
                         self.items.get_mut(&id).ok_or("gone")?.state = ItemModel::Assigned(a);
                         self.absorb(&out, None)?;
                     }
-                    ItemModel::Broadcast(agents) => {
-                        for a in agents {
+                    ItemModel::Queued => {
+                        for a in 0..AGENTS {
                             if let Ok(out) = self.engine.accept(self.now, ItemId(id), AgentId(a)) {
                                 self.absorb(&out, None)?;
                                 break;
                             }
                         }
                     }
-                    ItemModel::Queued | ItemModel::Sticky => {}
+                    ItemModel::Sticky => {}
                 }
             }
             self.apply(&Op::Advance { ms: 40_000 })?;
@@ -554,7 +588,7 @@ proptest! {
         let restored = Engine::restore(EngineConfig::default(), groups, &w.engine.snapshot());
         prop_assert_eq!(restored.check_invariants(), Ok(()));
         prop_assert_eq!(restored.snapshot(), w.engine.snapshot());
-        let mut twin = World { engine: restored, agents: w.agents.clone(), items: w.items.clone(), overflow_to: w.overflow_to.clone(), now: w.now, next_item: w.next_item };
+        let mut twin = World { engine: restored, agents: w.agents.clone(), items: w.items.clone(), overflow_to: w.overflow_to.clone(), strategies: w.strategies, now: w.now, next_item: w.next_item };
         for op in &after {
             let a = w.apply(op);
             let b = twin.apply(op);

@@ -485,3 +485,118 @@ fn restored_engine_decides_exactly_like_the_original() {
         );
     }
 }
+
+#[test]
+fn a_broadcast_pool_is_shown_to_agents_who_free_up_later() {
+    let mut e = engine(Strategy::Broadcast);
+    e.upsert_agent(0, agent(1, 1)).unwrap();
+    e.upsert_agent(0, agent(2, 1)).unwrap();
+    for i in 1..=2 {
+        let out = e.arrive(i, chat(i as u64, i)).unwrap();
+        let Outcome::Broadcast { agents, .. } = &out[0] else {
+            panic!("{out:?}")
+        };
+        e.accept(i, ItemId(i as u64), agents[0]).unwrap();
+    }
+    for i in 3..=5 {
+        assert!(
+            matches!(
+                e.arrive(i, chat(i as u64, i)).unwrap()[0],
+                Outcome::Queued { .. }
+            ),
+            "nobody free: into the pool"
+        );
+    }
+    let out = e.finish(10, ItemId(1)).unwrap();
+    let shown: Vec<u64> = out
+        .iter()
+        .filter_map(|o| {
+            if let Outcome::Broadcast { item, .. } = o {
+                Some(item.0)
+            } else {
+                None
+            }
+        })
+        .collect();
+    assert_eq!(
+        shown,
+        vec![3, 4, 5],
+        "the freed agent sees the whole pool, oldest first"
+    );
+    let out = e.finish(11, ItemId(2)).unwrap();
+    assert_eq!(
+        out.len(),
+        3,
+        "and so does the next agent to free up: {out:?}"
+    );
+    let a = e.available_agents(G, Media::Chat);
+    assert_eq!(a.len(), 2);
+    assert_eq!(
+        assigned_to(&e.accept(12, ItemId(4), a[1]).unwrap(), 4),
+        Some(a[1].0),
+        "agents pick any item from the pool"
+    );
+    assert_eq!(
+        assigned_to(&e.accept(13, ItemId(3), a[0]).unwrap(), 3),
+        Some(a[0].0)
+    );
+    assert!(
+        matches!(
+            e.accept(14, ItemId(5), a[0]),
+            Err(RoutingError::NotEligible { .. })
+        ),
+        "full now"
+    );
+    e.check_invariants().unwrap();
+}
+
+#[test]
+fn a_sticky_customer_stops_waiting_when_their_agent_goes_on_break() {
+    let mut e = engine(Strategy::Sticky { wait_ms: 30_000 });
+    e.upsert_agent(0, agent(1, 1)).unwrap();
+    e.upsert_agent(0, agent(2, 1)).unwrap();
+    e.arrive(
+        0,
+        WorkItem {
+            last_agent: Some(AgentId(1)),
+            ..chat(1, 0)
+        },
+    )
+    .unwrap();
+    let out = e
+        .arrive(
+            1,
+            WorkItem {
+                last_agent: Some(AgentId(1)),
+                ..chat(2, 1)
+            },
+        )
+        .unwrap();
+    assert!(matches!(out[0], Outcome::StickyWait { .. }));
+    let out = e.set_receiving(2_000, AgentId(1), false).unwrap();
+    assert_eq!(
+        assigned_to(&out, 2),
+        Some(2),
+        "served by someone else at once, not after 30 s"
+    );
+    e.check_invariants().unwrap();
+}
+
+#[test]
+fn a_restart_keeps_work_held_by_a_removed_agent() {
+    let mut a = engine(Strategy::LeastBusy);
+    a.upsert_agent(0, agent(1, 1)).unwrap();
+    a.arrive(1, chat(1, 1)).unwrap();
+    a.remove_agent(2, AgentId(1)).unwrap();
+    let groups = vec![
+        GroupConfig::new(G, Strategy::LeastBusy),
+        GroupConfig::new(G2, Strategy::LeastBusy),
+    ];
+    let mut b = Engine::restore(EngineConfig::default(), groups, &a.snapshot());
+    assert_eq!(b.item_count(), 1);
+    assert_eq!(
+        a.finish(3, ItemId(1)).unwrap(),
+        b.finish(3, ItemId(1)).unwrap()
+    );
+    b.check_invariants().unwrap();
+}
