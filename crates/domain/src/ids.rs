@@ -56,4 +56,11 @@ id_type!(
     AuditId,
     ChannelId,
     EventId,
+    ConversationId,
+    VisitorId,
+    CustomerId,
+    MessageId,
+    OfflineMessageId,
+    QuickReplyId,
+    AttachmentId,
 );

@@ -4,6 +4,7 @@
 //! newtypes at the edge (`Username::parse`, …) so that code further in never holds
 //! an unchecked string.
 
+pub mod conversation;
 pub mod ids;
 pub mod permission;
 pub mod totp;
