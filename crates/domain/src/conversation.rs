@@ -42,9 +42,16 @@ impl ConversationState {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Bot, Self::Queued, Self::Active, Self::Transferred, Self::Closed, Self::Completed]
-            .into_iter()
-            .find(|x| x.key() == s)
+        [
+            Self::Bot,
+            Self::Queued,
+            Self::Active,
+            Self::Transferred,
+            Self::Closed,
+            Self::Completed,
+        ]
+        .into_iter()
+        .find(|x| x.key() == s)
     }
 
     pub fn is_open(self) -> bool {
@@ -88,7 +95,10 @@ impl ConversationAction {
 }
 
 /// The one place that says which moves are allowed.
-pub fn transition(from: ConversationState, action: ConversationAction) -> Result<ConversationState, TransitionError> {
+pub fn transition(
+    from: ConversationState,
+    action: ConversationAction,
+) -> Result<ConversationState, TransitionError> {
     use ConversationAction as A;
     use ConversationState as S;
     let to = match (from, action) {
@@ -126,7 +136,14 @@ mod tests {
 
     #[test]
     fn forbidden_moves_are_errors_with_a_reason() {
-        let all = [S::Bot, S::Queued, S::Active, S::Transferred, S::Closed, S::Completed];
+        let all = [
+            S::Bot,
+            S::Queued,
+            S::Active,
+            S::Transferred,
+            S::Closed,
+            S::Completed,
+        ];
         let allowed = [
             (S::Bot, A::Handoff),
             (S::Queued, A::Assign),
@@ -143,7 +160,11 @@ mod tests {
         for from in all {
             for action in [A::Handoff, A::Assign, A::Transfer, A::Complete, A::Close] {
                 let r = transition(from, action);
-                assert_eq!(r.is_ok(), allowed.contains(&(from, action)), "{from:?} {action:?}");
+                assert_eq!(
+                    r.is_ok(),
+                    allowed.contains(&(from, action)),
+                    "{from:?} {action:?}"
+                );
             }
         }
         let e = transition(S::Closed, A::Assign).unwrap_err();

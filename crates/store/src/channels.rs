@@ -100,3 +100,66 @@ pub async fn delete(conn: &mut Conn, t: &TenantScope, id: &str) -> Result<()> {
         .await?;
     crate::one_row(done.rows_affected())
 }
+
+/// A visitor arrives with only a channel's public key: find the channel and
+/// with it the tenant.
+pub async fn find_by_key_unscoped(
+    conn: &mut Conn,
+    public_key: &str,
+) -> Result<Option<(kefu_domain::TenantId, Channel)>> {
+    let row = sqlx::query(&format!(
+        "SELECT tenant_id, {COLS} FROM channels WHERE public_key = $1"
+    ))
+    .bind(public_key)
+    .fetch_optional(&mut *conn)
+    .await?;
+    match row {
+        None => Ok(None),
+        Some(r) => Ok(Some((
+            kefu_domain::TenantId::from_db(r.try_get("tenant_id")?),
+            from_row(&r)?,
+        ))),
+    }
+}
+
+/// Widget settings kept out of the public record: the pre-chat form, whether
+/// the bot answers first, and the identity-validation secret.
+#[derive(Debug, Clone, Default)]
+pub struct WidgetSettings {
+    pub prechat_fields: serde_json::Value,
+    pub bot_first: bool,
+    pub identity_secret: Option<String>,
+}
+
+pub async fn widget_settings(conn: &mut Conn, t: &TenantScope, id: &str) -> Result<WidgetSettings> {
+    let r = sqlx::query("SELECT prechat_fields, bot_first, identity_secret FROM channels WHERE tenant_id = $1 AND id = $2")
+        .bind(t.id())
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await?;
+    let fields: String = r.try_get("prechat_fields")?;
+    Ok(WidgetSettings {
+        prechat_fields: serde_json::from_str(&fields).unwrap_or(serde_json::json!([])),
+        bot_first: r.try_get::<i64, _>("bot_first")? != 0,
+        identity_secret: r.try_get("identity_secret")?,
+    })
+}
+
+pub async fn set_widget_settings(
+    conn: &mut Conn,
+    t: &TenantScope,
+    id: &str,
+    s: &WidgetSettings,
+) -> Result<()> {
+    let done = sqlx::query(
+        "UPDATE channels SET prechat_fields = $3, bot_first = $4, identity_secret = $5 WHERE tenant_id = $1 AND id = $2",
+    )
+    .bind(t.id())
+    .bind(id)
+    .bind(s.prechat_fields.to_string())
+    .bind(s.bot_first as i64)
+    .bind(s.identity_secret.as_deref())
+    .execute(&mut *conn)
+    .await?;
+    crate::one_row(done.rows_affected())
+}

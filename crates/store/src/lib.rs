@@ -10,10 +10,14 @@
 //! tenant is known (a session cookie, an API token, a tenant slug at login) are
 //! named `*_unscoped` and return the tenant they found.
 
+pub mod attachments;
 pub mod audit;
 pub mod channels;
+pub mod conversations;
 pub mod departments;
 pub mod migrate;
+pub mod offline_messages;
+pub mod quick_replies;
 pub mod records;
 pub mod roles;
 pub mod sessions;

@@ -150,3 +150,116 @@ pub struct Channel {
     pub greeting: String,
     pub created_at: i64,
 }
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Customer {
+    pub id: String,
+    pub name: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub tags: Vec<String>,
+    pub notes: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Visitor {
+    pub id: String,
+    pub channel_id: String,
+    pub external_user_id: Option<String>,
+    pub customer_id: String,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Conversation {
+    pub id: String,
+    pub channel_id: String,
+    pub visitor_id: String,
+    pub customer_id: String,
+    /// `bot`, `queued`, `active`, `transferred`, `closed` or `completed`.
+    pub state: String,
+    pub skill_group_id: Option<String>,
+    pub agent_id: Option<String>,
+    pub priority: i64,
+    pub last_seq: i64,
+    pub created_at: i64,
+    pub queued_at: Option<i64>,
+    pub assigned_at: Option<i64>,
+    pub ended_at: Option<i64>,
+    pub summary: String,
+    pub tags: Vec<String>,
+    pub rating_stars: Option<i64>,
+    pub rating_tags: Vec<String>,
+    pub rating_comment: Option<String>,
+    pub rated_at: Option<i64>,
+    pub rating_invited_at: Option<i64>,
+}
+
+/// One entry of a conversation's log: a message or a system event.
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct ConversationEvent {
+    pub conversation_id: String,
+    pub seq: i64,
+    /// `message` or `system`.
+    pub kind: String,
+    /// `visitor`, `agent`, `bot` or `system`.
+    pub sender: String,
+    pub sender_id: Option<String>,
+    pub sender_name: String,
+    pub client_id: Option<String>,
+    #[schema(value_type = Object)]
+    pub body: serde_json::Value,
+    /// Internal notes are never sent to the visitor.
+    pub private: bool,
+    pub at: i64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Assignment {
+    pub id: String,
+    pub conversation_id: String,
+    pub agent_id: String,
+    pub skill_group_id: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    pub explanation: Option<serde_json::Value>,
+    pub at: i64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OfflineMessage {
+    pub id: String,
+    pub channel_id: String,
+    pub visitor_id: Option<String>,
+    pub name: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub text: String,
+    pub created_at: i64,
+    pub handled_by: Option<String>,
+    pub handled_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct QuickReply {
+    pub id: String,
+    /// Absent for team replies shared by everyone.
+    pub owner_id: Option<String>,
+    pub title: String,
+    pub text: String,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Attachment {
+    pub id: String,
+    pub visitor_id: Option<String>,
+    pub name: String,
+    pub content_type: String,
+    pub size: i64,
+    #[serde(skip)]
+    pub path: String,
+    pub created_at: i64,
+}

@@ -1,0 +1,623 @@
+//! Visitors, customers (the record the workbench needs; the full CRM comes
+//! later), conversations and their gap-free event log, and assignments.
+
+use crate::{
+    flag, now_ms, Assignment, Conn, Conversation, ConversationEvent, Customer, Result, StoreError,
+    TenantScope, Visitor,
+};
+use kefu_domain::{AuditId, ConversationId, CustomerId, TenantId, VisitorId};
+use sqlx::{any::AnyRow, Row};
+
+fn json_list(s: &str) -> Vec<String> {
+    serde_json::from_str(s).unwrap_or_default()
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "null".into())
+}
+
+// ---- customers -------------------------------------------------------------
+
+const CUSTOMER_COLS: &str = "id, name, phone, email, tags, notes, created_at, updated_at";
+
+fn customer(r: &AnyRow) -> Result<Customer> {
+    Ok(Customer {
+        id: r.try_get("id")?,
+        name: r.try_get("name")?,
+        phone: r.try_get("phone")?,
+        email: r.try_get("email")?,
+        tags: json_list(&r.try_get::<String, _>("tags")?),
+        notes: r.try_get("notes")?,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+    })
+}
+
+pub async fn create_customer(
+    conn: &mut Conn,
+    t: &TenantScope,
+    name: &str,
+    phone: Option<&str>,
+    email: Option<&str>,
+) -> Result<Customer> {
+    let id = CustomerId::new();
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO customers (id, tenant_id, name, phone, email, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6)",
+    )
+    .bind(id.as_str())
+    .bind(t.id())
+    .bind(name)
+    .bind(phone)
+    .bind(email)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    get_customer(conn, t, id.as_str())
+        .await?
+        .ok_or(StoreError::NotFound)
+}
+
+pub async fn get_customer(conn: &mut Conn, t: &TenantScope, id: &str) -> Result<Option<Customer>> {
+    let row = sqlx::query(&format!(
+        "SELECT {CUSTOMER_COLS} FROM customers WHERE tenant_id = $1 AND id = $2"
+    ))
+    .bind(t.id())
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.as_ref().map(customer).transpose()
+}
+
+pub async fn update_customer(conn: &mut Conn, t: &TenantScope, c: &Customer) -> Result<()> {
+    let done = sqlx::query(
+        "UPDATE customers SET name = $3, phone = $4, email = $5, tags = $6, notes = $7, updated_at = $8 \
+         WHERE tenant_id = $1 AND id = $2",
+    )
+    .bind(t.id())
+    .bind(&c.id)
+    .bind(&c.name)
+    .bind(c.phone.as_deref())
+    .bind(c.email.as_deref())
+    .bind(to_json(&c.tags))
+    .bind(&c.notes)
+    .bind(now_ms())
+    .execute(&mut *conn)
+    .await?;
+    crate::one_row(done.rows_affected())
+}
+
+// ---- visitors --------------------------------------------------------------
+
+const VISITOR_COLS: &str =
+    "id, channel_id, external_user_id, customer_id, created_at, last_seen_at";
+
+fn visitor(r: &AnyRow) -> Result<Visitor> {
+    Ok(Visitor {
+        id: r.try_get("id")?,
+        channel_id: r.try_get("channel_id")?,
+        external_user_id: r.try_get("external_user_id")?,
+        customer_id: r.try_get("customer_id")?,
+        created_at: r.try_get("created_at")?,
+        last_seen_at: r.try_get("last_seen_at")?,
+    })
+}
+
+pub async fn create_visitor(
+    conn: &mut Conn,
+    t: &TenantScope,
+    channel_id: &str,
+    token_hash: &str,
+    external_user_id: Option<&str>,
+    customer_id: &str,
+) -> Result<Visitor> {
+    let id = VisitorId::new();
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO visitors (id, tenant_id, channel_id, token_hash, external_user_id, customer_id, created_at, last_seen_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
+    )
+    .bind(id.as_str())
+    .bind(t.id())
+    .bind(channel_id)
+    .bind(token_hash)
+    .bind(external_user_id)
+    .bind(customer_id)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    get_visitor(conn, t, id.as_str())
+        .await?
+        .ok_or(StoreError::NotFound)
+}
+
+pub async fn get_visitor(conn: &mut Conn, t: &TenantScope, id: &str) -> Result<Option<Visitor>> {
+    let row = sqlx::query(&format!(
+        "SELECT {VISITOR_COLS} FROM visitors WHERE tenant_id = $1 AND id = $2"
+    ))
+    .bind(t.id())
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.as_ref().map(visitor).transpose()
+}
+
+/// A returning anonymous visitor, by the hash of their token, in this channel.
+pub async fn find_visitor_by_token(
+    conn: &mut Conn,
+    t: &TenantScope,
+    channel_id: &str,
+    token_hash: &str,
+) -> Result<Option<Visitor>> {
+    let row = sqlx::query(&format!(
+        "SELECT {VISITOR_COLS} FROM visitors WHERE tenant_id = $1 AND channel_id = $2 AND token_hash = $3"
+    ))
+    .bind(t.id())
+    .bind(channel_id)
+    .bind(token_hash)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.as_ref().map(visitor).transpose()
+}
+
+/// An identified visitor (the host site's user id), in this channel.
+pub async fn find_visitor_by_external_id(
+    conn: &mut Conn,
+    t: &TenantScope,
+    channel_id: &str,
+    user_id: &str,
+) -> Result<Option<Visitor>> {
+    let row = sqlx::query(&format!(
+        "SELECT {VISITOR_COLS} FROM visitors WHERE tenant_id = $1 AND channel_id = $2 AND external_user_id = $3 \
+         ORDER BY created_at LIMIT 1"
+    ))
+    .bind(t.id())
+    .bind(channel_id)
+    .bind(user_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.as_ref().map(visitor).transpose()
+}
+
+pub async fn touch_visitor(conn: &mut Conn, t: &TenantScope, id: &str) -> Result<()> {
+    sqlx::query("UPDATE visitors SET last_seen_at = $3 WHERE tenant_id = $1 AND id = $2")
+        .bind(t.id())
+        .bind(id)
+        .bind(now_ms())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+// ---- conversations -----------------------------------------------------------
+
+const CONV_COLS: &str = "id, channel_id, visitor_id, customer_id, state, skill_group_id, agent_id, priority, last_seq, \
+    created_at, queued_at, assigned_at, ended_at, summary, tags, rating_stars, rating_tags, rating_comment, rated_at, rating_invited_at";
+
+fn conversation(r: &AnyRow) -> Result<Conversation> {
+    Ok(Conversation {
+        id: r.try_get("id")?,
+        channel_id: r.try_get("channel_id")?,
+        visitor_id: r.try_get("visitor_id")?,
+        customer_id: r.try_get("customer_id")?,
+        state: r.try_get("state")?,
+        skill_group_id: r.try_get("skill_group_id")?,
+        agent_id: r.try_get("agent_id")?,
+        priority: r.try_get("priority")?,
+        last_seq: r.try_get("last_seq")?,
+        created_at: r.try_get("created_at")?,
+        queued_at: r.try_get("queued_at")?,
+        assigned_at: r.try_get("assigned_at")?,
+        ended_at: r.try_get("ended_at")?,
+        summary: r.try_get("summary")?,
+        tags: json_list(&r.try_get::<String, _>("tags")?),
+        rating_stars: r.try_get("rating_stars")?,
+        rating_tags: r
+            .try_get::<Option<String>, _>("rating_tags")?
+            .map(|s| json_list(&s))
+            .unwrap_or_default(),
+        rating_comment: r.try_get("rating_comment")?,
+        rated_at: r.try_get("rated_at")?,
+        rating_invited_at: r.try_get("rating_invited_at")?,
+    })
+}
+
+pub struct NewConversation<'a> {
+    pub channel_id: &'a str,
+    pub visitor_id: &'a str,
+    pub customer_id: &'a str,
+    pub state: &'a str,
+    pub skill_group_id: Option<&'a str>,
+    pub priority: i64,
+}
+
+pub async fn create_conversation(
+    conn: &mut Conn,
+    t: &TenantScope,
+    c: &NewConversation<'_>,
+) -> Result<Conversation> {
+    let id = ConversationId::new();
+    let now = now_ms();
+    let queued = (c.state == "queued").then_some(now);
+    sqlx::query(
+        "INSERT INTO conversations (id, tenant_id, channel_id, visitor_id, customer_id, state, skill_group_id, priority, created_at, queued_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(id.as_str())
+    .bind(t.id())
+    .bind(c.channel_id)
+    .bind(c.visitor_id)
+    .bind(c.customer_id)
+    .bind(c.state)
+    .bind(c.skill_group_id)
+    .bind(c.priority)
+    .bind(now)
+    .bind(queued)
+    .execute(&mut *conn)
+    .await?;
+    get_conversation(conn, t, id.as_str())
+        .await?
+        .ok_or(StoreError::NotFound)
+}
+
+pub async fn get_conversation(
+    conn: &mut Conn,
+    t: &TenantScope,
+    id: &str,
+) -> Result<Option<Conversation>> {
+    let row = sqlx::query(&format!(
+        "SELECT {CONV_COLS} FROM conversations WHERE tenant_id = $1 AND id = $2"
+    ))
+    .bind(t.id())
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.as_ref().map(conversation).transpose()
+}
+
+const OPEN: &str = "state IN ('bot', 'queued', 'active', 'transferred')";
+
+/// The visitor's conversation that is still open, if any.
+pub async fn open_conversation_of_visitor(
+    conn: &mut Conn,
+    t: &TenantScope,
+    visitor_id: &str,
+) -> Result<Option<Conversation>> {
+    let row = sqlx::query(&format!(
+        "SELECT {CONV_COLS} FROM conversations WHERE tenant_id = $1 AND visitor_id = $2 AND {OPEN} ORDER BY created_at DESC LIMIT 1"
+    ))
+    .bind(t.id())
+    .bind(visitor_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.as_ref().map(conversation).transpose()
+}
+
+/// Every open conversation of the tenant (to rebuild routing after a restart,
+/// and for supervision).
+pub async fn open_conversations(conn: &mut Conn, t: &TenantScope) -> Result<Vec<Conversation>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {CONV_COLS} FROM conversations WHERE tenant_id = $1 AND {OPEN} ORDER BY created_at"
+    ))
+    .bind(t.id())
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(conversation).collect()
+}
+
+pub async fn open_conversations_of_agent(
+    conn: &mut Conn,
+    t: &TenantScope,
+    agent_id: &str,
+) -> Result<Vec<Conversation>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {CONV_COLS} FROM conversations WHERE tenant_id = $1 AND agent_id = $2 AND {OPEN} ORDER BY created_at"
+    ))
+    .bind(t.id())
+    .bind(agent_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(conversation).collect()
+}
+
+pub async fn conversations_of_customer(
+    conn: &mut Conn,
+    t: &TenantScope,
+    customer_id: &str,
+    limit: i64,
+) -> Result<Vec<Conversation>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {CONV_COLS} FROM conversations WHERE tenant_id = $1 AND customer_id = $2 ORDER BY created_at DESC LIMIT $3"
+    ))
+    .bind(t.id())
+    .bind(customer_id)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(conversation).collect()
+}
+
+/// Move a conversation to a new state (already checked by the domain's state
+/// machine) with the fields that go with it.
+pub struct StateChange<'a> {
+    pub state: &'a str,
+    pub agent_id: Option<&'a str>,
+    pub skill_group_id: Option<&'a str>,
+    pub queued: bool,
+    pub assigned: bool,
+    pub ended: bool,
+}
+
+pub async fn set_state(
+    conn: &mut Conn,
+    t: &TenantScope,
+    id: &str,
+    c: &StateChange<'_>,
+) -> Result<()> {
+    let now = now_ms();
+    let done = sqlx::query(
+        "UPDATE conversations SET state = $3, agent_id = $4, skill_group_id = COALESCE($5, skill_group_id), \
+         queued_at = CASE WHEN $6 = 1 THEN $9 ELSE queued_at END, \
+         assigned_at = CASE WHEN $7 = 1 THEN $9 ELSE assigned_at END, \
+         ended_at = CASE WHEN $8 = 1 THEN $9 ELSE ended_at END \
+         WHERE tenant_id = $1 AND id = $2",
+    )
+    .bind(t.id())
+    .bind(id)
+    .bind(c.state)
+    .bind(c.agent_id)
+    .bind(c.skill_group_id)
+    .bind(flag(c.queued))
+    .bind(flag(c.assigned))
+    .bind(flag(c.ended))
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    crate::one_row(done.rows_affected())
+}
+
+pub async fn set_summary(
+    conn: &mut Conn,
+    t: &TenantScope,
+    id: &str,
+    summary: &str,
+    tags: &[String],
+) -> Result<()> {
+    let done = sqlx::query(
+        "UPDATE conversations SET summary = $3, tags = $4 WHERE tenant_id = $1 AND id = $2",
+    )
+    .bind(t.id())
+    .bind(id)
+    .bind(summary)
+    .bind(to_json(&tags))
+    .execute(&mut *conn)
+    .await?;
+    crate::one_row(done.rows_affected())
+}
+
+pub async fn set_rating_invited(conn: &mut Conn, t: &TenantScope, id: &str) -> Result<()> {
+    let done = sqlx::query(
+        "UPDATE conversations SET rating_invited_at = $3 WHERE tenant_id = $1 AND id = $2",
+    )
+    .bind(t.id())
+    .bind(id)
+    .bind(now_ms())
+    .execute(&mut *conn)
+    .await?;
+    crate::one_row(done.rows_affected())
+}
+
+pub async fn set_rating(
+    conn: &mut Conn,
+    t: &TenantScope,
+    id: &str,
+    stars: i64,
+    tags: &[String],
+    comment: &str,
+) -> Result<()> {
+    let done = sqlx::query(
+        "UPDATE conversations SET rating_stars = $3, rating_tags = $4, rating_comment = $5, rated_at = $6 WHERE tenant_id = $1 AND id = $2",
+    )
+    .bind(t.id())
+    .bind(id)
+    .bind(stars)
+    .bind(to_json(&tags))
+    .bind(comment)
+    .bind(now_ms())
+    .execute(&mut *conn)
+    .await?;
+    crate::one_row(done.rows_affected())
+}
+
+// ---- the event log -----------------------------------------------------------
+
+pub struct NewEvent<'a> {
+    pub kind: &'a str,
+    pub sender: &'a str,
+    pub sender_id: Option<&'a str>,
+    pub sender_name: &'a str,
+    pub client_id: Option<&'a str>,
+    pub body: &'a serde_json::Value,
+    pub private: bool,
+}
+
+const EVENT_COLS: &str =
+    "conversation_id, seq, kind, sender_type, sender_id, sender_name, client_id, body, private, at";
+
+fn event(r: &AnyRow) -> Result<ConversationEvent> {
+    let body: String = r.try_get("body")?;
+    Ok(ConversationEvent {
+        conversation_id: r.try_get("conversation_id")?,
+        seq: r.try_get("seq")?,
+        kind: r.try_get("kind")?,
+        sender: r.try_get("sender_type")?,
+        sender_id: r.try_get("sender_id")?,
+        sender_name: r.try_get("sender_name")?,
+        client_id: r.try_get("client_id")?,
+        body: serde_json::from_str(&body)
+            .map_err(|e| StoreError::Corrupt(format!("event body: {e}")))?,
+        private: r.try_get::<i64, _>("private")? != 0,
+        at: r.try_get("at")?,
+    })
+}
+
+/// Append to a conversation's log and return the stored event with its
+/// sequence number. With a `client_id` already stored, return that event and
+/// `false`: a retried send stores nothing twice. Call inside a transaction so
+/// the counter and the row commit together.
+pub async fn append_event(
+    conn: &mut Conn,
+    t: &TenantScope,
+    conversation_id: &str,
+    e: &NewEvent<'_>,
+) -> Result<(ConversationEvent, bool)> {
+    if let Some(cid) = e.client_id {
+        if let Some(existing) = event_by_client_id(conn, t, conversation_id, cid).await? {
+            return Ok((existing, false));
+        }
+    }
+    let now = now_ms();
+    let seq: Option<i64> = sqlx::query_scalar(
+        "UPDATE conversations SET last_seq = last_seq + 1 WHERE tenant_id = $1 AND id = $2 RETURNING last_seq",
+    )
+    .bind(t.id())
+    .bind(conversation_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let seq = seq.ok_or(StoreError::NotFound)?;
+    let body = e.body.to_string();
+    sqlx::query(
+        "INSERT INTO conversation_events (conversation_id, seq, tenant_id, kind, sender_type, sender_id, sender_name, client_id, body, private, at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(conversation_id)
+    .bind(seq)
+    .bind(t.id())
+    .bind(e.kind)
+    .bind(e.sender)
+    .bind(e.sender_id)
+    .bind(e.sender_name)
+    .bind(e.client_id)
+    .bind(&body)
+    .bind(flag(e.private))
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok((
+        ConversationEvent {
+            conversation_id: conversation_id.to_string(),
+            seq,
+            kind: e.kind.to_string(),
+            sender: e.sender.to_string(),
+            sender_id: e.sender_id.map(str::to_string),
+            sender_name: e.sender_name.to_string(),
+            client_id: e.client_id.map(str::to_string),
+            body: e.body.clone(),
+            private: e.private,
+            at: now,
+        },
+        true,
+    ))
+}
+
+async fn event_by_client_id(
+    conn: &mut Conn,
+    t: &TenantScope,
+    conversation_id: &str,
+    client_id: &str,
+) -> Result<Option<ConversationEvent>> {
+    let row = sqlx::query(&format!(
+        "SELECT {EVENT_COLS} FROM conversation_events WHERE tenant_id = $1 AND conversation_id = $2 AND client_id = $3"
+    ))
+    .bind(t.id())
+    .bind(conversation_id)
+    .bind(client_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.as_ref().map(event).transpose()
+}
+
+/// Events after `after_seq`, oldest first — what a reconnecting client missed.
+pub async fn events_after(
+    conn: &mut Conn,
+    t: &TenantScope,
+    conversation_id: &str,
+    after_seq: i64,
+    limit: i64,
+) -> Result<Vec<ConversationEvent>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {EVENT_COLS} FROM conversation_events WHERE tenant_id = $1 AND conversation_id = $2 AND seq > $3 \
+         ORDER BY seq LIMIT $4"
+    ))
+    .bind(t.id())
+    .bind(conversation_id)
+    .bind(after_seq)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(event).collect()
+}
+
+// ---- assignments -------------------------------------------------------------
+
+pub async fn record_assignment(
+    conn: &mut Conn,
+    t: &TenantScope,
+    conversation_id: &str,
+    agent_id: &str,
+    group_id: Option<&str>,
+    explanation: Option<&serde_json::Value>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO assignments (id, tenant_id, conversation_id, agent_id, skill_group_id, explanation, at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(AuditId::new().as_str())
+    .bind(t.id())
+    .bind(conversation_id)
+    .bind(agent_id)
+    .bind(group_id)
+    .bind(explanation.map(|e| e.to_string()))
+    .bind(now_ms())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn assignments_of(
+    conn: &mut Conn,
+    t: &TenantScope,
+    conversation_id: &str,
+) -> Result<Vec<Assignment>> {
+    let rows = sqlx::query(
+        "SELECT id, conversation_id, agent_id, skill_group_id, explanation, at FROM assignments \
+         WHERE tenant_id = $1 AND conversation_id = $2 ORDER BY at, id",
+    )
+    .bind(t.id())
+    .bind(conversation_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let ex: Option<String> = r.try_get("explanation")?;
+            Ok(Assignment {
+                id: r.try_get("id")?,
+                conversation_id: r.try_get("conversation_id")?,
+                agent_id: r.try_get("agent_id")?,
+                skill_group_id: r.try_get("skill_group_id")?,
+                explanation: ex.and_then(|s| serde_json::from_str(&s).ok()),
+                at: r.try_get("at")?,
+            })
+        })
+        .collect()
+}
+
+/// Tenants that have open conversations (to restore their routing at start-up).
+pub async fn tenants_with_open_conversations_unscoped(conn: &mut Conn) -> Result<Vec<TenantId>> {
+    let ids: Vec<String> = sqlx::query_scalar(&format!(
+        "SELECT DISTINCT tenant_id FROM conversations WHERE {OPEN}"
+    ))
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(ids.into_iter().map(TenantId::from_db).collect())
+}
