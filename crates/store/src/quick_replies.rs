@@ -50,7 +50,7 @@ pub async fn visible_to(
     user_id: &str,
     search: &str,
 ) -> Result<Vec<QuickReply>> {
-    let pattern = format!("%{}%", search.replace('%', "").replace('_', ""));
+    let pattern = format!("%{}%", search.replace(['%', '_'], ""));
     let rows = sqlx::query(
         "SELECT id, owner_id, title, text, created_at FROM quick_replies \
          WHERE tenant_id = $1 AND (owner_id IS NULL OR owner_id = $2) AND (title LIKE $3 OR text LIKE $3) \
