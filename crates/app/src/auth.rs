@@ -1,7 +1,7 @@
 //! Signing in and being recognised: passwords with lock-out, the TOTP second
 //! step, web sessions with CSRF tokens, and bearer API tokens.
 
-use crate::principal::{parse_permissions, PrincipalKind};
+use crate::principal::{role_permissions, PrincipalKind};
 use crate::secrets::{self, constant_time_eq};
 use crate::{App, AppError, AppResult, Principal};
 use kefu_domain::{totp, NewPassword, Permission, TenantId};
@@ -275,7 +275,8 @@ impl App {
             user_id: Some(user.id),
             name: user.username,
             permissions: role
-                .map(|r| parse_permissions(&r.permissions))
+                .as_ref()
+                .map(role_permissions)
                 .unwrap_or_default(),
             kind: PrincipalKind::Session {
                 session_id: session.id,
@@ -307,7 +308,8 @@ impl App {
             user_id: None,
             name: format!("token:{}", tok.name),
             permissions: role
-                .map(|r| parse_permissions(&r.permissions))
+                .as_ref()
+                .map(role_permissions)
                 .unwrap_or_default(),
             kind: PrincipalKind::ApiToken { token_id: tok.id },
             ip,

@@ -35,6 +35,7 @@ permissions! {
     AgentStatusManage = "agents.status.manage", "Change other agents' reception status", "修改他人接待状态";
     TokensManage = "tokens.manage", "Manage API tokens", "管理 API 令牌";
     AuditView = "audit.view", "View the audit log", "查看审计日志";
+    Supervise = "conversations.supervise", "Monitor queues and conversations, reassign them", "监控与调度会话";
     PoolPhoneView = "pool.phone.view", "View public-pool phone numbers", "查看公海号码";
     MultimediaAgent = "agent.multimedia", "Multimedia agent", "多媒体坐席";
     CallCenterAgent = "agent.callcenter", "Call-center agent", "呼叫中心坐席";
@@ -81,7 +82,7 @@ impl BuiltinRole {
         use Permission::*;
         match self {
             Self::Administrator => Permission::ALL.to_vec(),
-            Self::TeamLead => vec![UsersView, AgentStatusManage, MultimediaAgent, Export],
+            Self::TeamLead => vec![UsersView, AgentStatusManage, Supervise, MultimediaAgent, Export],
             Self::Agent => vec![MultimediaAgent],
         }
     }

@@ -735,3 +735,54 @@ fn splitmix(mut x: u64) -> u64 {
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^ (z >> 31)
 }
+
+impl Engine {
+    /// A person chose the agent — a transfer to a named colleague, a team
+    /// lead's reassignment: the item goes to them if their status allows and
+    /// they have room, whatever the group's strategy; otherwise `NotEligible`.
+    pub fn arrive_for_agent(&mut self, now: Millis, w: WorkItem, agent: AgentId) -> Result<Vec<Outcome>, RoutingError> {
+        let mut out = Vec::new();
+        self.advance_into(now, &mut out);
+        let home = self.group_ix(w.group).ok_or(RoutingError::UnknownGroup(w.group))?;
+        if self.item_ix.contains_key(&w.id) {
+            return Err(RoutingError::DuplicateItem(w.id));
+        }
+        let a = *self.agent_ix.get(&agent).ok_or(RoutingError::UnknownAgent(agent))?;
+        if self.agents[a as usize].removed || self.agents[a as usize].blocked(w.media, self.now).is_some() {
+            return Err(RoutingError::NotEligible { item: w.id, agent });
+        }
+        let id = w.id;
+        let seq = self.next_seq();
+        let item = Item { w, seq, state: State::Queued, groups: vec![home], gen: 0 };
+        let i = match self.free.pop() {
+            Some(i) => {
+                self.items[i as usize] = Some(item);
+                i
+            }
+            None => {
+                self.items.push(Some(item));
+                (self.items.len() - 1) as u32
+            }
+        };
+        self.item_ix.insert(id, i);
+        self.assign(i, a, home, &mut out);
+        Ok(out)
+    }
+
+    /// The items waiting in a group's queue for a media, in service order, with
+    /// their positions and estimated waits (to refresh every waiting customer).
+    pub fn queued_items(&self, group: GroupId, media: Media) -> Vec<(ItemId, QueueStatus)> {
+        let Some(g) = self.group_ix(group) else { return Vec::new() };
+        let grp = &self.groups[g as usize];
+        grp.queues[media.idx()]
+            .in_order(&grp.cfg.class_base_ms)
+            .into_iter()
+            .filter_map(|(_, e)| {
+                let it = self.item(e.item);
+                // Items also queued elsewhere report the position of their first group.
+                let status = self.status_of(e.item)?;
+                Some((it.w.id, status))
+            })
+            .collect()
+    }
+}

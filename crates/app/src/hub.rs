@@ -1,0 +1,85 @@
+//! Real-time fan-out inside one node: sockets subscribe to topics and receive
+//! pre-serialised JSON frames. Frames are notifications of what is already
+//! stored; a socket that falls behind or reconnects reads the store (DESIGN.md:
+//! nothing depends on delivery being lossless).
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use tokio::sync::mpsc;
+
+pub type Frame = Arc<str>;
+pub type FrameTx = mpsc::UnboundedSender<Frame>;
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Topic {
+    /// What the visitor of a conversation may see.
+    Visitor(String),
+    /// Everything about a conversation, internal notes included (agents, leads).
+    Staff(String),
+    /// New work and changes for one agent.
+    Agent(String),
+    /// Live monitoring of a tenant (team leads).
+    Monitor(String),
+}
+
+#[derive(Default)]
+pub struct Hub {
+    subs: Mutex<HashMap<Topic, Vec<(u64, FrameTx)>>>,
+    next: AtomicU64,
+}
+
+impl Hub {
+    pub fn subscribe(&self, topic: Topic, tx: FrameTx) -> u64 {
+        let id = self.next.fetch_add(1, Ordering::Relaxed);
+        self.lock().entry(topic).or_default().push((id, tx));
+        id
+    }
+
+    pub fn unsubscribe(&self, topic: &Topic, id: u64) {
+        let mut subs = self.lock();
+        if let Some(list) = subs.get_mut(topic) {
+            list.retain(|(i, _)| *i != id);
+            if list.is_empty() {
+                subs.remove(topic);
+            }
+        }
+    }
+
+    /// Send a frame to every subscriber of `topic`, dropping closed ones.
+    pub fn publish(&self, topic: &Topic, frame: &serde_json::Value) {
+        let text: Frame = Arc::from(frame.to_string());
+        let mut subs = self.lock();
+        if let Some(list) = subs.get_mut(topic) {
+            list.retain(|(_, tx)| tx.send(text.clone()).is_ok());
+        }
+    }
+
+    pub fn has_subscribers(&self, topic: &Topic) -> bool {
+        self.lock().get(topic).is_some_and(|l| !l.is_empty())
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Topic, Vec<(u64, FrameTx)>>> {
+        self.subs.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_reach_subscribers_of_the_topic_only() {
+        let hub = Hub::default();
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let (tx2, mut rx2) = mpsc::unbounded_channel();
+        let id = hub.subscribe(Topic::Visitor("c1".into()), tx);
+        hub.subscribe(Topic::Staff("c1".into()), tx2);
+        hub.publish(&Topic::Visitor("c1".into()), &serde_json::json!({"type": "typing"}));
+        assert_eq!(&*rx.try_recv().unwrap(), r#"{"type":"typing"}"#);
+        assert!(rx2.try_recv().is_err());
+        hub.unsubscribe(&Topic::Visitor("c1".into()), id);
+        hub.publish(&Topic::Visitor("c1".into()), &serde_json::json!({"type": "typing"}));
+        assert!(rx.try_recv().is_err());
+    }
+}
