@@ -96,10 +96,7 @@ async fn check_refs(
 }
 
 fn role_perms(role: &kefu_store::Role) -> Vec<Permission> {
-    role.permissions
-        .iter()
-        .filter_map(|k| Permission::parse(k))
-        .collect()
+    crate::principal::role_permissions(role).into_iter().collect()
 }
 
 impl App {
