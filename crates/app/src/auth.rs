@@ -274,10 +274,7 @@ impl App {
             tenant: scope,
             user_id: Some(user.id),
             name: user.username,
-            permissions: role
-                .as_ref()
-                .map(role_permissions)
-                .unwrap_or_default(),
+            permissions: role.as_ref().map(role_permissions).unwrap_or_default(),
             kind: PrincipalKind::Session {
                 session_id: session.id,
                 csrf_token: session.csrf_token,
@@ -307,10 +304,7 @@ impl App {
             tenant: scope,
             user_id: None,
             name: format!("token:{}", tok.name),
-            permissions: role
-                .as_ref()
-                .map(role_permissions)
-                .unwrap_or_default(),
+            permissions: role.as_ref().map(role_permissions).unwrap_or_default(),
             kind: PrincipalKind::ApiToken { token_id: tok.id },
             ip,
             locale: None,

@@ -36,6 +36,15 @@ impl Hub {
         id
     }
 
+    /// Add another topic to an existing subscription id (one socket, many topics).
+    pub fn subscribe_as(&self, id: u64, topic: Topic, tx: FrameTx) {
+        let mut subs = self.lock();
+        let list = subs.entry(topic).or_default();
+        if !list.iter().any(|(i, _)| *i == id) {
+            list.push((id, tx));
+        }
+    }
+
     pub fn unsubscribe(&self, topic: &Topic, id: u64) {
         let mut subs = self.lock();
         if let Some(list) = subs.get_mut(topic) {
@@ -53,6 +62,40 @@ impl Hub {
         if let Some(list) = subs.get_mut(topic) {
             list.retain(|(_, tx)| tx.send(text.clone()).is_ok());
         }
+    }
+
+    /// Subscribe everyone listening on `from` to `to` as well (an agent's
+    /// sockets start following a conversation assigned to them).
+    pub fn link(&self, from: &Topic, to: Topic) {
+        let mut subs = self.lock();
+        let senders: Vec<(u64, FrameTx)> = subs.get(from).cloned().unwrap_or_default();
+        let list = subs.entry(to).or_default();
+        for (id, tx) in senders {
+            if !list.iter().any(|(i, _)| *i == id) {
+                list.push((id, tx));
+            }
+        }
+    }
+
+    /// Stop `from`'s listeners following `to` (a conversation transferred away).
+    pub fn unlink(&self, from: &Topic, to: &Topic) {
+        let mut subs = self.lock();
+        let ids: Vec<u64> = subs
+            .get(from)
+            .map(|l| l.iter().map(|(i, _)| *i).collect())
+            .unwrap_or_default();
+        if let Some(list) = subs.get_mut(to) {
+            list.retain(|(i, _)| !ids.contains(i));
+        }
+    }
+
+    /// A socket closed: drop its subscription everywhere.
+    pub fn unsubscribe_all(&self, id: u64) {
+        let mut subs = self.lock();
+        subs.retain(|_, list| {
+            list.retain(|(i, _)| *i != id);
+            !list.is_empty()
+        });
     }
 
     pub fn has_subscribers(&self, topic: &Topic) -> bool {
@@ -75,11 +118,17 @@ mod tests {
         let (tx2, mut rx2) = mpsc::unbounded_channel();
         let id = hub.subscribe(Topic::Visitor("c1".into()), tx);
         hub.subscribe(Topic::Staff("c1".into()), tx2);
-        hub.publish(&Topic::Visitor("c1".into()), &serde_json::json!({"type": "typing"}));
+        hub.publish(
+            &Topic::Visitor("c1".into()),
+            &serde_json::json!({"type": "typing"}),
+        );
         assert_eq!(&*rx.try_recv().unwrap(), r#"{"type":"typing"}"#);
         assert!(rx2.try_recv().is_err());
         hub.unsubscribe(&Topic::Visitor("c1".into()), id);
-        hub.publish(&Topic::Visitor("c1".into()), &serde_json::json!({"type": "typing"}));
+        hub.publish(
+            &Topic::Visitor("c1".into()),
+            &serde_json::json!({"type": "typing"}),
+        );
         assert!(rx.try_recv().is_err());
     }
 }

@@ -6,11 +6,14 @@
 pub mod audit_log;
 pub mod auth;
 pub mod channels;
+pub mod chat;
 pub mod demo;
 pub mod error;
+pub mod hub;
 pub mod org;
 pub mod principal;
 pub mod roles;
+pub mod routing;
 pub mod secrets;
 pub mod statuses;
 pub mod tenants;
@@ -51,6 +54,8 @@ pub struct App {
     pub store: Store,
     pub bus: EventBus,
     pub auth: AuthConfig,
+    pub hub: Arc<hub::Hub>,
+    pub(crate) routing: Arc<routing::RoutingService>,
     limiter: Arc<auth::RateLimiter>,
 }
 
@@ -61,6 +66,8 @@ impl App {
             store,
             bus,
             auth,
+            hub: Arc::default(),
+            routing: Arc::default(),
             limiter,
         }
     }

@@ -210,6 +210,7 @@ impl App {
         )
         .await?;
         tx.commit().await?;
+        self.reset_routing(p.tenant.tenant_id());
         Ok(g)
     }
 
@@ -281,6 +282,7 @@ impl App {
         )
         .await?;
         tx.commit().await?;
+        self.reset_routing(p.tenant.tenant_id());
         Ok(())
     }
 
@@ -331,6 +333,7 @@ impl App {
         )
         .await?;
         tx.commit().await?;
+        self.after_agent_change(&p.tenant, &user_id).await;
         Ok(())
     }
 
@@ -362,6 +365,7 @@ impl App {
         )
         .await?;
         tx.commit().await?;
+        self.after_agent_change(&p.tenant, &user_id).await;
         Ok(())
     }
 

@@ -76,7 +76,11 @@ pub fn parse_permissions(keys: &[String]) -> BTreeSet<Permission> {
 /// What a role grants. Built-in roles take their set from the code, so a
 /// permission added in a new version reaches existing tenants' administrators.
 pub fn role_permissions(role: &kefu_store::Role) -> BTreeSet<Permission> {
-    match role.builtin.as_deref().and_then(kefu_domain::BuiltinRole::parse) {
+    match role
+        .builtin
+        .as_deref()
+        .and_then(kefu_domain::BuiltinRole::parse)
+    {
         Some(b) => b.permissions().into_iter().collect(),
         None => parse_permissions(&role.permissions),
     }

@@ -48,7 +48,9 @@ impl App {
         let role = roles::get(&mut tx, &p.tenant, &role_id)
             .await?
             .ok_or_else(|| missing_ref("role_id", "role"))?;
-        let perms: Vec<Permission> = crate::principal::role_permissions(&role).into_iter().collect();
+        let perms: Vec<Permission> = crate::principal::role_permissions(&role)
+            .into_iter()
+            .collect();
         p.require_all(&perms)?;
         let secret = format!("kefu_{}", secrets::random_token(32));
         let prefix: String = secret.chars().take(12).collect();

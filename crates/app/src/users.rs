@@ -96,7 +96,9 @@ async fn check_refs(
 }
 
 fn role_perms(role: &kefu_store::Role) -> Vec<Permission> {
-    crate::principal::role_permissions(role).into_iter().collect()
+    crate::principal::role_permissions(role)
+        .into_iter()
+        .collect()
 }
 
 impl App {
@@ -244,6 +246,7 @@ impl App {
         )
         .await?;
         tx.commit().await?;
+        self.after_agent_change(&p.tenant, &id).await;
         Ok(after)
     }
 
@@ -321,6 +324,7 @@ impl App {
             .await?;
         }
         tx.commit().await?;
+        self.after_agent_change(&p.tenant, &user_id).await;
         self.bus.publish(Event {
             tenant_id: p.tenant.tenant_id().clone(),
             topic: "agent.status_changed".into(),

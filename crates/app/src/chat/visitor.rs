@@ -1,0 +1,364 @@
+//! What a visitor does: connect (anonymous or identified), start a
+//! conversation, send messages, rate, leave a message, leave.
+
+use super::{body, next_state};
+use crate::{secrets, App, AppError, AppResult};
+use hmac::{Hmac, Mac};
+use kefu_domain::conversation::ConversationAction;
+use kefu_domain::ValidationError;
+use kefu_store::channels::{self, WidgetSettings};
+use kefu_store::{
+    conversations, offline_messages, Channel, Conversation, ConversationEvent, Customer,
+    OfflineMessage, TenantScope, Visitor,
+};
+use serde_json::json;
+use sha2::Sha256;
+
+/// A connected visitor, resolved from the channel key and their token.
+#[derive(Debug, Clone)]
+pub struct VisitorSession {
+    pub scope: TenantScope,
+    pub channel: Channel,
+    pub settings: WidgetSettings,
+    pub visitor: Visitor,
+    pub customer: Customer,
+    /// The token to keep in the browser (new or the one presented).
+    pub token: String,
+}
+
+/// Host sites sign their user id so visitors cannot claim someone else's.
+fn identity_ok(secret: &str, user_id: &str, hash_hex: &str) -> bool {
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else {
+        return false;
+    };
+    mac.update(user_id.as_bytes());
+    let expected = hex::encode(mac.finalize().into_bytes());
+    secrets::constant_time_eq(&expected, &hash_hex.to_lowercase())
+}
+
+impl App {
+    pub async fn visitor_connect(
+        &self,
+        channel_key: &str,
+        token: Option<&str>,
+        identity: Option<(&str, &str)>,
+    ) -> AppResult<VisitorSession> {
+        let mut conn = self.store.conn().await?;
+        let (tenant, channel) = channels::find_by_key_unscoped(&mut conn, channel_key)
+            .await?
+            .ok_or(AppError::NotFound("channel"))?;
+        let scope = TenantScope::new(tenant);
+        let settings = channels::widget_settings(&mut conn, &scope, &channel.id).await?;
+        if let Some((user_id, hash)) = identity {
+            let secret = settings.identity_secret.as_deref().unwrap_or("");
+            if secret.is_empty()
+                || user_id.is_empty()
+                || user_id.len() > 200
+                || !identity_ok(secret, user_id, hash)
+            {
+                return Err(AppError::Unauthenticated(
+                    "identity_invalid: the user hash does not match".into(),
+                ));
+            }
+        }
+        let by_token = match token.filter(|t| !t.is_empty() && t.len() <= 100) {
+            Some(t) => conversations::find_visitor_by_token(
+                &mut conn,
+                &scope,
+                &channel.id,
+                &secrets::sha256_hex(t),
+            )
+            .await?
+            .map(|v| (v, t.to_string())),
+            None => None,
+        };
+        let found = match (by_token, identity) {
+            (Some(v), _) => Some(v),
+            (None, Some((user_id, _))) => None.or(conversations::find_visitor_by_external_id(
+                &mut conn,
+                &scope,
+                &channel.id,
+                user_id,
+            )
+            .await?
+            .map(|v| (v, String::new()))),
+            (None, None) => None,
+        };
+        let (visitor, token) = match found {
+            Some((v, t)) if !t.is_empty() => (v, t),
+            Some((v, _)) => {
+                // An identified visitor on a new device: same visitor, new token.
+                let t = secrets::random_token(24);
+                let nv = conversations::create_visitor(
+                    &mut conn,
+                    &scope,
+                    &channel.id,
+                    &secrets::sha256_hex(&t),
+                    v.external_user_id.as_deref(),
+                    &v.customer_id,
+                )
+                .await?;
+                (nv, t)
+            }
+            None => {
+                let t = secrets::random_token(24);
+                let customer =
+                    conversations::create_customer(&mut conn, &scope, "", None, None).await?;
+                let v = conversations::create_visitor(
+                    &mut conn,
+                    &scope,
+                    &channel.id,
+                    &secrets::sha256_hex(&t),
+                    identity.map(|i| i.0),
+                    &customer.id,
+                )
+                .await?;
+                (v, t)
+            }
+        };
+        conversations::touch_visitor(&mut conn, &scope, &visitor.id).await?;
+        let customer = conversations::get_customer(&mut conn, &scope, &visitor.customer_id)
+            .await?
+            .ok_or(AppError::NotFound("customer"))?;
+        Ok(VisitorSession {
+            scope,
+            channel,
+            settings,
+            visitor,
+            customer,
+            token,
+        })
+    }
+
+    pub async fn visitor_conversation(
+        &self,
+        s: &VisitorSession,
+    ) -> AppResult<Option<Conversation>> {
+        let mut conn = self.store.conn().await?;
+        Ok(conversations::open_conversation_of_visitor(&mut conn, &s.scope, &s.visitor.id).await?)
+    }
+
+    /// Events the visitor may see after `after_seq` (internal notes excluded).
+    pub async fn visitor_events_after(
+        &self,
+        s: &VisitorSession,
+        conversation_id: &str,
+        after_seq: i64,
+    ) -> AppResult<Vec<ConversationEvent>> {
+        let mut conn = self.store.conn().await?;
+        let c = conversations::get_conversation(&mut conn, &s.scope, conversation_id).await?;
+        if c.as_ref().is_none_or(|c| c.visitor_id != s.visitor.id) {
+            return Err(AppError::NotFound("conversation"));
+        }
+        let mut out = Vec::new();
+        let mut after = after_seq;
+        loop {
+            let page =
+                conversations::events_after(&mut conn, &s.scope, conversation_id, after, 500)
+                    .await?;
+            let done = page.len() < 500;
+            after = page.last().map(|e| e.seq).unwrap_or(after);
+            out.extend(page.into_iter().filter(|e| !e.private));
+            if done {
+                return Ok(out);
+            }
+        }
+    }
+
+    /// Start (or return) the visitor's open conversation, filling the customer
+    /// record from the pre-chat form.
+    pub async fn visitor_start(
+        &self,
+        s: &mut VisitorSession,
+        fields: &serde_json::Value,
+    ) -> AppResult<Conversation> {
+        let mut conn = self.store.conn().await?;
+        let mut customer = s.customer.clone();
+        let get = |k: &str| {
+            fields
+                .get(k)
+                .and_then(|v| v.as_str())
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_string)
+        };
+        if let Some(n) = get("name") {
+            customer.name = n.chars().take(100).collect();
+        }
+        if let Some(p) = get("phone") {
+            customer.phone = Some(p.chars().take(40).collect());
+        }
+        if let Some(e) = get("email") {
+            customer.email = Some(kefu_domain::Email::parse(&e)?.as_str().to_string());
+        }
+        if customer.name != s.customer.name
+            || customer.phone != s.customer.phone
+            || customer.email != s.customer.email
+        {
+            conversations::update_customer(&mut conn, &s.scope, &customer).await?;
+            s.customer = customer;
+        }
+        if let Some(c) =
+            conversations::open_conversation_of_visitor(&mut conn, &s.scope, &s.visitor.id).await?
+        {
+            return Ok(c);
+        }
+        let c = conversations::create_conversation(
+            &mut conn,
+            &s.scope,
+            &conversations::NewConversation {
+                channel_id: &s.channel.id,
+                visitor_id: &s.visitor.id,
+                customer_id: &s.visitor.customer_id,
+                state: "queued",
+                skill_group_id: s.channel.skill_group_id.as_deref(),
+                priority: 0,
+            },
+        )
+        .await?;
+        drop(conn);
+        if !s.channel.greeting.is_empty() {
+            let body = json!({"kind": "text", "text": s.channel.greeting});
+            let e = conversations::NewEvent {
+                kind: "message",
+                sender: "bot",
+                sender_id: None,
+                sender_name: &s.channel.name,
+                client_id: None,
+                body: &body,
+                private: false,
+            };
+            self.append_and_publish(&s.scope, &c.id, &e).await?;
+        }
+        self.system_event(&s.scope, &c.id, json!({"event": "queued"}))
+            .await?;
+        self.enqueue_conversation(&s.scope, &c, None).await?;
+        Ok(c)
+    }
+
+    /// A visitor's message. Text typed while queued is stored like any other
+    /// and is in the history the agent receives on assignment.
+    pub async fn visitor_send(
+        &self,
+        s: &mut VisitorSession,
+        client_id: &str,
+        raw: &serde_json::Value,
+    ) -> AppResult<(ConversationEvent, bool)> {
+        if client_id.is_empty() || client_id.len() > 64 {
+            return Err(ValidationError::new("client_id", "must be 1–64 characters").into());
+        }
+        let body = body::parse(raw, true)?;
+        let c = self.visitor_start(s, &serde_json::Value::Null).await?;
+        let name = if s.customer.name.is_empty() {
+            "访客"
+        } else {
+            s.customer.name.as_str()
+        };
+        let e = conversations::NewEvent {
+            kind: "message",
+            sender: "visitor",
+            sender_id: Some(&s.visitor.id),
+            sender_name: name,
+            client_id: Some(client_id),
+            body: &body,
+            private: false,
+        };
+        self.append_and_publish(&s.scope, &c.id, &e).await
+    }
+
+    pub async fn visitor_rate(
+        &self,
+        s: &VisitorSession,
+        stars: i64,
+        tags: &[String],
+        comment: &str,
+    ) -> AppResult<()> {
+        if !(1..=5).contains(&stars) {
+            return Err(ValidationError::new("stars", "must be 1 to 5").into());
+        }
+        let mut conn = self.store.conn().await?;
+        // The conversation the visitor was invited to rate: their latest one.
+        let latest = conversations::conversations_of_customer(
+            &mut conn,
+            &s.scope,
+            &s.visitor.customer_id,
+            5,
+        )
+        .await?
+        .into_iter()
+        .find(|c| {
+            c.visitor_id == s.visitor.id && (c.rating_invited_at.is_some() || !c.state.eq("queued"))
+        })
+        .ok_or(AppError::NotFound("conversation"))?;
+        let tags: Vec<String> = tags
+            .iter()
+            .take(10)
+            .map(|t| t.chars().take(30).collect())
+            .collect();
+        let comment: String = comment.chars().take(1000).collect();
+        conversations::set_rating(&mut conn, &s.scope, &latest.id, stars, &tags, &comment).await?;
+        drop(conn);
+        self.system_event(
+            &s.scope,
+            &latest.id,
+            json!({"event": "rated", "stars": stars, "tags": tags, "comment": comment}),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// 留言 when nobody can serve.
+    pub async fn visitor_leave_message(
+        &self,
+        s: &VisitorSession,
+        name: &str,
+        phone: &str,
+        email: &str,
+        text: &str,
+    ) -> AppResult<OfflineMessage> {
+        let text = text.trim();
+        if text.is_empty() || text.chars().count() > 5000 {
+            return Err(ValidationError::new("text", "must be 1–5000 characters").into());
+        }
+        let phone = Some(phone.trim()).filter(|p| !p.is_empty());
+        let email = match email.trim() {
+            "" => None,
+            e => Some(kefu_domain::Email::parse(e)?.as_str().to_string()),
+        };
+        let mut conn = self.store.conn().await?;
+        let m = offline_messages::create(
+            &mut conn,
+            &s.scope,
+            &offline_messages::NewOfflineMessage {
+                channel_id: &s.channel.id,
+                visitor_id: Some(&s.visitor.id),
+                name: name.trim(),
+                phone,
+                email: email.as_deref(),
+                text,
+            },
+        )
+        .await?;
+        self.hub.publish(
+            &crate::hub::Topic::Monitor(s.scope.tenant_id().to_string()),
+            &json!({"type": "offline_message", "id": m.id}),
+        );
+        Ok(m)
+    }
+
+    /// The visitor ends the chat.
+    pub async fn visitor_close(&self, s: &VisitorSession) -> AppResult<()> {
+        let Some(c) = self.visitor_conversation(s).await? else {
+            return Ok(());
+        };
+        next_state(&c, ConversationAction::Close)?;
+        self.end_conversation(
+            &s.scope,
+            &c.id,
+            ConversationAction::Close,
+            json!({"event": "closed", "reason": "visitor_left"}),
+        )
+        .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,419 @@
+//! The routing engine inside the app: one engine per tenant, rebuilt from the
+//! database the first time the tenant needs it (so after a restart queued and
+//! active conversations carry on), fed by status and capacity changes, and
+//! turning the engine's outcomes into `Decision`s the chat use cases apply.
+
+use crate::{App, AppResult};
+use kefu_domain::TenantId;
+use kefu_routing::snapshot::{AgentSnapshot, ItemSnapshot, ItemStateSnapshot, Snapshot};
+use kefu_routing::{
+    AgentId, AgentSpec, Engine, EngineConfig, Explanation, GroupConfig, GroupId, ItemId, Media,
+    Outcome, Priority, Strategy, Verdict, WorkItem,
+};
+use kefu_store::{conversations, now_ms, skill_groups, statuses, users, TenantScope};
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// Stable 64-bit engine ids from our UUIDs (FNV-1a); the maps below turn them back.
+fn key64(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
+    })
+}
+
+pub(crate) struct TenantRouting {
+    pub engine: Engine,
+    groups: HashMap<String, GroupId>,
+    group_uuid: HashMap<u32, String>,
+    agents: HashMap<u64, String>,
+    items: HashMap<u64, String>,
+}
+
+/// What the chat layer must do after a routing decision, in our ids.
+#[derive(Debug, Clone)]
+pub enum Decision {
+    Assigned {
+        conversation: String,
+        agent: String,
+        group: Option<String>,
+        explanation: Option<serde_json::Value>,
+    },
+    Queued {
+        conversation: String,
+        position: usize,
+        estimated_wait_ms: Option<i64>,
+    },
+    Fallback {
+        conversation: String,
+        outside_hours: bool,
+    },
+    AgentOnBreak {
+        agent: String,
+    },
+}
+
+#[derive(Default)]
+pub struct RoutingService {
+    tenants: Mutex<HashMap<String, TenantRouting>>,
+}
+
+/// Explanations are stored as JSON with the assignment and shown to team leads.
+pub fn explanation_json(x: &Explanation, agents: &HashMap<u64, String>) -> serde_json::Value {
+    let name = |a: &AgentId| agents.get(&a.0).cloned().unwrap_or_else(|| a.0.to_string());
+    serde_json::json!({
+        "strategy": x.strategy,
+        "summary": x.summary,
+        "winner": x.winner.as_ref().map(name),
+        "candidates": x.candidates.iter().map(|c| match &c.verdict {
+            Verdict::Eligible(score) => serde_json::json!({"agent": name(&c.agent), "eligible": true, "score": format!("{score:?}")}),
+            Verdict::Excluded(why) => serde_json::json!({"agent": name(&c.agent), "eligible": false, "excluded": format!("{why:?}")}),
+        }).collect::<Vec<_>>(),
+    })
+}
+
+impl TenantRouting {
+    fn group(&self, uuid: Option<&str>) -> Option<GroupId> {
+        uuid.and_then(|u| self.groups.get(u).copied())
+    }
+
+    fn decisions(&self, out: Vec<Outcome>, touched: &mut Vec<GroupId>) -> Vec<Decision> {
+        let mut d = Vec::new();
+        for o in out {
+            match o {
+                Outcome::Assigned {
+                    item,
+                    agent,
+                    group,
+                    explanation,
+                    ..
+                }
+                | Outcome::Offered {
+                    item,
+                    agent,
+                    group,
+                    explanation,
+                    ..
+                } => {
+                    touched.push(group);
+                    if let (Some(c), Some(a)) = (self.items.get(&item.0), self.agents.get(&agent.0))
+                    {
+                        d.push(Decision::Assigned {
+                            conversation: c.clone(),
+                            agent: a.clone(),
+                            group: self.group_uuid.get(&group.0).cloned(),
+                            explanation: explanation.map(|x| explanation_json(&x, &self.agents)),
+                        });
+                    }
+                }
+                Outcome::Queued {
+                    item,
+                    group,
+                    position,
+                    estimated_wait_ms,
+                    ..
+                } => {
+                    touched.push(group);
+                    if let Some(c) = self.items.get(&item.0) {
+                        d.push(Decision::Queued {
+                            conversation: c.clone(),
+                            position,
+                            estimated_wait_ms,
+                        });
+                    }
+                }
+                Outcome::Fallback { item, reason, .. } => {
+                    if let Some(c) = self.items.get(&item.0) {
+                        d.push(Decision::Fallback {
+                            conversation: c.clone(),
+                            outside_hours: reason == kefu_routing::FallbackReason::OutsideHours,
+                        });
+                    }
+                }
+                Outcome::AgentOnBreak { agent, .. } => {
+                    if let Some(a) = self.agents.get(&agent.0) {
+                        d.push(Decision::AgentOnBreak { agent: a.clone() });
+                    }
+                }
+                Outcome::Broadcast { .. }
+                | Outcome::StickyWait { .. }
+                | Outcome::Requeued { .. } => {}
+            }
+        }
+        d
+    }
+
+    /// Fresh positions for everyone waiting in the groups a decision touched.
+    fn positions(&self, touched: &[GroupId]) -> Vec<Decision> {
+        let mut seen = Vec::new();
+        let mut d = Vec::new();
+        for g in touched {
+            if seen.contains(g) {
+                continue;
+            }
+            seen.push(*g);
+            for (item, s) in self.engine.queued_items(*g, Media::Chat) {
+                if let Some(c) = self.items.get(&item.0) {
+                    d.push(Decision::Queued {
+                        conversation: c.clone(),
+                        position: s.position,
+                        estimated_wait_ms: s.estimated_wait_ms,
+                    });
+                }
+            }
+        }
+        d
+    }
+}
+
+impl App {
+    /// Run `f` on the tenant's engine (building it from the database first if
+    /// needed) and translate what happened.
+    pub(crate) async fn route<F>(&self, scope: &TenantScope, f: F) -> AppResult<Vec<Decision>>
+    where
+        F: FnOnce(&mut TenantRouting, i64) -> Vec<Outcome>,
+    {
+        self.ensure_routing(scope).await?;
+        let key = scope.tenant_id().to_string();
+        let mut tenants = self
+            .routing
+            .tenants
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let Some(tr) = tenants.get_mut(&key) else {
+            return Ok(Vec::new());
+        };
+        let out = f(tr, now_ms());
+        let mut touched = Vec::new();
+        let mut d = tr.decisions(out, &mut touched);
+        d.extend(tr.positions(&touched));
+        Ok(d)
+    }
+
+    /// Build the tenant's engine from the database: skill groups, agents with
+    /// their status and memberships, open conversations (queued ones wait in
+    /// line again in their original order; active ones count against their
+    /// agent's capacity).
+    async fn ensure_routing(&self, scope: &TenantScope) -> AppResult<()> {
+        let key = scope.tenant_id().to_string();
+        if self
+            .routing
+            .tenants
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains_key(&key)
+        {
+            return Ok(());
+        }
+        let mut conn = self.store.conn().await?;
+        let groups = skill_groups::list(&mut conn, scope).await?;
+        let receiving: HashMap<String, bool> = statuses::list(&mut conn, scope)
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s.can_receive))
+            .collect();
+        let people = users::list(&mut conn, scope).await?;
+        let mut tr = TenantRouting {
+            engine: Engine::new(EngineConfig::default()),
+            groups: HashMap::new(),
+            group_uuid: HashMap::new(),
+            agents: HashMap::new(),
+            items: HashMap::new(),
+        };
+        let mut configs = Vec::new();
+        for (i, g) in groups.iter().enumerate() {
+            let id = GroupId(i as u32 + 1);
+            tr.groups.insert(g.id.clone(), id);
+            tr.group_uuid.insert(id.0, g.id.clone());
+            configs.push(GroupConfig::new(id, Strategy::LeastBusy));
+        }
+        let mut agents = Vec::new();
+        for u in people.iter().filter(|u| u.active) {
+            let memberships = skill_groups::groups_of_user(&mut conn, scope, &u.id).await?;
+            let id = AgentId(key64(&u.id));
+            tr.agents.insert(id.0, u.id.clone());
+            let is_receiving = u
+                .status_id
+                .as_ref()
+                .and_then(|s| receiving.get(s))
+                .copied()
+                .unwrap_or(false);
+            agents.push(AgentSnapshot {
+                spec: AgentSpec {
+                    id,
+                    receiving: is_receiving,
+                    groups: memberships
+                        .iter()
+                        .filter_map(|(g, level)| {
+                            tr.groups.get(&g.id).map(|gid| (*gid, *level as u8))
+                        })
+                        .collect(),
+                    capacity: [u.reception_limit.clamp(0, u16::MAX as i64) as u16, 1, 10],
+                    weight: 1,
+                },
+                load: [0; 3],
+                last_assigned_at: None,
+                idle_since: None,
+                wrap_up_until: 0,
+                delayed_until: 0,
+                no_answers: 0,
+                served_today: 0,
+                served_day: 0,
+                rotation: Vec::new(),
+                removed: false,
+            });
+        }
+        let mut items = Vec::new();
+        for (seq, c) in conversations::open_conversations(&mut conn, scope)
+            .await?
+            .into_iter()
+            .enumerate()
+        {
+            let Some(group) = tr.group(c.skill_group_id.as_deref()) else {
+                continue;
+            };
+            let id = ItemId(key64(&c.id));
+            let state = match (c.state.as_str(), c.agent_id.as_deref()) {
+                ("active", Some(a)) => ItemStateSnapshot::Assigned {
+                    agent: AgentId(key64(a)),
+                    group,
+                    at: c.assigned_at.unwrap_or(c.created_at),
+                },
+                ("queued" | "transferred", _) => ItemStateSnapshot::Queued,
+                _ => continue,
+            };
+            tr.items.insert(id.0, c.id.clone());
+            items.push(ItemSnapshot {
+                item: work_item(id, group, c.priority, c.queued_at.unwrap_or(c.created_at)),
+                seq: seq as u64 + 1,
+                state,
+                groups: vec![group],
+            });
+        }
+        let snapshot = Snapshot {
+            now: now_ms(),
+            seq: items.len() as u64 + 1,
+            agents,
+            items,
+            handle_stats: Vec::new(),
+        };
+        tr.engine = Engine::restore(EngineConfig::default(), configs, &snapshot);
+        let mut tenants = self
+            .routing
+            .tenants
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        tenants.entry(key).or_insert(tr);
+        Ok(())
+    }
+
+    /// Re-read one agent (status, limit, groups) into routing; whatever room
+    /// they now have is filled from the queues.
+    pub async fn refresh_agent(
+        &self,
+        scope: &TenantScope,
+        user_id: &str,
+    ) -> AppResult<Vec<Decision>> {
+        self.ensure_routing(scope).await?;
+        let mut conn = self.store.conn().await?;
+        let Some(u) = users::get(&mut conn, scope, user_id).await? else {
+            return Ok(Vec::new());
+        };
+        let receiving = match &u.status_id {
+            Some(s) => statuses::get(&mut conn, scope, s)
+                .await?
+                .is_some_and(|s| s.can_receive),
+            None => false,
+        } && u.active;
+        let memberships = skill_groups::groups_of_user(&mut conn, scope, &u.id).await?;
+        drop(conn);
+        self.route(scope, |tr, now| {
+            let id = AgentId(key64(&u.id));
+            tr.agents.insert(id.0, u.id.clone());
+            let spec = AgentSpec {
+                id,
+                receiving,
+                groups: memberships
+                    .iter()
+                    .filter_map(|(g, level)| tr.groups.get(&g.id).map(|gid| (*gid, *level as u8)))
+                    .collect(),
+                capacity: [u.reception_limit.clamp(0, u16::MAX as i64) as u16, 1, 10],
+                weight: 1,
+            };
+            tr.engine.upsert_agent(now, spec).unwrap_or_default()
+        })
+        .await
+    }
+
+    /// Forget a tenant's engine so the next use rebuilds it (after skill groups
+    /// are added or removed).
+    pub fn reset_routing(&self, tenant: &TenantId) {
+        self.routing
+            .tenants
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(tenant.as_str());
+    }
+
+    /// Fire due timers (overflow, sticky deadlines …) of every loaded tenant.
+    pub async fn routing_tick(&self) -> Vec<(TenantScope, Vec<Decision>)> {
+        let keys: Vec<String> = self
+            .routing
+            .tenants
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .keys()
+            .cloned()
+            .collect();
+        let mut all = Vec::new();
+        for k in keys {
+            let scope = TenantScope::new(TenantId::from_db(k));
+            if let Ok(d) = self.route(&scope, |tr, now| tr.engine.advance(now)).await {
+                if !d.is_empty() {
+                    all.push((scope, d));
+                }
+            }
+        }
+        all
+    }
+}
+
+pub(crate) fn work_item(id: ItemId, group: GroupId, priority: i64, enqueued_at: i64) -> WorkItem {
+    WorkItem {
+        id,
+        media: Media::Chat,
+        group,
+        priority: match priority {
+            2.. => Priority::Green,
+            1 => Priority::Vip,
+            _ => Priority::Normal,
+        },
+        region: None,
+        tags: Vec::new(),
+        last_agent: None,
+        enqueued_at,
+    }
+}
+
+pub(crate) fn conv_key(id: &str) -> ItemId {
+    ItemId(key64(id))
+}
+
+pub(crate) fn agent_key(id: &str) -> AgentId {
+    AgentId(key64(id))
+}
+
+impl TenantRouting {
+    pub(crate) fn track_item(&mut self, conversation: &str) -> ItemId {
+        let id = conv_key(conversation);
+        self.items.insert(id.0, conversation.to_string());
+        id
+    }
+
+    pub(crate) fn group_of(&self, uuid: Option<&str>) -> Option<GroupId> {
+        self.group(uuid)
+    }
+
+    pub(crate) fn any_group(&self) -> Option<GroupId> {
+        self.groups.values().min().copied()
+    }
+}
