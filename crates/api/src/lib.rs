@@ -5,6 +5,7 @@ pub mod error;
 pub mod extract;
 pub mod openapi;
 pub mod routes;
+pub mod ws;
 
 pub use error::{ApiError, ApiResult};
 
@@ -84,6 +85,22 @@ pub fn router(secure_cookies: bool) -> Router<App> {
                 .put(channels::update)
                 .delete(channels::delete),
         )
+        .route("/conversations", get(chat::mine))
+        .route("/conversations/{id}", get(chat::get))
+        .route("/conversations/{id}/events", get(chat::events))
+        .route("/offline-messages", get(chat::offline))
+        .route("/offline-messages/{id}/handled", post(chat::handled))
+        .route(
+            "/quick-replies",
+            get(chat::replies).post(chat::create_reply),
+        )
+        .route(
+            "/quick-replies/{id}",
+            axum::routing::delete(chat::delete_reply),
+        )
+        .route("/monitor", get(chat::monitor))
+        .route("/visitor/ws", get(ws::visitor::connect))
+        .route("/agent/ws", get(ws::agent::connect))
         .fallback(extract::not_found)
         .layer(Extension(auth::SecureCookies(secure_cookies)))
 }

@@ -30,6 +30,8 @@ use utoipa::{Modify, OpenApi};
         tokens::list, tokens::create, tokens::get, tokens::revoke,
         audit::list,
         channels::list, channels::create, channels::get, channels::update, channels::delete,
+        chat::mine, chat::get, chat::events, chat::offline, chat::handled, chat::replies, chat::create_reply,
+        chat::delete_reply, chat::monitor,
     ),
     components(schemas(crate::error::ErrorBody)),
     modifiers(&Security),

@@ -417,3 +417,23 @@ impl TenantRouting {
         self.groups.values().min().copied()
     }
 }
+
+impl App {
+    /// Position (0 = next) and estimated wait of a queued conversation.
+    pub async fn queue_status(
+        &self,
+        scope: &TenantScope,
+        conversation: &str,
+    ) -> Option<(usize, Option<i64>)> {
+        self.ensure_routing(scope).await.ok()?;
+        let tenants = self
+            .routing
+            .tenants
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let tr = tenants.get(scope.tenant_id().as_str())?;
+        tr.engine
+            .position(conv_key(conversation))
+            .map(|s| (s.position, s.estimated_wait_ms))
+    }
+}

@@ -82,7 +82,13 @@ impl BuiltinRole {
         use Permission::*;
         match self {
             Self::Administrator => Permission::ALL.to_vec(),
-            Self::TeamLead => vec![UsersView, AgentStatusManage, Supervise, MultimediaAgent, Export],
+            Self::TeamLead => vec![
+                UsersView,
+                AgentStatusManage,
+                Supervise,
+                MultimediaAgent,
+                Export,
+            ],
             Self::Agent => vec![MultimediaAgent],
         }
     }

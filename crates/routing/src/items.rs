@@ -740,20 +740,38 @@ impl Engine {
     /// A person chose the agent — a transfer to a named colleague, a team
     /// lead's reassignment: the item goes to them if their status allows and
     /// they have room, whatever the group's strategy; otherwise `NotEligible`.
-    pub fn arrive_for_agent(&mut self, now: Millis, w: WorkItem, agent: AgentId) -> Result<Vec<Outcome>, RoutingError> {
+    pub fn arrive_for_agent(
+        &mut self,
+        now: Millis,
+        w: WorkItem,
+        agent: AgentId,
+    ) -> Result<Vec<Outcome>, RoutingError> {
         let mut out = Vec::new();
         self.advance_into(now, &mut out);
-        let home = self.group_ix(w.group).ok_or(RoutingError::UnknownGroup(w.group))?;
+        let home = self
+            .group_ix(w.group)
+            .ok_or(RoutingError::UnknownGroup(w.group))?;
         if self.item_ix.contains_key(&w.id) {
             return Err(RoutingError::DuplicateItem(w.id));
         }
-        let a = *self.agent_ix.get(&agent).ok_or(RoutingError::UnknownAgent(agent))?;
-        if self.agents[a as usize].removed || self.agents[a as usize].blocked(w.media, self.now).is_some() {
+        let a = *self
+            .agent_ix
+            .get(&agent)
+            .ok_or(RoutingError::UnknownAgent(agent))?;
+        if self.agents[a as usize].removed
+            || self.agents[a as usize].blocked(w.media, self.now).is_some()
+        {
             return Err(RoutingError::NotEligible { item: w.id, agent });
         }
         let id = w.id;
         let seq = self.next_seq();
-        let item = Item { w, seq, state: State::Queued, groups: vec![home], gen: 0 };
+        let item = Item {
+            w,
+            seq,
+            state: State::Queued,
+            groups: vec![home],
+            gen: 0,
+        };
         let i = match self.free.pop() {
             Some(i) => {
                 self.items[i as usize] = Some(item);
@@ -772,7 +790,9 @@ impl Engine {
     /// The items waiting in a group's queue for a media, in service order, with
     /// their positions and estimated waits (to refresh every waiting customer).
     pub fn queued_items(&self, group: GroupId, media: Media) -> Vec<(ItemId, QueueStatus)> {
-        let Some(g) = self.group_ix(group) else { return Vec::new() };
+        let Some(g) = self.group_ix(group) else {
+            return Vec::new();
+        };
         let grp = &self.groups[g as usize];
         grp.queues[media.idx()]
             .in_order(&grp.cfg.class_base_ms)

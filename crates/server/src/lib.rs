@@ -117,3 +117,9 @@ pub async fn shutdown_signal() {
     }
     tracing::info!("shutdown requested; finishing in-flight requests");
 }
+
+/// Background work every node runs: routing timers (overflow, sticky
+/// deadlines) fire even when no request arrives.
+pub fn start_background(app: &App) {
+    tokio::spawn(app.clone().run_routing_timers());
+}

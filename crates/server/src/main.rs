@@ -64,6 +64,7 @@ fn redact(url: &str) -> String {
 async fn serve(s: Settings, demo: bool) -> Result<(), String> {
     let store = kefu_server::open_store(&s.database_url, s.db_max_connections).await?;
     let app = kefu_server::build_app(store.clone(), s.auth.clone());
+    kefu_server::start_background(&app);
     let demo_info = if demo {
         Some(
             app.seed_demo()

@@ -39,6 +39,7 @@ pub async fn spawn_app_with(db: Db, auth: AuthConfig) -> Option<TestApp> {
         Db::Postgres => kefu_store::testing::fresh_postgres().await?,
     };
     let app = kefu_server::build_app(store, auth);
+    kefu_server::start_background(&app);
     let router = kefu_server::router(app.clone(), false);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -64,6 +65,7 @@ pub async fn spawn_app_with(db: Db, auth: AuthConfig) -> Option<TestApp> {
 pub struct Client {
     pub base: String,
     http: reqwest::Client,
+    jar: std::sync::Arc<reqwest::cookie::Jar>,
     bearer: Option<String>,
     csrf: Option<String>,
 }
@@ -87,12 +89,14 @@ impl Resp {
 
 impl Client {
     pub fn anonymous(base: &str) -> Self {
+        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
         Self {
             base: base.to_string(),
             http: reqwest::Client::builder()
-                .cookie_store(true)
+                .cookie_provider(jar.clone())
                 .build()
                 .expect("client"),
+            jar,
             bearer: None,
             csrf: None,
         }
@@ -125,6 +129,15 @@ impl Client {
         }
         c.csrf = r.body["csrf_token"].as_str().map(str::to_string);
         Ok(c)
+    }
+
+    /// The session cookie, for a WebSocket handshake.
+    pub fn cookie(&self) -> Option<String> {
+        use reqwest::cookie::CookieStore;
+        let url = self.base.parse().ok()?;
+        self.jar
+            .cookies(&url)
+            .and_then(|v| v.to_str().ok().map(str::to_string))
     }
 
     /// The same session without its CSRF token (to prove writes need it).

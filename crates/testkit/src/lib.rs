@@ -2,4 +2,5 @@
 pub mod browser;
 
 pub mod app;
+pub mod ws;
 pub use app::*;

@@ -6,6 +6,7 @@
 pub mod agent;
 pub mod body;
 pub mod visitor;
+pub mod workbench;
 
 use crate::hub::Topic;
 use crate::routing::Decision;

@@ -166,12 +166,28 @@ impl App {
     }
 
     /// Start (or return) the visitor's open conversation, filling the customer
-    /// record from the pre-chat form.
+    /// record from the pre-chat form. `follow` is called with the conversation
+    /// id before it is routed, so the caller's socket hears the outcome.
     pub async fn visitor_start(
         &self,
         s: &mut VisitorSession,
         fields: &serde_json::Value,
+        follow: &(dyn Fn(&str) + Send + Sync),
     ) -> AppResult<Conversation> {
+        let (c, created) = self.open_visitor_conversation(s, fields).await?;
+        follow(&c.id);
+        if created {
+            self.enqueue_conversation(&s.scope, &c, None).await?;
+        }
+        Ok(c)
+    }
+
+    /// Find or create (without routing yet) the visitor's open conversation.
+    async fn open_visitor_conversation(
+        &self,
+        s: &mut VisitorSession,
+        fields: &serde_json::Value,
+    ) -> AppResult<(Conversation, bool)> {
         let mut conn = self.store.conn().await?;
         let mut customer = s.customer.clone();
         let get = |k: &str| {
@@ -201,7 +217,7 @@ impl App {
         if let Some(c) =
             conversations::open_conversation_of_visitor(&mut conn, &s.scope, &s.visitor.id).await?
         {
-            return Ok(c);
+            return Ok((c, false));
         }
         let c = conversations::create_conversation(
             &mut conn,
@@ -232,8 +248,7 @@ impl App {
         }
         self.system_event(&s.scope, &c.id, json!({"event": "queued"}))
             .await?;
-        self.enqueue_conversation(&s.scope, &c, None).await?;
-        Ok(c)
+        Ok((c, true))
     }
 
     /// A visitor's message. Text typed while queued is stored like any other
@@ -243,12 +258,16 @@ impl App {
         s: &mut VisitorSession,
         client_id: &str,
         raw: &serde_json::Value,
+        follow: &(dyn Fn(&str) + Send + Sync),
     ) -> AppResult<(ConversationEvent, bool)> {
         if client_id.is_empty() || client_id.len() > 64 {
             return Err(ValidationError::new("client_id", "must be 1–64 characters").into());
         }
         let body = body::parse(raw, true)?;
-        let c = self.visitor_start(s, &serde_json::Value::Null).await?;
+        let (c, created) = self
+            .open_visitor_conversation(s, &serde_json::Value::Null)
+            .await?;
+        follow(&c.id);
         let name = if s.customer.name.is_empty() {
             "访客"
         } else {
@@ -263,7 +282,12 @@ impl App {
             body: &body,
             private: false,
         };
-        self.append_and_publish(&s.scope, &c.id, &e).await
+        let stored = self.append_and_publish(&s.scope, &c.id, &e).await?;
+        // Routed after the first message is stored, so the agent gets it with the assignment.
+        if created {
+            self.enqueue_conversation(&s.scope, &c, None).await?;
+        }
+        Ok(stored)
     }
 
     pub async fn visitor_rate(

@@ -30,6 +30,7 @@ async fn boot(db: Db) -> Option<TestApp> {
 mod access;
 mod auth;
 mod browser;
+mod chat;
 mod cli;
 mod ops;
 mod tenancy;

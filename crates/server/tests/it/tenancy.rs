@@ -67,8 +67,47 @@ async fn ids_from_another_tenant_are_not_found(app: TestApp) {
         )
         .await
         .id();
+    // A conversation, an offline message and a quick reply in A, made the way
+    // users make them (a visitor's socket, the API).
+    let key = a
+        .admin
+        .get(&format!("/api/v1/channels/{a_channel}"))
+        .await
+        .body["public_key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let ws_url = format!(
+        "{}/api/v1/visitor/ws?channel={key}",
+        app.base.replace("http://", "ws://")
+    );
+    let mut visitor = kefu_testkit::ws::Ws::connect(&ws_url, None).await.unwrap();
+    visitor.recv(5).await;
+    visitor
+        .send(json!({"type": "message", "client_id": "t1", "body": {"kind": "text", "text": "hi"}}))
+        .await;
+    let a_conv = visitor.until(5, |f| f["type"] == "ack").await["conversation_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    visitor
+        .send(json!({"type": "leave_message", "name": "n", "text": "call me"}))
+        .await;
+    let a_offline = visitor.until(5, |f| f["type"] == "message_left").await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let a_reply = a
+        .admin
+        .post(
+            "/api/v1/quick-replies",
+            json!({"title": "问候", "text": "您好", "team": true}),
+        )
+        .await
+        .id();
     for id in [
-        &a_user, &a_dept, &a_group, &a_status, &a_role, &a_token, &a_channel,
+        &a_user, &a_dept, &a_group, &a_status, &a_role, &a_token, &a_channel, &a_conv, &a_offline,
+        &a_reply,
     ] {
         assert!(!id.is_empty(), "fixture creation failed");
     }
@@ -185,6 +224,22 @@ async fn ids_from_another_tenant_are_not_found(app: TestApp) {
             format!("/api/v1/channels/{a_channel}"),
             None,
         ),
+        (Method::GET, format!("/api/v1/conversations/{a_conv}"), None),
+        (
+            Method::GET,
+            format!("/api/v1/conversations/{a_conv}/events"),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/offline-messages/{a_offline}/handled"),
+            None,
+        ),
+        (
+            Method::DELETE,
+            format!("/api/v1/quick-replies/{a_reply}"),
+            None,
+        ),
     ];
 
     // Every templated path+method in the OpenAPI document has a case.
@@ -298,6 +353,31 @@ async fn ids_from_another_tenant_are_not_found(app: TestApp) {
             .body["name"],
         "午休"
     );
+    let a_events = a
+        .admin
+        .get(&format!("/api/v1/conversations/{a_conv}/events"))
+        .await
+        .body;
+    assert!(
+        !a_events.as_array().unwrap().is_empty(),
+        "A still has its conversation"
+    );
+    assert!(b
+        .admin
+        .get("/api/v1/offline-messages")
+        .await
+        .body
+        .as_array()
+        .unwrap()
+        .is_empty());
+    assert!(b
+        .admin
+        .get("/api/v1/quick-replies")
+        .await
+        .body
+        .as_array()
+        .unwrap()
+        .is_empty());
     // B's audit log holds none of A's changes.
     let audit = b.admin.get("/api/v1/audit-log?limit=500").await.body;
     assert!(audit

@@ -1,0 +1,147 @@
+//! /api/v1 conversations, offline messages, quick replies and the monitor —
+//! the REST side of online service (the live side is the WebSocket).
+
+use super::created;
+use crate::error::{ApiResult, ErrorBody};
+use crate::extract::{ApiJson, Auth};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::Json;
+use kefu_app::App;
+use kefu_store::{Conversation, ConversationEvent, OfflineMessage, QuickReply};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+/// My open conversations (the workbench list).
+#[utoipa::path(get, path = "/api/v1/conversations", tag = "online service", responses((status = 200, body = [Object])))]
+pub async fn mine(
+    State(app): State<App>,
+    Auth(p): Auth,
+) -> ApiResult<Json<Vec<serde_json::Value>>> {
+    Ok(Json(app.agent_conversations(&p).await?))
+}
+
+/// One conversation (its agent, or a team lead).
+#[utoipa::path(get, path = "/api/v1/conversations/{id}", tag = "online service", params(("id" = String, Path)),
+    responses((status = 200, body = Conversation), (status = 404, body = ErrorBody)))]
+pub async fn get(
+    State(app): State<App>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Conversation>> {
+    Ok(Json(app.get_conversation(&p, &id).await?))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct EventsQuery {
+    /// Only events after this sequence number.
+    pub after: Option<i64>,
+    /// Default 500, max 1000.
+    pub limit: Option<i64>,
+}
+
+/// The conversation's log (messages, notes and system events) in order.
+#[utoipa::path(get, path = "/api/v1/conversations/{id}/events", tag = "online service", params(("id" = String, Path), EventsQuery),
+    responses((status = 200, body = [ConversationEvent]), (status = 404, body = ErrorBody)))]
+pub async fn events(
+    State(app): State<App>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+    Query(q): Query<EventsQuery>,
+) -> ApiResult<Json<Vec<ConversationEvent>>> {
+    Ok(Json(
+        app.conversation_events(&p, &id, q.after.unwrap_or(0), q.limit.unwrap_or(500))
+            .await?,
+    ))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct OfflineQuery {
+    /// Only those nobody has handled yet.
+    pub unhandled: Option<bool>,
+}
+
+/// Messages visitors left when nobody could serve (留言), newest first.
+#[utoipa::path(get, path = "/api/v1/offline-messages", tag = "online service", params(OfflineQuery), responses((status = 200, body = [OfflineMessage])))]
+pub async fn offline(
+    State(app): State<App>,
+    Auth(p): Auth,
+    Query(q): Query<OfflineQuery>,
+) -> ApiResult<Json<Vec<OfflineMessage>>> {
+    Ok(Json(
+        app.offline_messages(&p, q.unhandled.unwrap_or(false))
+            .await?,
+    ))
+}
+
+/// Mark an offline message handled.
+#[utoipa::path(post, path = "/api/v1/offline-messages/{id}/handled", tag = "online service", params(("id" = String, Path)),
+    responses((status = 200, body = OfflineMessage), (status = 404, body = ErrorBody)))]
+pub async fn handled(
+    State(app): State<App>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<OfflineMessage>> {
+    Ok(Json(app.mark_offline_handled(&p, &id).await?))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ReplySearch {
+    /// Text to find in title or body ("/" search in the composer).
+    pub q: Option<String>,
+}
+
+/// Quick replies I may use: the team's and my own.
+#[utoipa::path(get, path = "/api/v1/quick-replies", tag = "online service", params(ReplySearch), responses((status = 200, body = [QuickReply])))]
+pub async fn replies(
+    State(app): State<App>,
+    Auth(p): Auth,
+    Query(q): Query<ReplySearch>,
+) -> ApiResult<Json<Vec<QuickReply>>> {
+    Ok(Json(
+        app.quick_replies(&p, q.q.as_deref().unwrap_or("")).await?,
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QuickReplyInput {
+    pub title: String,
+    pub text: String,
+    /// A team reply (needs `conversations.supervise`) instead of a personal one.
+    #[serde(default)]
+    pub team: bool,
+}
+
+/// Add a quick reply.
+#[utoipa::path(post, path = "/api/v1/quick-replies", tag = "online service", request_body = QuickReplyInput,
+    responses((status = 201, body = QuickReply), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_reply(
+    State(app): State<App>,
+    Auth(p): Auth,
+    ApiJson(b): ApiJson<QuickReplyInput>,
+) -> ApiResult<Response> {
+    Ok(created(
+        app.create_quick_reply(&p, &b.title, &b.text, b.team)
+            .await?,
+    ))
+}
+
+/// Delete a quick reply (my own; team ones need `conversations.supervise`).
+#[utoipa::path(delete, path = "/api/v1/quick-replies/{id}", tag = "online service", params(("id" = String, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+pub async fn delete_reply(
+    State(app): State<App>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    app.delete_quick_reply(&p, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Live monitoring (监控): per skill group queue length, longest wait, agents by status and load.
+#[utoipa::path(get, path = "/api/v1/monitor", tag = "online service", responses((status = 200, body = Object), (status = 403, body = ErrorBody)))]
+pub async fn monitor(State(app): State<App>, Auth(p): Auth) -> ApiResult<Json<serde_json::Value>> {
+    Ok(Json(app.monitor_snapshot(&p).await?))
+}

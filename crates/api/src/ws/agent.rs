@@ -1,0 +1,244 @@
+//! `GET /api/v1/agent/ws` — the workbench's socket (session cookie or bearer).
+
+use super::{Out, MAX_FRAME};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::Auth;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::Response;
+use futures_util::StreamExt;
+use kefu_app::hub::Topic;
+use kefu_app::{App, Principal};
+use serde_json::{json, Value};
+
+/// Browsers send cookies with cross-site WebSocket handshakes and CSRF tokens
+/// cannot ride along, so the Origin must be this host (cross-site WebSocket
+/// hijacking). Non-browser clients send no Origin and authenticate by token.
+fn same_origin(headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return true;
+    };
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    origin.split_once("://").map(|(_, h)| h) == Some(host)
+}
+
+pub async fn connect(
+    State(app): State<App>,
+    Auth(p): Auth,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> ApiResult<Response> {
+    if !same_origin(&headers) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "cross_origin",
+            "the workbench socket only accepts this site's pages",
+        ));
+    }
+    p.require_user()?;
+    Ok(ws
+        .max_message_size(MAX_FRAME)
+        .on_upgrade(move |socket| run(app, p, socket)))
+}
+
+struct Agent {
+    app: App,
+    p: Principal,
+    me: String,
+    tx: kefu_app::hub::FrameTx,
+    sub: u64,
+}
+
+impl Agent {
+    /// Follow a conversation and send what this socket has not had.
+    async fn follow(&self, out: &mut Out, conversation: &str) -> bool {
+        self.app.hub.subscribe_as(
+            self.sub,
+            Topic::Staff(conversation.to_string()),
+            self.tx.clone(),
+        );
+        let mut after = out.last_sent(conversation);
+        loop {
+            match self
+                .app
+                .conversation_events(&self.p, conversation, after, 500)
+                .await
+            {
+                Ok(events) => {
+                    for e in &events {
+                        if !out.event(e).await {
+                            return false;
+                        }
+                    }
+                    if events.len() < 500 {
+                        return true;
+                    }
+                    after = events.last().map(|e| e.seq).unwrap_or(after);
+                }
+                Err(e) => return out.error(&e).await,
+            }
+        }
+    }
+
+    async fn handle(&mut self, out: &mut Out, frame: Value) -> bool {
+        let app = self.app.clone();
+        let conv = frame["conversation_id"].as_str().unwrap_or("").to_string();
+        let result = match frame["type"].as_str().unwrap_or("") {
+            "resume" => {
+                if let Some(map) = frame["conversations"].as_object() {
+                    for (id, last) in map {
+                        out.mark(id, last.as_i64().unwrap_or(0));
+                        if !self.follow(out, id).await {
+                            return false;
+                        }
+                    }
+                }
+                Ok(())
+            }
+            "watch" => {
+                // A team lead opens any conversation read-only.
+                match app.get_conversation(&self.p, &conv).await {
+                    Ok(_) => return self.follow(out, &conv).await,
+                    Err(e) => Err(e),
+                }
+            }
+            "message" => {
+                let client_id = frame["client_id"].as_str().unwrap_or("").to_string();
+                let private = frame["private"].as_bool().unwrap_or(false);
+                match app
+                    .agent_send(&self.p, &conv, &client_id, &frame["body"], private)
+                    .await
+                {
+                    Ok((e, _)) => {
+                        return out.send(&json!({"type": "ack", "client_id": client_id, "conversation_id": conv, "seq": e.seq})).await
+                            && self.follow(out, &conv).await;
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+            "typing" => {
+                app.typing(&conv, true);
+                Ok(())
+            }
+            "read" => {
+                app.hub.publish(
+                    &Topic::Visitor(conv.clone()),
+                    &json!({"type": "read", "conversation_id": conv, "seq": frame["seq"]}),
+                );
+                Ok(())
+            }
+            "transfer" => {
+                app.agent_transfer(
+                    &self.p,
+                    &conv,
+                    frame["to_agent_id"].as_str(),
+                    frame["to_group_id"].as_str(),
+                    frame["note"].as_str().unwrap_or(""),
+                )
+                .await
+            }
+            "close" => {
+                let tags: Vec<String> = frame["tags"]
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|t| t.as_str().map(str::to_string))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                app.agent_close(
+                    &self.p,
+                    &conv,
+                    frame["resolved"].as_bool().unwrap_or(true),
+                    frame["summary"].as_str().unwrap_or(""),
+                    &tags,
+                )
+                .await
+            }
+            "invite_rating" => app.agent_invite_rating(&self.p, &conv).await,
+            "status" => app
+                .set_agent_status(
+                    &self.p,
+                    &self.me.clone(),
+                    frame["status_id"].as_str().unwrap_or(""),
+                )
+                .await
+                .map(|_| ()),
+            "ping" => return out.send(&json!({"type": "pong"})).await,
+            other => {
+                return out
+                    .bad_frame(&format!("unknown frame type {other:?}"))
+                    .await
+            }
+        };
+        match result {
+            Ok(()) => {
+                out.send(
+                    &json!({"type": "done", "request": frame["type"], "conversation_id": conv}),
+                )
+                .await
+            }
+            Err(e) => out.error(&e).await,
+        }
+    }
+}
+
+async fn run(app: App, p: Principal, socket: WebSocket) {
+    let (sink, mut stream) = socket.split();
+    let mut out = Out::new(sink);
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let me = p.user_id.clone().unwrap_or_default();
+    let sub = app.hub.subscribe(Topic::Agent(me.clone()), tx.clone());
+    let mut agent = Agent {
+        app: app.clone(),
+        p,
+        me,
+        tx,
+        sub,
+    };
+    let conversations = app.agent_conversations(&agent.p).await.unwrap_or_default();
+    for c in &conversations {
+        if let Some(id) = c["id"].as_str() {
+            app.hub
+                .subscribe_as(sub, Topic::Staff(id.to_string()), agent.tx.clone());
+        }
+    }
+    let welcome =
+        json!({"type": "welcome", "agent": {"id": agent.me}, "conversations": conversations});
+    if out.send(&welcome).await {
+        loop {
+            tokio::select! {
+                msg = stream.next() => {
+                    let Some(Ok(msg)) = msg else { break };
+                    let keep = match msg {
+                        Message::Text(t) => match serde_json::from_str::<Value>(&t) {
+                            Ok(frame) => agent.handle(&mut out, frame).await,
+                            Err(_) => out.bad_frame("frames are JSON objects").await,
+                        },
+                        Message::Close(_) => false,
+                        _ => true,
+                    };
+                    if !keep { break; }
+                }
+                frame = rx.recv() => {
+                    let Some(frame) = frame else { break };
+                    // New work: send its whole history (text typed while queued included).
+                    let assigned = frame.starts_with(r#"{"type":"assigned""#) || frame.contains(r#""type":"assigned""#);
+                    if !out.forward(&frame).await { break; }
+                    if assigned {
+                        if let Ok(v) = serde_json::from_str::<Value>(&frame) {
+                            if let Some(id) = v["conversation"]["id"].as_str() {
+                                if !agent.follow(&mut out, id).await { break; }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    app.hub.unsubscribe_all(sub);
+}

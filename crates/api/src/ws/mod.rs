@@ -1,0 +1,88 @@
+//! WebSocket endpoints for visitors and agents (docs/realtime-protocol.md).
+//! Each socket is one task: client frames are handled in order; hub frames are
+//! forwarded with a per-conversation sequence filter, so a replay from the
+//! store and the live stream never deliver the same event twice.
+
+pub mod agent;
+pub mod visitor;
+
+use axum::extract::ws::{Message, WebSocket};
+use futures_util::stream::SplitSink;
+use futures_util::SinkExt;
+use std::collections::HashMap;
+
+/// Largest frame a client may send (a text message is ≤ 5,000 characters).
+pub const MAX_FRAME: usize = 64 * 1024;
+
+pub(crate) struct Out {
+    sink: SplitSink<WebSocket, Message>,
+    /// Highest event seq sent per conversation.
+    sent: HashMap<String, i64>,
+}
+
+impl Out {
+    pub fn new(sink: SplitSink<WebSocket, Message>) -> Self {
+        Self {
+            sink,
+            sent: HashMap::new(),
+        }
+    }
+
+    pub async fn send(&mut self, v: &serde_json::Value) -> bool {
+        self.sink
+            .send(Message::Text(v.to_string().into()))
+            .await
+            .is_ok()
+    }
+
+    /// Send a stored event unless this socket already has it.
+    pub async fn event(&mut self, e: &kefu_store::ConversationEvent) -> bool {
+        let last = self.sent.entry(e.conversation_id.clone()).or_insert(0);
+        if e.seq <= *last {
+            return true;
+        }
+        *last = e.seq;
+        let frame = kefu_app::chat::event_frame(e);
+        self.send(&frame).await
+    }
+
+    /// Forward a hub frame; event frames go through the sequence filter.
+    pub async fn forward(&mut self, text: &str) -> bool {
+        if text.starts_with(r#"{"type":"event""#) || text.contains(r#""type":"event""#) {
+            if let Ok(v) = serde_json::from_str::<serde_json::Value>(text) {
+                if v["type"] == "event" {
+                    let conv = v["conversation_id"].as_str().unwrap_or("").to_string();
+                    let seq = v["seq"].as_i64().unwrap_or(0);
+                    let last = self.sent.entry(conv).or_insert(0);
+                    if seq <= *last {
+                        return true;
+                    }
+                    *last = seq;
+                }
+            }
+        }
+        self.sink
+            .send(Message::Text(text.to_string().into()))
+            .await
+            .is_ok()
+    }
+
+    pub fn last_sent(&self, conversation: &str) -> i64 {
+        self.sent.get(conversation).copied().unwrap_or(0)
+    }
+
+    pub fn mark(&mut self, conversation: &str, seq: i64) {
+        let last = self.sent.entry(conversation.to_string()).or_insert(0);
+        *last = (*last).max(seq);
+    }
+
+    pub async fn error(&mut self, e: &kefu_app::AppError) -> bool {
+        self.send(&serde_json::json!({"type": "error", "code": e.code(), "message": e.to_string()}))
+            .await
+    }
+
+    pub async fn bad_frame(&mut self, why: &str) -> bool {
+        self.send(&serde_json::json!({"type": "error", "code": "invalid_frame", "message": why}))
+            .await
+    }
+}

@@ -1,0 +1,420 @@
+//! Online service over real WebSockets: the whole lifecycle, queueing, transfer,
+//! rating, leave-message, and reconnect with exactly-once delivery.
+
+use kefu_domain::BuiltinRole;
+use kefu_testkit::ws::Ws;
+use kefu_testkit::{Client, Tenant, TestApp};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+on_both_backends!(
+    visitor_and_agent_talk_from_first_message_to_rating,
+    text_typed_while_queued_reaches_the_agent,
+    transfer_to_another_group_carries_the_note,
+    nobody_online_means_leave_a_message,
+    reconnecting_visitor_gets_every_message_exactly_once,
+);
+
+struct Fixture {
+    t: Tenant,
+    group: String,
+    key: String,
+    online: String,
+}
+
+async fn fixture(app: &TestApp, slug: &str) -> Fixture {
+    let t = app.tenant(slug).await;
+    let group = t
+        .admin
+        .post("/api/v1/skill-groups", json!({"name": "售前"}))
+        .await
+        .id();
+    let ch = t
+        .admin
+        .post(
+            "/api/v1/channels",
+            json!({"name": "官网", "skill_group_id": group, "greeting": "您好！"}),
+        )
+        .await;
+    assert_eq!(ch.status, StatusCode::CREATED, "{:?}", ch.body);
+    let statuses = t.admin.get("/api/v1/reception-statuses").await.body;
+    let online = statuses
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["can_receive"] == true)
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    Fixture {
+        key: ch.body["public_key"].as_str().unwrap().to_string(),
+        t,
+        group,
+        online,
+    }
+}
+
+/// An agent in `group`, online, with their workbench socket open.
+async fn agent(app: &TestApp, f: &Fixture, name: &str, group: &str) -> (String, Client, Ws) {
+    let (id, c) = app.user(&f.t, name, BuiltinRole::Agent).await;
+    assert_eq!(
+        f.t.admin
+            .put(
+                &format!("/api/v1/skill-groups/{group}/members/{id}"),
+                json!({"level": 5})
+            )
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    let ws = agent_socket(app, &c).await;
+    (id, c, ws)
+}
+
+async fn agent_socket(app: &TestApp, c: &Client) -> Ws {
+    let url = format!("{}/api/v1/agent/ws", app.base.replace("http://", "ws://"));
+    let mut ws = Ws::connect(&url, c.cookie().as_deref())
+        .await
+        .expect("agent socket");
+    assert_eq!(ws.recv(5).await["type"], "welcome");
+    ws
+}
+
+async fn go_online(c: &Client, id: &str, status: &str) {
+    let r = c
+        .put(
+            &format!("/api/v1/users/{id}/status"),
+            json!({"status_id": status}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+}
+
+async fn visitor(
+    app: &TestApp,
+    key: &str,
+    token: Option<&str>,
+    last_seq: Option<i64>,
+) -> (Ws, Value) {
+    let mut url = format!(
+        "{}/api/v1/visitor/ws?channel={key}",
+        app.base.replace("http://", "ws://")
+    );
+    if let Some(t) = token {
+        url.push_str(&format!("&token={t}"));
+    }
+    if let Some(s) = last_seq {
+        url.push_str(&format!("&last_seq={s}"));
+    }
+    let mut ws = Ws::connect(&url, None).await.expect("visitor socket");
+    let welcome = ws.recv(5).await;
+    assert_eq!(welcome["type"], "welcome", "{welcome}");
+    (ws, welcome)
+}
+
+fn text(client_id: &str, t: &str) -> Value {
+    json!({"type": "message", "client_id": client_id, "body": {"kind": "text", "text": t}})
+}
+
+fn is_text(f: &Value, t: &str) -> bool {
+    f["type"] == "event" && f["body"]["text"] == t
+}
+
+async fn visitor_and_agent_talk_from_first_message_to_rating(app: TestApp) {
+    let f = fixture(&app, "chatco").await;
+    let (agent_id, agent_http, mut agent_ws) = agent(&app, &f, "agent1", &f.group).await;
+    go_online(&agent_http, &agent_id, &f.online).await;
+    let (mut v, welcome) = visitor(&app, &f.key, None, None).await;
+    assert_eq!(welcome["channel"]["greeting"], "您好！");
+    assert!(welcome["visitor_token"].as_str().unwrap().len() > 10);
+
+    v.send(text("m1", "你好，我想咨询订单")).await;
+    let ack = v.until(5, |f| f["type"] == "ack").await;
+    assert_eq!(ack["client_id"], "m1");
+    let conv = ack["conversation_id"].as_str().unwrap().to_string();
+    // The agent is given the conversation, with its history.
+    let assigned = agent_ws.until(5, |f| f["type"] == "assigned").await;
+    assert_eq!(assigned["conversation"]["id"], conv.as_str());
+    assert!(
+        assigned["explanation"]["winner"].is_string(),
+        "the decision explains itself: {assigned}"
+    );
+    agent_ws
+        .until(5, |f| is_text(f, "你好，我想咨询订单"))
+        .await;
+    v.until(5, |f| {
+        f["type"] == "event" && f["body"]["event"] == "assigned"
+    })
+    .await;
+
+    agent_ws.send(json!({"type": "message", "conversation_id": conv, "client_id": "a1", "body": {"kind": "text", "text": "您好，请提供订单号"}})).await;
+    agent_ws
+        .until(5, |f| f["type"] == "ack" && f["client_id"] == "a1")
+        .await;
+    v.until(5, |f| is_text(f, "您好，请提供订单号")).await;
+    // An internal note never reaches the visitor.
+    agent_ws.send(json!({"type": "message", "conversation_id": conv, "client_id": "n1", "private": true, "body": {"kind": "text", "text": "老客户，注意语气"}})).await;
+    agent_ws
+        .until(5, |f| f["type"] == "ack" && f["client_id"] == "n1")
+        .await;
+
+    agent_ws
+        .send(json!({"type": "invite_rating", "conversation_id": conv}))
+        .await;
+    v.until(5, |f| f["type"] == "rating_invite").await;
+    v.send(json!({"type": "rate", "stars": 5, "tags": ["回复及时"], "comment": "很好"}))
+        .await;
+    v.until(5, |f| f["type"] == "rated").await;
+    agent_ws.send(json!({"type": "close", "conversation_id": conv, "resolved": true, "summary": "已告知物流", "tags": ["订单"]})).await;
+    v.until(5, |f| {
+        f["type"] == "event" && f["body"]["event"] == "completed"
+    })
+    .await;
+    assert!(
+        !v.seen.iter().any(|f| is_text(f, "老客户，注意语气")),
+        "internal note leaked to the visitor"
+    );
+
+    let c = agent_http
+        .get(&format!("/api/v1/conversations/{conv}"))
+        .await;
+    assert_eq!(c.status, StatusCode::OK, "{:?}", c.body);
+    assert_eq!(
+        (
+            c.body["state"].clone(),
+            c.body["rating_stars"].clone(),
+            c.body["summary"].clone()
+        ),
+        (json!("completed"), json!(5), json!("已告知物流"))
+    );
+    let events = agent_http
+        .get(&format!("/api/v1/conversations/{conv}/events"))
+        .await
+        .body;
+    let seqs: Vec<i64> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["seq"].as_i64().unwrap())
+        .collect();
+    assert_eq!(
+        seqs,
+        (1..=seqs.len() as i64).collect::<Vec<_>>(),
+        "gap-free log"
+    );
+    let kinds: Vec<&str> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "system")
+        .map(|e| e["body"]["event"].as_str().unwrap())
+        .collect();
+    for k in ["queued", "assigned", "rating_invited", "rated", "completed"] {
+        assert!(kinds.contains(&k), "{k} recorded: {kinds:?}");
+    }
+}
+
+async fn text_typed_while_queued_reaches_the_agent(app: TestApp) {
+    let f = fixture(&app, "queueco").await;
+    let (agent_id, agent_http, mut agent_ws) = agent(&app, &f, "agent1", &f.group).await;
+    // One chat at a time (接待上限 1), and it is taken by the first visitor.
+    assert_eq!(
+        f.t.admin
+            .patch(
+                &format!("/api/v1/users/{agent_id}"),
+                json!({"reception_limit": 1})
+            )
+            .await
+            .status,
+        StatusCode::OK
+    );
+    go_online(&agent_http, &agent_id, &f.online).await;
+    let (mut first, _) = visitor(&app, &f.key, None, None).await;
+    first.send(text("f1", "第一位")).await;
+    let busy = agent_ws.until(5, |f| f["type"] == "assigned").await["conversation"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // The second visitor queues, and keeps typing while waiting.
+    let (mut v, _) = visitor(&app, &f.key, None, None).await;
+    v.send(text("q1", "有人吗？")).await;
+    let q = v.until(5, |f| f["type"] == "queue").await;
+    assert_eq!(q["position"], 0);
+    assert!(
+        q["estimated_wait_ms"].as_i64().unwrap() > 0,
+        "an estimate while someone is receiving: {q}"
+    );
+    v.send(text("q2", "我的快递三天没动了")).await;
+    v.until(5, |f| f["type"] == "ack" && f["client_id"] == "q2")
+        .await;
+    assert!(
+        agent_ws
+            .drain(300)
+            .await
+            .iter()
+            .all(|f| f["type"] != "assigned"),
+        "the agent is full"
+    );
+    // The first chat ends: the waiting visitor is assigned at once, with everything typed.
+    agent_ws.send(json!({"type": "close", "conversation_id": busy, "resolved": true, "summary": "", "tags": []})).await;
+    agent_ws.until(5, |f| f["type"] == "assigned").await;
+    agent_ws.until(5, |f| is_text(f, "有人吗？")).await;
+    agent_ws
+        .until(5, |f| is_text(f, "我的快递三天没动了"))
+        .await;
+    v.until(5, |f| {
+        f["type"] == "event" && f["body"]["event"] == "assigned"
+    })
+    .await;
+}
+
+async fn transfer_to_another_group_carries_the_note(app: TestApp) {
+    let f = fixture(&app, "xferco").await;
+    let after_sales =
+        f.t.admin
+            .post("/api/v1/skill-groups", json!({"name": "售后"}))
+            .await
+            .id();
+    let (a1, a1_http, mut a1_ws) = agent(&app, &f, "agent1", &f.group).await;
+    let (a2, a2_http, mut a2_ws) = agent(&app, &f, "agent2", &after_sales).await;
+    go_online(&a1_http, &a1, &f.online).await;
+    go_online(&a2_http, &a2, &f.online).await;
+    let (mut v, _) = visitor(&app, &f.key, None, None).await;
+    v.send(text("m1", "我要退货")).await;
+    let conv = a1_ws.until(5, |f| f["type"] == "assigned").await["conversation"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    a1_ws.send(json!({"type": "transfer", "conversation_id": conv, "to_group_id": after_sales, "note": "客户要退货，已核实订单"})).await;
+    a1_ws
+        .until(5, |f| f["type"] == "done" || f["type"] == "error")
+        .await;
+    let got = a2_ws.until(5, |f| f["type"] == "assigned").await;
+    assert_eq!(got["conversation"]["id"], conv.as_str());
+    let note = a2_ws
+        .until(5, |f| {
+            f["type"] == "event" && f["body"]["event"] == "transferred"
+        })
+        .await;
+    assert_eq!(note["body"]["note"], "客户要退货，已核实订单");
+    assert!(
+        a2_ws.seen.iter().any(|f| is_text(f, "我要退货")),
+        "the new agent has the history"
+    );
+    // The first agent may no longer act on it.
+    a1_ws.send(json!({"type": "message", "conversation_id": conv, "client_id": "x", "body": {"kind": "text", "text": "还在吗"}})).await;
+    let err = a1_ws.until(5, |f| f["type"] == "error").await;
+    assert_eq!(err["code"], "not_found");
+    v.until(5, |f| {
+        f["type"] == "event" && f["body"]["event"] == "transferred"
+    })
+    .await;
+}
+
+async fn nobody_online_means_leave_a_message(app: TestApp) {
+    let f = fixture(&app, "offlineco").await;
+    let (mut v, _) = visitor(&app, &f.key, None, None).await;
+    v.send(text("m1", "在吗")).await;
+    let off = v.until(5, |f| f["type"] == "offline").await;
+    assert_eq!(off["reason"], "nobody_online");
+    v.send(json!({"type": "leave_message", "name": "王先生", "phone": "13800000000", "email": "", "text": "请明天回电"})).await;
+    v.until(5, |f| f["type"] == "message_left").await;
+    let list = f.t.admin.get("/api/v1/offline-messages").await;
+    assert_eq!(list.status, StatusCode::OK, "{:?}", list.body);
+    let first = &list.body.as_array().unwrap()[0];
+    assert_eq!(
+        (first["name"].clone(), first["text"].clone()),
+        (json!("王先生"), json!("请明天回电"))
+    );
+    v.send(json!({"type": "leave_message", "name": "x", "text": "   "}))
+        .await;
+    assert_eq!(
+        v.until(5, |f| f["type"] == "error").await["code"],
+        "validation_failed"
+    );
+}
+
+async fn reconnecting_visitor_gets_every_message_exactly_once(app: TestApp) {
+    let f = fixture(&app, "reconnect").await;
+    let (agent_id, agent_http, mut agent_ws) = agent(&app, &f, "agent1", &f.group).await;
+    go_online(&agent_http, &agent_id, &f.online).await;
+    let (mut v, welcome) = visitor(&app, &f.key, None, None).await;
+    let token = welcome["visitor_token"].as_str().unwrap().to_string();
+    v.send(text("v0", "开始")).await;
+    let first_ack = v.until(5, |f| f["type"] == "ack").await["seq"]
+        .as_i64()
+        .unwrap();
+    let conv = agent_ws.until(5, |f| f["type"] == "assigned").await["conversation"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let say = |i: usize| json!({"type": "message", "conversation_id": conv, "client_id": format!("a{i}"), "body": {"kind": "text", "text": format!("agent {i}")}});
+    for i in 0..5 {
+        agent_ws.send(say(i)).await;
+        v.until(5, |f| is_text(f, &format!("agent {i}"))).await;
+    }
+    let last_seen = *v.event_seqs().iter().max().unwrap();
+    // The visitor's network dies mid-stream; the agent keeps talking.
+    v.kill();
+    for i in 5..10 {
+        agent_ws.send(say(i)).await;
+        agent_ws
+            .until(5, |f| {
+                f["type"] == "ack" && f["client_id"] == format!("a{i}")
+            })
+            .await;
+    }
+    // The visitor retries a message it was not sure got through, then more.
+    let (mut v2, welcome2) = visitor(&app, &f.key, Some(&token), Some(last_seen)).await;
+    assert_eq!(
+        welcome2["conversation"]["id"],
+        conv.as_str(),
+        "same conversation after reconnecting"
+    );
+    v2.send(text("v0", "开始")).await;
+    let retry = v2.until(5, |f| f["type"] == "ack").await;
+    assert_eq!(
+        retry["seq"].as_i64().unwrap(),
+        first_ack,
+        "the retried client id keeps its original seq"
+    );
+    for i in 10..13 {
+        agent_ws.send(say(i)).await;
+    }
+    v2.until(5, |f| is_text(f, "agent 12")).await;
+    v2.drain(300).await;
+    // Exactly the missed events, in order, no duplicates, then the live ones.
+    let seqs = v2.event_seqs();
+    assert!(
+        seqs.windows(2).all(|w| w[1] == w[0] + 1),
+        "in order, no gaps or repeats: {seqs:?}"
+    );
+    assert_eq!(
+        seqs.first().copied(),
+        Some(last_seen + 1),
+        "starts right after what the visitor had"
+    );
+    let texts: Vec<String> = v2
+        .seen
+        .iter()
+        .filter(|f| f["type"] == "event" && f["body"]["kind"] == "text")
+        .map(|f| f["body"]["text"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        texts,
+        (5..13).map(|i| format!("agent {i}")).collect::<Vec<_>>()
+    );
+    // The agent saw the visitor's first message once, not twice.
+    let agent_saw = agent_ws.seen.iter().filter(|f| is_text(f, "开始")).count();
+    agent_ws.drain(300).await;
+    assert_eq!(
+        agent_saw + agent_ws.seen.iter().skip(agent_ws.seen.len()).count(),
+        1
+    );
+    assert_eq!(
+        agent_ws.seen.iter().filter(|f| is_text(f, "开始")).count(),
+        1,
+        "retry stored nothing new"
+    );
+}
