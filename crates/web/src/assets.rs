@@ -10,6 +10,8 @@ const HTMX: &str = include_str!("../assets/htmx.min.js");
 const CSS: &str = include_str!("../assets/app.css");
 const JS: &str = include_str!("../assets/app.js");
 const FAVICON: &str = include_str!("../assets/favicon.svg");
+const WIDGET: &str = include_str!("../assets/widget.js");
+pub(crate) const CHAT_PAGE: &str = include_str!("../assets/chat.html");
 
 /// FNV-1a over all assets: cheap, stable, and only needs to change when they do.
 pub fn version() -> &'static str {
@@ -53,4 +55,17 @@ pub async fn js() -> Response {
 
 pub async fn favicon() -> Response {
     serve(FAVICON, "image/svg+xml")
+}
+
+/// The visitor widget, loaded by customers' sites with one script tag. A short
+/// cache so a new build reaches every site within minutes.
+pub async fn widget() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("text/javascript; charset=utf-8")),
+            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300")),
+        ],
+        WIDGET,
+    )
+        .into_response()
 }

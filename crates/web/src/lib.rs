@@ -90,6 +90,8 @@ pub fn router(secure_cookies: bool) -> Router<App> {
         .route("/profile/totp/begin", post(profile::totp_begin))
         .route("/profile/totp/confirm", post(profile::totp_confirm))
         .route("/profile/totp/disable", post(profile::totp_disable))
+        .route("/widget.js", get(assets::widget))
+        .route("/chat/{key}", get(pages::chat_page::page))
         .route("/assets/htmx.min.js", get(assets::htmx))
         .route("/assets/app.css", get(assets::css))
         .route("/assets/app.js", get(assets::js))

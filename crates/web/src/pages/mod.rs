@@ -3,6 +3,7 @@
 //! the header's status switcher, and the overview.
 
 pub mod audit;
+pub mod chat_page;
 pub mod login;
 pub mod org;
 pub mod profile;
