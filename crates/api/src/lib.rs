@@ -99,8 +99,20 @@ pub fn router(secure_cookies: bool) -> Router<App> {
             axum::routing::delete(chat::delete_reply),
         )
         .route("/monitor", get(chat::monitor))
+        .route(
+            "/customers/{id}",
+            get(chat::customer).patch(chat::update_customer),
+        )
+        .route("/transfer-targets", get(chat::transfer_targets))
+        .route("/attachments", post(files::upload))
+        .route("/visitor/attachments", post(files::visitor_upload))
+        .route("/files/{id}/{key}", get(files::download))
         .route("/visitor/ws", get(ws::visitor::connect))
         .route("/agent/ws", get(ws::agent::connect))
         .fallback(extract::not_found)
         .layer(Extension(auth::SecureCookies(secure_cookies)))
+        // Room for a 10 MiB attachment plus multipart framing.
+        .layer(axum::extract::DefaultBodyLimit::max(
+            kefu_app::chat::files::MAX_BYTES + 64 * 1024,
+        ))
 }

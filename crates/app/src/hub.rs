@@ -21,6 +21,8 @@ pub enum Topic {
     Agent(String),
     /// Live monitoring of a tenant (team leads).
     Monitor(String),
+    /// A socket's own topic: gives it a subscription id before it follows anything.
+    Socket(String),
 }
 
 #[derive(Default)]

@@ -55,6 +55,8 @@ pub struct App {
     pub bus: EventBus,
     pub auth: AuthConfig,
     pub hub: Arc<hub::Hub>,
+    /// Where uploaded attachments are kept (`<data dir>/files`).
+    pub files_dir: Arc<std::path::PathBuf>,
     pub(crate) routing: Arc<routing::RoutingService>,
     limiter: Arc<auth::RateLimiter>,
 }
@@ -67,9 +69,17 @@ impl App {
             bus,
             auth,
             hub: Arc::default(),
+            files_dir: Arc::new(std::path::PathBuf::from("./data/files")),
             routing: Arc::default(),
             limiter,
         }
+    }
+}
+
+impl App {
+    pub fn with_files_dir(mut self, dir: std::path::PathBuf) -> Self {
+        self.files_dir = Arc::new(dir);
+        self
     }
 }
 

@@ -63,7 +63,8 @@ fn redact(url: &str) -> String {
 
 async fn serve(s: Settings, demo: bool) -> Result<(), String> {
     let store = kefu_server::open_store(&s.database_url, s.db_max_connections).await?;
-    let app = kefu_server::build_app(store.clone(), s.auth.clone());
+    let app = kefu_server::build_app(store.clone(), s.auth.clone())
+        .with_files_dir(s.data_dir.join("files"));
     kefu_server::start_background(&app);
     let demo_info = if demo {
         Some(

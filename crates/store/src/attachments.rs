@@ -51,3 +51,30 @@ pub async fn get(conn: &mut Conn, t: &TenantScope, id: &str) -> Result<Option<At
     })
     .transpose()
 }
+
+/// Files are fetched by capability URL (id + secret key) from visitors' and
+/// agents' browsers alike, so the look-up discovers the tenant.
+pub async fn get_unscoped(
+    conn: &mut Conn,
+    id: &str,
+) -> Result<Option<(kefu_domain::TenantId, Attachment)>> {
+    let row = sqlx::query("SELECT tenant_id, id, visitor_id, name, content_type, size, path, created_at FROM attachments WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.map(|r| {
+        Ok((
+            kefu_domain::TenantId::from_db(r.try_get("tenant_id")?),
+            Attachment {
+                id: r.try_get("id")?,
+                visitor_id: r.try_get("visitor_id")?,
+                name: r.try_get("name")?,
+                content_type: r.try_get("content_type")?,
+                size: r.try_get("size")?,
+                path: r.try_get("path")?,
+                created_at: r.try_get("created_at")?,
+            },
+        ))
+    })
+    .transpose()
+}

@@ -38,7 +38,10 @@ pub async fn spawn_app_with(db: Db, auth: AuthConfig) -> Option<TestApp> {
             .expect("fresh sqlite"),
         Db::Postgres => kefu_store::testing::fresh_postgres().await?,
     };
-    let app = kefu_server::build_app(store, auth);
+    let files = std::env::temp_dir()
+        .join("kefu-tests")
+        .join(format!("files-{}", kefu_store::now_ms()));
+    let app = kefu_server::build_app(store, auth).with_files_dir(files);
     kefu_server::start_background(&app);
     let router = kefu_server::router(app.clone(), false);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

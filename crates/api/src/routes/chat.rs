@@ -10,7 +10,7 @@ use axum::response::Response;
 use axum::Json;
 use kefu_app::App;
 use kefu_store::{Conversation, ConversationEvent, OfflineMessage, QuickReply};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 /// My open conversations (the workbench list).
@@ -144,4 +144,48 @@ pub async fn delete_reply(
 #[utoipa::path(get, path = "/api/v1/monitor", tag = "online service", responses((status = 200, body = Object), (status = 403, body = ErrorBody)))]
 pub async fn monitor(State(app): State<App>, Auth(p): Auth) -> ApiResult<Json<serde_json::Value>> {
     Ok(Json(app.monitor_snapshot(&p).await?))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CustomerView {
+    pub customer: kefu_store::Customer,
+    /// Newest first.
+    pub conversations: Vec<Conversation>,
+}
+
+/// A customer with their previous conversations (the workbench side panel, 弹屏).
+#[utoipa::path(get, path = "/api/v1/customers/{id}", tag = "online service", params(("id" = String, Path)),
+    responses((status = 200, body = CustomerView), (status = 404, body = ErrorBody)))]
+pub async fn customer(
+    State(app): State<App>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<CustomerView>> {
+    let (customer, conversations) = app.customer_with_history(&p, &id).await?;
+    Ok(Json(CustomerView {
+        customer,
+        conversations,
+    }))
+}
+
+/// Change a customer's name, phone, e-mail, tags or notes.
+#[utoipa::path(patch, path = "/api/v1/customers/{id}", tag = "online service", params(("id" = String, Path)),
+    request_body = kefu_app::chat::customers::CustomerPatch,
+    responses((status = 200, body = kefu_store::Customer), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update_customer(
+    State(app): State<App>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<kefu_app::chat::customers::CustomerPatch>,
+) -> ApiResult<Json<kefu_store::Customer>> {
+    Ok(Json(app.update_customer(&p, &id, b).await?))
+}
+
+/// Skill groups and agents a conversation can be transferred to.
+#[utoipa::path(get, path = "/api/v1/transfer-targets", tag = "online service", responses((status = 200, body = Object)))]
+pub async fn transfer_targets(
+    State(app): State<App>,
+    Auth(p): Auth,
+) -> ApiResult<Json<serde_json::Value>> {
+    Ok(Json(app.transfer_targets(&p).await?))
 }

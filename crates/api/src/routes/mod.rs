@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod channels;
 pub mod chat;
+pub mod files;
 pub mod org;
 pub mod roles;
 pub mod statuses;

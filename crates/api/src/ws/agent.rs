@@ -168,6 +168,20 @@ impl Agent {
                 )
                 .await
                 .map(|_| ()),
+            "subscribe_monitor" => {
+                // Team leads' monitor page: a nudge whenever queues or agents change.
+                match self.p.require(kefu_domain::Permission::Supervise) {
+                    Ok(()) => {
+                        app.hub.subscribe_as(
+                            self.sub,
+                            Topic::Monitor(self.p.tenant.tenant_id().to_string()),
+                            self.tx.clone(),
+                        );
+                        Ok(())
+                    }
+                    Err(e) => Err(e),
+                }
+            }
             "ping" => return out.send(&json!({"type": "pong"})).await,
             other => {
                 return out

@@ -176,10 +176,9 @@ async fn run(app: App, session: VisitorSession, last_seq: i64, socket: WebSocket
     let mut out = Out::new(sink);
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     // One subscription id for the socket's whole life, topics added as needed.
-    let sub = app.hub.subscribe(
-        Topic::Monitor(format!("socket:{}", session.visitor.id)),
-        tx.clone(),
-    );
+    let sub = app
+        .hub
+        .subscribe(Topic::Socket(session.visitor.id.clone()), tx.clone());
     let mut v = Visitor {
         app: app.clone(),
         s: session,

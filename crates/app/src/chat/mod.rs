@@ -5,6 +5,8 @@
 
 pub mod agent;
 pub mod body;
+pub mod customers;
+pub mod files;
 pub mod visitor;
 pub mod workbench;
 

@@ -130,6 +130,39 @@ impl App {
         })
     }
 
+    /// A returning visitor by token, without creating anyone (uploads, REST).
+    pub async fn visitor_resume(
+        &self,
+        channel_key: &str,
+        token: &str,
+    ) -> AppResult<VisitorSession> {
+        let mut conn = self.store.conn().await?;
+        let (tenant, channel) = channels::find_by_key_unscoped(&mut conn, channel_key)
+            .await?
+            .ok_or(AppError::NotFound("channel"))?;
+        let scope = TenantScope::new(tenant);
+        let visitor = conversations::find_visitor_by_token(
+            &mut conn,
+            &scope,
+            &channel.id,
+            &secrets::sha256_hex(token),
+        )
+        .await?
+        .ok_or_else(|| AppError::Unauthenticated("unknown visitor token".into()))?;
+        let settings = channels::widget_settings(&mut conn, &scope, &channel.id).await?;
+        let customer = conversations::get_customer(&mut conn, &scope, &visitor.customer_id)
+            .await?
+            .ok_or(AppError::NotFound("customer"))?;
+        Ok(VisitorSession {
+            scope,
+            channel,
+            settings,
+            visitor,
+            customer,
+            token: token.to_string(),
+        })
+    }
+
     pub async fn visitor_conversation(
         &self,
         s: &VisitorSession,

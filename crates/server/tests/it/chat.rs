@@ -13,6 +13,7 @@ on_both_backends!(
     transfer_to_another_group_carries_the_note,
     nobody_online_means_leave_a_message,
     reconnecting_visitor_gets_every_message_exactly_once,
+    images_travel_by_capability_url_and_the_customer_panel_is_editable,
 );
 
 struct Fixture {
@@ -417,4 +418,137 @@ async fn reconnecting_visitor_gets_every_message_exactly_once(app: TestApp) {
         1,
         "retry stored nothing new"
     );
+}
+
+async fn images_travel_by_capability_url_and_the_customer_panel_is_editable(app: TestApp) {
+    let f = fixture(&app, "fileco").await;
+    let (agent_id, agent_http, mut agent_ws) = agent(&app, &f, "agent1", &f.group).await;
+    go_online(&agent_http, &agent_id, &f.online).await;
+    let (mut v, welcome) = visitor(&app, &f.key, None, None).await;
+    let token = welcome["visitor_token"].as_str().unwrap().to_string();
+    v.send(json!({"type": "start", "fields": {"name": "张三", "phone": "13912345678"}}))
+        .await;
+    let conv = agent_ws.until(5, |f| f["type"] == "assigned").await["conversation"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // The visitor uploads a PNG (the widget does this from any site: CORS).
+    let png: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDRfake-but-png-signed";
+    let upload = |bytes: &'static [u8], name: &'static str| {
+        let url = format!(
+            "{}/api/v1/visitor/attachments?channel={}&token={}",
+            app.base, f.key, token
+        );
+        async move {
+            let form = reqwest::multipart::Form::new().part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes).file_name(name),
+            );
+            reqwest::Client::new()
+                .post(url)
+                .multipart(form)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let r = upload(png, "截图.png").await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    assert_eq!(r.headers()["access-control-allow-origin"], "*");
+    let up: Value = r.json().await.unwrap();
+    assert_eq!(up["content_type"], "image/png");
+    // A page dressed up as an image is refused.
+    let r = upload(b"<html><script>alert(1)</script></html>", "evil.png").await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // An unknown token uploads nothing.
+    let bad = reqwest::Client::new()
+        .post(format!(
+            "{}/api/v1/visitor/attachments?channel={}&token=nope",
+            app.base, f.key
+        ))
+        .multipart(reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(png).file_name("a.png"),
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), StatusCode::UNAUTHORIZED);
+
+    v.send(json!({"type": "message", "client_id": "img1", "body": {"kind": "image", "attachment_id": up["id"], "name": up["name"], "size": up["size"], "url": up["url"]}})).await;
+    let got = agent_ws
+        .until(5, |f| f["type"] == "event" && f["body"]["kind"] == "image")
+        .await;
+    let url = got["body"]["url"].as_str().unwrap().to_string();
+    let fetched = reqwest::get(format!("{}{url}", app.base)).await.unwrap();
+    assert_eq!(fetched.status(), StatusCode::OK);
+    assert_eq!(fetched.headers()["content-type"], "image/png");
+    assert_eq!(fetched.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(&fetched.bytes().await.unwrap()[..], png);
+    let guessed = format!(
+        "{}{}",
+        app.base,
+        url.rsplit_once('/').unwrap().0.to_string() + "/guessed-key"
+    );
+    assert_eq!(
+        reqwest::get(guessed).await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+
+    // The side panel: the pre-chat form filled the record; the agent edits tags and notes.
+    let c = agent_http
+        .get(&format!("/api/v1/conversations/{conv}"))
+        .await
+        .body;
+    let customer = c["customer_id"].as_str().unwrap();
+    let panel = agent_http
+        .get(&format!("/api/v1/customers/{customer}"))
+        .await;
+    assert_eq!(panel.status, StatusCode::OK, "{:?}", panel.body);
+    assert_eq!(
+        (
+            panel.body["customer"]["name"].clone(),
+            panel.body["customer"]["phone"].clone()
+        ),
+        (json!("张三"), json!("13912345678"))
+    );
+    assert_eq!(panel.body["conversations"][0]["id"], conv.as_str());
+    let r = agent_http
+        .patch(
+            &format!("/api/v1/customers/{customer}"),
+            json!({"tags": ["VIP", "退货"], "notes": "偏好电话联系"}),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.body["tags"].clone()),
+        (StatusCode::OK, json!(["VIP", "退货"]))
+    );
+    let r = agent_http
+        .patch(
+            &format!("/api/v1/customers/{customer}"),
+            json!({"email": "not-an-email"}),
+        )
+        .await;
+    assert_eq!(r.body["details"]["field"], "email");
+    // A colleague who never served this customer does not see them.
+    let (_, other) = app.user(&f.t, "agent9", BuiltinRole::Agent).await;
+    assert_eq!(
+        other
+            .get(&format!("/api/v1/customers/{customer}"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let targets = agent_http.get("/api/v1/transfer-targets").await.body;
+    assert!(targets["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|g| g["id"] == f.group.as_str()));
+    assert!(targets["agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a["id"] == agent_id.as_str() && a["receiving"] == true && a["load"] == 1));
 }

@@ -105,6 +105,31 @@ async fn ids_from_another_tenant_are_not_found(app: TestApp) {
         )
         .await
         .id();
+    let a_customer = a
+        .admin
+        .get(&format!("/api/v1/conversations/{a_conv}"))
+        .await
+        .body["customer_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let a_file = {
+        let form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(&b"hello"[..]).file_name("a.txt"),
+        );
+        let r = reqwest::Client::new()
+            .post(format!("{}/api/v1/attachments", app.base))
+            .bearer_auth(a.admin_token().await)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        r.json::<Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
     for id in [
         &a_user, &a_dept, &a_group, &a_status, &a_role, &a_token, &a_channel, &a_conv, &a_offline,
         &a_reply,
@@ -240,6 +265,18 @@ async fn ids_from_another_tenant_are_not_found(app: TestApp) {
             format!("/api/v1/quick-replies/{a_reply}"),
             None,
         ),
+        (Method::GET, format!("/api/v1/customers/{a_customer}"), None),
+        (
+            Method::PATCH,
+            format!("/api/v1/customers/{a_customer}"),
+            Some(json!({"notes": "x"})),
+        ),
+        // Files are fetched by id *and* secret key; the id alone finds nothing.
+        (
+            Method::GET,
+            format!("/api/v1/files/{a_file}/not-the-key"),
+            None,
+        ),
     ];
 
     // Every templated path+method in the OpenAPI document has a case.
@@ -261,7 +298,9 @@ async fn ids_from_another_tenant_are_not_found(app: TestApp) {
             let templ: Vec<String> = p
                 .split('/')
                 .map(|seg| {
-                    if uuid_like(seg) {
+                    if seg == "not-the-key" {
+                        "{key}".to_string()
+                    } else if uuid_like(seg) {
                         seen += 1;
                         if seen == 1 {
                             "{id}".to_string()
