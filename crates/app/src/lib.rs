@@ -58,6 +58,8 @@ pub struct App {
     /// Where uploaded attachments are kept (`<data dir>/files`).
     pub files_dir: Arc<std::path::PathBuf>,
     pub(crate) routing: Arc<routing::RoutingService>,
+    /// The message writer (group commit), started on first use.
+    pub(crate) appender: Arc<std::sync::OnceLock<chat::appender::Appender>>,
     limiter: Arc<auth::RateLimiter>,
 }
 
@@ -71,6 +73,7 @@ impl App {
             hub: Arc::default(),
             files_dir: Arc::new(std::path::PathBuf::from("./data/files")),
             routing: Arc::default(),
+            appender: Arc::default(),
             limiter,
         }
     }

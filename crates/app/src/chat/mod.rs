@@ -4,6 +4,7 @@
 //! Routing decisions from the engine are applied here.
 
 pub mod agent;
+pub mod appender;
 pub mod body;
 pub mod customers;
 pub mod files;
@@ -31,6 +32,16 @@ pub fn event_frame(e: &ConversationEvent) -> serde_json::Value {
         "private": e.private,
         "at": e.at,
     })
+}
+
+/// Notify everyone on the conversation's staff topic, and the visitor unless
+/// it is an internal note.
+pub(crate) fn publish(hub: &crate::hub::Hub, e: &ConversationEvent) {
+    let frame = event_frame(e);
+    hub.publish(&Topic::Staff(e.conversation_id.clone()), &frame);
+    if !e.private {
+        hub.publish(&Topic::Visitor(e.conversation_id.clone()), &frame);
+    }
 }
 
 /// What the workbench lists for a conversation.
@@ -74,23 +85,9 @@ impl App {
         conversation_id: &str,
         e: &conversations::NewEvent<'_>,
     ) -> AppResult<(ConversationEvent, bool)> {
-        let mut tx = self.store.begin().await?;
-        let (event, new) = conversations::append_event(&mut tx, scope, conversation_id, e).await?;
-        tx.commit().await?;
-        if new {
-            self.publish_event(&event);
-        }
-        Ok((event, new))
-    }
-
-    pub(crate) fn publish_event(&self, e: &ConversationEvent) {
-        let frame = event_frame(e);
-        self.hub
-            .publish(&Topic::Staff(e.conversation_id.clone()), &frame);
-        if !e.private {
-            self.hub
-                .publish(&Topic::Visitor(e.conversation_id.clone()), &frame);
-        }
+        // The writer stores and publishes (in commit order); see `appender`.
+        let appender = self.appender.get_or_init(|| appender::Appender::start(self.store.clone(), self.hub.clone()));
+        appender.append(scope, conversation_id, appender::OwnedEvent::from(e)).await
     }
 
     pub(crate) async fn system_event(

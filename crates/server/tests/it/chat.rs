@@ -14,6 +14,7 @@ on_both_backends!(
     nobody_online_means_leave_a_message,
     reconnecting_visitor_gets_every_message_exactly_once,
     images_travel_by_capability_url_and_the_customer_panel_is_editable,
+    both_sides_typing_at_once_lose_nothing,
 );
 
 struct Fixture {
@@ -551,4 +552,53 @@ async fn images_travel_by_capability_url_and_the_customer_panel_is_editable(app:
         .unwrap()
         .iter()
         .any(|a| a["id"] == agent_id.as_str() && a["receiving"] == true && a["load"] == 1));
+}
+
+/// Visitor and agent send bursts at the same time into one conversation: each
+/// side receives every event once, in sequence order, with no gaps.
+async fn both_sides_typing_at_once_lose_nothing(app: TestApp) {
+    let f = fixture(&app, "burstco").await;
+    let (agent_id, agent_http, mut agent_ws) = agent(&app, &f, "agent1", &f.group).await;
+    go_online(&agent_http, &agent_id, &f.online).await;
+    let (mut v, _) = visitor(&app, &f.key, None, None).await;
+    v.send(text("v-start", "开始")).await;
+    let conv = agent_ws.until(5, |f| f["type"] == "assigned").await["conversation"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    agent_ws.until(5, |f| is_text(f, "开始")).await;
+    const N: usize = 40;
+    for i in 0..N {
+        v.send(text(&format!("v{i}"), &format!("visitor {i}")))
+            .await;
+        agent_ws.send(json!({"type": "message", "conversation_id": conv, "client_id": format!("a{i}"), "body": {"kind": "text", "text": format!("agent {i}")}})).await;
+    }
+    v.until(10, |f| is_text(f, &format!("agent {}", N - 1)))
+        .await;
+    agent_ws
+        .until(10, |f| is_text(f, &format!("visitor {}", N - 1)))
+        .await;
+    v.drain(500).await;
+    agent_ws.drain(500).await;
+    for (who, ws) in [("visitor", &v), ("agent", &agent_ws)] {
+        let seqs: Vec<i64> = ws
+            .seen
+            .iter()
+            .filter(|f| f["type"] == "event" && f["conversation_id"] == conv.as_str())
+            .map(|f| f["seq"].as_i64().unwrap())
+            .collect();
+        assert!(
+            seqs.windows(2).all(|w| w[1] == w[0] + 1),
+            "{who} saw events out of order or twice: {seqs:?}"
+        );
+        for i in 0..N {
+            for t in [format!("visitor {i}"), format!("agent {i}")] {
+                assert_eq!(
+                    ws.seen.iter().filter(|f| is_text(f, &t)).count(),
+                    1,
+                    "{who} got {t:?} exactly once"
+                );
+            }
+        }
+    }
 }
