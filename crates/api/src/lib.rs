@@ -88,6 +88,7 @@ pub fn router(secure_cookies: bool) -> Router<App> {
         .route("/conversations", get(chat::mine))
         .route("/conversations/{id}", get(chat::get))
         .route("/conversations/{id}/events", get(chat::events))
+        .route("/conversations/{id}/assignments", get(chat::assignments))
         .route("/offline-messages", get(chat::offline))
         .route("/offline-messages/{id}/handled", post(chat::handled))
         .route(

@@ -60,6 +60,9 @@ pub struct App {
     pub(crate) routing: Arc<routing::RoutingService>,
     /// The message writer (group commit), started on first use.
     pub(crate) appender: Arc<std::sync::OnceLock<chat::appender::Appender>>,
+    pub(crate) presence: Arc<chat::presence::Presence>,
+    /// How long a dropped visitor keeps their place in the queue.
+    pub visitor_grace: std::time::Duration,
     limiter: Arc<auth::RateLimiter>,
 }
 
@@ -74,12 +77,19 @@ impl App {
             files_dir: Arc::new(std::path::PathBuf::from("./data/files")),
             routing: Arc::default(),
             appender: Arc::default(),
+            presence: Arc::default(),
+            visitor_grace: chat::presence::GRACE,
             limiter,
         }
     }
 }
 
 impl App {
+    pub fn with_visitor_grace(mut self, grace: std::time::Duration) -> Self {
+        self.visitor_grace = grace;
+        self
+    }
+
     pub fn with_files_dir(mut self, dir: std::path::PathBuf) -> Self {
         self.files_dir = Arc::new(dir);
         self

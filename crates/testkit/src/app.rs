@@ -31,7 +31,20 @@ pub async fn spawn_app(db: Db) -> Option<TestApp> {
     spawn_app_with(db, AuthConfig::default()).await
 }
 
+/// With a short visitor grace period (to test abandonment without waiting 90 s).
+pub async fn spawn_app_with_grace(db: Db, grace: std::time::Duration) -> Option<TestApp> {
+    spawn_app_inner(db, AuthConfig::default(), Some(grace)).await
+}
+
 pub async fn spawn_app_with(db: Db, auth: AuthConfig) -> Option<TestApp> {
+    spawn_app_inner(db, auth, None).await
+}
+
+async fn spawn_app_inner(
+    db: Db,
+    auth: AuthConfig,
+    grace: Option<std::time::Duration>,
+) -> Option<TestApp> {
     let store = match db {
         Db::Sqlite => kefu_store::testing::fresh_sqlite()
             .await
@@ -41,7 +54,10 @@ pub async fn spawn_app_with(db: Db, auth: AuthConfig) -> Option<TestApp> {
     let files = std::env::temp_dir()
         .join("kefu-tests")
         .join(format!("files-{}", kefu_store::now_ms()));
-    let app = kefu_server::build_app(store, auth).with_files_dir(files);
+    let mut app = kefu_server::build_app(store, auth).with_files_dir(files);
+    if let Some(g) = grace {
+        app = app.with_visitor_grace(g);
+    }
     kefu_server::start_background(&app);
     let router = kefu_server::router(app.clone(), false);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

@@ -56,6 +56,17 @@ pub async fn events(
     ))
 }
 
+/// Who was given the conversation, when, and why (the routing explanation).
+#[utoipa::path(get, path = "/api/v1/conversations/{id}/assignments", tag = "online service", params(("id" = String, Path)),
+    responses((status = 200, body = [kefu_store::Assignment]), (status = 404, body = ErrorBody)))]
+pub async fn assignments(
+    State(app): State<App>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<kefu_store::Assignment>>> {
+    Ok(Json(app.conversation_assignments(&p, &id).await?))
+}
+
 #[derive(Deserialize, IntoParams)]
 pub struct OfflineQuery {
     /// Only those nobody has handled yet.

@@ -58,7 +58,11 @@ impl Visitor {
                 Topic::Visitor(conversation.to_string()),
                 self.tx.clone(),
             );
-            self.conversation = Some(conversation.to_string());
+            // Presence: the queue place is kept while some socket follows it.
+            if let Some(old) = self.conversation.replace(conversation.to_string()) {
+                self.app.visitor_socket_closed(&self.s.scope, &old);
+            }
+            self.app.visitor_socket_opened(conversation);
         }
         let after = out.last_sent(conversation);
         match self
@@ -237,4 +241,7 @@ async fn run(app: App, session: VisitorSession, last_seq: i64, socket: WebSocket
 
 fn cleanup(v: &Visitor) {
     v.app.hub.unsubscribe_all(v.sub);
+    if let Some(c) = &v.conversation {
+        v.app.visitor_socket_closed(&v.s.scope, c);
+    }
 }

@@ -46,6 +46,17 @@ impl App {
         self.conversation_for(p, id).await
     }
 
+    /// Every routing decision for the conversation with its explanation.
+    pub async fn conversation_assignments(
+        &self,
+        p: &Principal,
+        id: &str,
+    ) -> AppResult<Vec<kefu_store::Assignment>> {
+        let c = self.conversation_for(p, id).await?;
+        let mut conn = self.store.conn().await?;
+        Ok(conversations::assignments_of(&mut conn, &p.tenant, &c.id).await?)
+    }
+
     pub async fn conversation_events(
         &self,
         p: &Principal,

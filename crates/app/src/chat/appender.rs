@@ -13,8 +13,8 @@
 
 use crate::hub::Hub;
 use crate::{AppError, AppResult};
-use std::sync::Arc;
 use kefu_store::{conversations, ConversationEvent, Store, TenantScope};
+use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
 const MAX_BATCH: usize = 256;
@@ -74,11 +74,25 @@ impl Appender {
         Self { tx }
     }
 
-    pub async fn append(&self, scope: &TenantScope, conversation: &str, event: OwnedEvent) -> AppResult<(ConversationEvent, bool)> {
+    pub async fn append(
+        &self,
+        scope: &TenantScope,
+        conversation: &str,
+        event: OwnedEvent,
+    ) -> AppResult<(ConversationEvent, bool)> {
         let (reply, wait) = oneshot::channel();
-        let job = Job { scope: scope.clone(), conversation: conversation.to_string(), event, reply };
-        self.tx.send(job).await.map_err(|_| AppError::Internal("the message writer has stopped".into()))?;
-        wait.await.map_err(|_| AppError::Internal("the message writer dropped a message".into()))?
+        let job = Job {
+            scope: scope.clone(),
+            conversation: conversation.to_string(),
+            event,
+            reply,
+        };
+        self.tx
+            .send(job)
+            .await
+            .map_err(|_| AppError::Internal("the message writer has stopped".into()))?;
+        wait.await
+            .map_err(|_| AppError::Internal("the message writer dropped a message".into()))?
     }
 }
 
@@ -119,7 +133,15 @@ async fn write_batch(store: &Store, batch: &[Job]) -> AppResult<Vec<(Conversatio
     let mut tx = store.begin().await?;
     let mut out = Vec::with_capacity(batch.len());
     for job in batch {
-        out.push(conversations::append_event(&mut tx, &job.scope, &job.conversation, &job.event.borrow()).await?);
+        out.push(
+            conversations::append_event(
+                &mut tx,
+                &job.scope,
+                &job.conversation,
+                &job.event.borrow(),
+            )
+            .await?,
+        );
     }
     tx.commit().await?;
     Ok(out)
@@ -127,9 +149,10 @@ async fn write_batch(store: &Store, batch: &[Job]) -> AppResult<Vec<(Conversatio
 
 async fn write_one(store: &Store, job: &Job) -> AppResult<(ConversationEvent, bool)> {
     let mut tx = store.begin().await?;
-    let r = conversations::append_event(&mut tx, &job.scope, &job.conversation, &job.event.borrow())
-        .await
-        .map_err(|e| AppError::from_store("conversation", e))?;
+    let r =
+        conversations::append_event(&mut tx, &job.scope, &job.conversation, &job.event.borrow())
+            .await
+            .map_err(|e| AppError::from_store("conversation", e))?;
     tx.commit().await?;
     Ok(r)
 }

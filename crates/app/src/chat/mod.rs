@@ -8,6 +8,7 @@ pub mod appender;
 pub mod body;
 pub mod customers;
 pub mod files;
+pub mod presence;
 pub mod visitor;
 pub mod workbench;
 
@@ -86,8 +87,12 @@ impl App {
         e: &conversations::NewEvent<'_>,
     ) -> AppResult<(ConversationEvent, bool)> {
         // The writer stores and publishes (in commit order); see `appender`.
-        let appender = self.appender.get_or_init(|| appender::Appender::start(self.store.clone(), self.hub.clone()));
-        appender.append(scope, conversation_id, appender::OwnedEvent::from(e)).await
+        let appender = self
+            .appender
+            .get_or_init(|| appender::Appender::start(self.store.clone(), self.hub.clone()));
+        appender
+            .append(scope, conversation_id, appender::OwnedEvent::from(e))
+            .await
     }
 
     pub(crate) async fn system_event(

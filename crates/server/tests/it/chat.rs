@@ -602,3 +602,123 @@ async fn both_sides_typing_at_once_lose_nothing(app: TestApp) {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_visitor_keeps_their_place_only_for_the_grace_period() {
+    let app = kefu_testkit::spawn_app_with_grace(
+        kefu_testkit::Db::Sqlite,
+        std::time::Duration::from_millis(700),
+    )
+    .await
+    .unwrap();
+    let f = fixture(&app, "graceco").await;
+    let (agent_id, agent_http, mut agent_ws) = agent(&app, &f, "agent1", &f.group).await;
+    assert_eq!(
+        f.t.admin
+            .patch(
+                &format!("/api/v1/users/{agent_id}"),
+                json!({"reception_limit": 1})
+            )
+            .await
+            .status,
+        StatusCode::OK
+    );
+    go_online(&agent_http, &agent_id, &f.online).await;
+    let (mut busy, _) = visitor(&app, &f.key, None, None).await;
+    busy.send(text("b", "占线")).await;
+    let busy_conv = agent_ws.until(5, |f| f["type"] == "assigned").await["conversation"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // Two visitors queue; both drop; one comes back within the grace period.
+    let (mut stays, w1) = visitor(&app, &f.key, None, None).await;
+    stays.send(text("s", "我会回来")).await;
+    stays.until(5, |f| f["type"] == "queue").await;
+    let (mut leaves, _) = visitor(&app, &f.key, None, None).await;
+    leaves.send(text("l", "我走了")).await;
+    let left_conv = leaves.until(5, |f| f["type"] == "ack").await["conversation_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    stays.kill();
+    leaves.kill();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let (mut back, welcome) = visitor(&app, &f.key, w1["visitor_token"].as_str(), None).await;
+    let q = back.until(5, |f| f["type"] == "queue").await;
+    assert_eq!(q["position"], 0, "still first in line");
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    let gone =
+        f.t.admin
+            .get(&format!("/api/v1/conversations/{left_conv}"))
+            .await
+            .body;
+    assert_eq!(
+        gone["state"], "closed",
+        "the one who never came back was abandoned"
+    );
+    // Capacity frees: the returning visitor, not the abandoned one, is served.
+    agent_ws.send(json!({"type": "close", "conversation_id": busy_conv, "resolved": true, "summary": "", "tags": []})).await;
+    let next = agent_ws.until(5, |f| f["type"] == "assigned").await;
+    assert_eq!(next["conversation"]["id"], welcome["conversation"]["id"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_team_lead_monitor_hears_of_a_new_queued_visitor_within_a_second() {
+    let app = kefu_testkit::spawn_app(kefu_testkit::Db::Sqlite)
+        .await
+        .unwrap();
+    let f = fixture(&app, "monco").await;
+    let (_, lead) = app.user(&f.t, "lead", BuiltinRole::TeamLead).await;
+    let mut lead_ws = agent_socket(&app, &lead).await;
+    lead_ws.send(json!({"type": "subscribe_monitor"})).await;
+    lead_ws.until(5, |f| f["type"] == "done").await;
+    // An agent is receiving but full, so the next visitor queues.
+    let (agent_id, agent_http, mut agent_ws) = agent(&app, &f, "agent1", &f.group).await;
+    assert_eq!(
+        f.t.admin
+            .patch(
+                &format!("/api/v1/users/{agent_id}"),
+                json!({"reception_limit": 1})
+            )
+            .await
+            .status,
+        StatusCode::OK
+    );
+    go_online(&agent_http, &agent_id, &f.online).await;
+    let (mut first, _) = visitor(&app, &f.key, None, None).await;
+    first.send(text("a", "一")).await;
+    agent_ws.until(5, |f| f["type"] == "assigned").await;
+    lead_ws.drain(300).await;
+    let (mut v, _) = visitor(&app, &f.key, None, None).await;
+    let started = std::time::Instant::now();
+    v.send(text("b", "二")).await;
+    lead_ws.until(1, |f| f["type"] == "monitor_changed").await;
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(1),
+        "monitor nudged in {:?}",
+        started.elapsed()
+    );
+    let snap = lead.get("/api/v1/monitor").await.body;
+    let group = snap["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["group"]["id"] == f.group.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(group["queue_length"], 1);
+    assert_eq!(group["agents"][0]["load"], 1);
+    // And the decision that gave the first chat away is on record with its reasons.
+    let conv = first.until(5, |f| f["type"] == "ack").await["conversation_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let a = lead
+        .get(&format!("/api/v1/conversations/{conv}/assignments"))
+        .await
+        .body;
+    assert_eq!(a[0]["agent_id"], agent_id.as_str());
+    assert!(a[0]["explanation"]["candidates"]
+        .as_array()
+        .is_some_and(|c| !c.is_empty()));
+}

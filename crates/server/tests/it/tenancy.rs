@@ -265,6 +265,11 @@ async fn ids_from_another_tenant_are_not_found(app: TestApp) {
             format!("/api/v1/quick-replies/{a_reply}"),
             None,
         ),
+        (
+            Method::GET,
+            format!("/api/v1/conversations/{a_conv}/assignments"),
+            None,
+        ),
         (Method::GET, format!("/api/v1/customers/{a_customer}"), None),
         (
             Method::PATCH,
