@@ -110,6 +110,11 @@ pub fn router(secure_cookies: bool) -> Router<App> {
         .route("/files/{id}/{key}", get(files::download))
         .route("/visitor/ws", get(ws::visitor::connect))
         .route("/agent/ws", get(ws::agent::connect))
+        .route("/channels/{id}/widget", put(channels::widget))
+        .route(
+            "/channels/{id}/identity-secret",
+            post(channels::identity_secret),
+        )
         .fallback(extract::not_found)
         .layer(Extension(auth::SecureCookies(secure_cookies)))
         // Room for a 10 MiB attachment plus multipart framing.

@@ -5,6 +5,7 @@ use crate::{audit, json, missing_ref, parse_id, secrets, App, AppError, AppResul
 use kefu_domain::{Name, Permission};
 use kefu_store::{channels, skill_groups, Channel, Conn, TenantScope};
 use serde::Deserialize;
+use serde_json::json;
 use utoipa::ToSchema;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -146,5 +147,107 @@ impl App {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+}
+
+/// One field of the pre-chat form (售前表单) the widget shows before chatting.
+#[derive(Debug, Clone, serde::Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PrechatField {
+    /// `name`, `phone`, `email` fill the customer record; others are kept as given.
+    pub name: String,
+    pub label: String,
+    #[serde(default)]
+    pub required: bool,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WidgetSettingsInput {
+    pub prechat_fields: Vec<PrechatField>,
+    /// The bot answers first (the bot arrives with its own issue; today this hands straight over).
+    #[serde(default)]
+    pub bot_first: bool,
+}
+
+impl App {
+    pub async fn set_widget_settings(
+        &self,
+        p: &Principal,
+        id: &str,
+        input: WidgetSettingsInput,
+    ) -> AppResult<serde_json::Value> {
+        p.require(Permission::OrgManage)?;
+        let id = parse_id("channel", id)?;
+        if input.prechat_fields.len() > 10 {
+            return Err(
+                kefu_domain::ValidationError::new("prechat_fields", "at most 10 fields").into(),
+            );
+        }
+        for f in &input.prechat_fields {
+            Name::parse("prechat_fields", &f.label)?;
+            if f.name.is_empty()
+                || f.name.len() > 40
+                || !f
+                    .name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_')
+            {
+                return Err(kefu_domain::ValidationError::new(
+                    "prechat_fields",
+                    "field names are 1–40 of a-z, 0-9 and _",
+                )
+                .into());
+            }
+        }
+        let mut tx = self.store.begin().await?;
+        channels::get(&mut tx, &p.tenant, &id)
+            .await?
+            .ok_or(AppError::NotFound("channel"))?;
+        let mut s = channels::widget_settings(&mut tx, &p.tenant, &id).await?;
+        let before = json!({"prechat_fields": s.prechat_fields, "bot_first": s.bot_first});
+        s.prechat_fields = serde_json::to_value(&input.prechat_fields).unwrap_or_default();
+        s.bot_first = input.bot_first;
+        channels::set_widget_settings(&mut tx, &p.tenant, &id, &s).await?;
+        let after = json!({"prechat_fields": s.prechat_fields, "bot_first": s.bot_first});
+        audit(
+            &mut tx,
+            p,
+            "channel.widget_settings",
+            "channel",
+            Some(&id),
+            Some(before),
+            Some(after.clone()),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    /// A new identity-validation secret (the old one stops working). Shown once:
+    /// the host site's server signs user ids with it (HMAC-SHA256).
+    pub async fn rotate_identity_secret(&self, p: &Principal, id: &str) -> AppResult<String> {
+        p.require(Permission::OrgManage)?;
+        let id = parse_id("channel", id)?;
+        let mut tx = self.store.begin().await?;
+        channels::get(&mut tx, &p.tenant, &id)
+            .await?
+            .ok_or(AppError::NotFound("channel"))?;
+        let mut s = channels::widget_settings(&mut tx, &p.tenant, &id).await?;
+        let secret = secrets::random_token(32);
+        s.identity_secret = Some(secret.clone());
+        channels::set_widget_settings(&mut tx, &p.tenant, &id, &s).await?;
+        audit(
+            &mut tx,
+            p,
+            "channel.identity_secret_rotate",
+            "channel",
+            Some(&id),
+            None,
+            None,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(secret)
     }
 }

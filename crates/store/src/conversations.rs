@@ -621,3 +621,20 @@ pub async fn tenants_with_open_conversations_unscoped(conn: &mut Conn) -> Result
     .await?;
     Ok(ids.into_iter().map(TenantId::from_db).collect())
 }
+
+/// An identified visitor on another device gets a fresh token on the same
+/// visitor, so every device follows the same conversation.
+pub async fn set_visitor_token(
+    conn: &mut Conn,
+    t: &TenantScope,
+    id: &str,
+    token_hash: &str,
+) -> Result<()> {
+    let done = sqlx::query("UPDATE visitors SET token_hash = $3 WHERE tenant_id = $1 AND id = $2")
+        .bind(t.id())
+        .bind(id)
+        .bind(token_hash)
+        .execute(&mut *conn)
+        .await?;
+    crate::one_row(done.rows_affected())
+}

@@ -62,3 +62,29 @@ pub async fn delete(
     app.delete_channel(&p, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// Set the widget's pre-chat form and whether the bot answers first.
+#[utoipa::path(put, path = "/api/v1/channels/{id}/widget", tag = "channels", params(("id" = String, Path)),
+    request_body = kefu_app::channels::WidgetSettingsInput,
+    responses((status = 200, body = Object), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn widget(
+    State(app): State<App>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<kefu_app::channels::WidgetSettingsInput>,
+) -> ApiResult<Json<serde_json::Value>> {
+    Ok(Json(app.set_widget_settings(&p, &id, b).await?))
+}
+
+/// Rotate the identity-validation secret; the response is the only time it is shown.
+#[utoipa::path(post, path = "/api/v1/channels/{id}/identity-secret", tag = "channels", params(("id" = String, Path)),
+    responses((status = 200, body = Object), (status = 404, body = ErrorBody)))]
+pub async fn identity_secret(
+    State(app): State<App>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<serde_json::Value>> {
+    Ok(Json(
+        serde_json::json!({"secret": app.rotate_identity_secret(&p, &id).await?}),
+    ))
+}

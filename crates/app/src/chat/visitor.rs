@@ -87,18 +87,17 @@ impl App {
         let (visitor, token) = match found {
             Some((v, t)) if !t.is_empty() => (v, t),
             Some((v, _)) => {
-                // An identified visitor on a new device: same visitor, new token.
+                // An identified visitor on a new device: same visitor (so the
+                // same open conversation), new token for this browser.
                 let t = secrets::random_token(24);
-                let nv = conversations::create_visitor(
+                conversations::set_visitor_token(
                     &mut conn,
                     &scope,
-                    &channel.id,
+                    &v.id,
                     &secrets::sha256_hex(&t),
-                    v.external_user_id.as_deref(),
-                    &v.customer_id,
                 )
                 .await?;
-                (nv, t)
+                (v, t)
             }
             None => {
                 let t = secrets::random_token(24);

@@ -722,3 +722,67 @@ async fn the_team_lead_monitor_hears_of_a_new_queued_visitor_within_a_second() {
         .as_array()
         .is_some_and(|c| !c.is_empty()));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn identified_visitors_must_be_signed_by_the_host_site() {
+    use hmac::{Hmac, Mac};
+    let app = kefu_testkit::spawn_app(kefu_testkit::Db::Sqlite)
+        .await
+        .unwrap();
+    let f = fixture(&app, "identco").await;
+    let (agent_id, agent_http, _agent_ws) = agent(&app, &f, "agent1", &f.group).await;
+    go_online(&agent_http, &agent_id, &f.online).await;
+    let ch = f.t.admin.get("/api/v1/channels").await.body[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let secret =
+        f.t.admin
+            .post(&format!("/api/v1/channels/{ch}/identity-secret"), json!({}))
+            .await
+            .body["secret"]
+            .as_str()
+            .unwrap()
+            .to_string();
+    let form = f
+        .t
+        .admin
+        .put(
+            &format!("/api/v1/channels/{ch}/widget"),
+            json!({"prechat_fields": [{"name": "name", "label": "您的称呼", "required": true}]}),
+        )
+        .await;
+    assert_eq!(form.status, StatusCode::OK, "{:?}", form.body);
+    let sign = |user: &str| {
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+        mac.update(user.as_bytes());
+        hex::encode(mac.finalize().into_bytes())
+    };
+    let base = app.base.replace("http://", "ws://");
+    let url = |user: &str, hash: &str| {
+        format!(
+            "{base}/api/v1/visitor/ws?channel={}&user_id={user}&user_hash={hash}",
+            f.key
+        )
+    };
+    let mut ws = Ws::connect(&url("u-1001", &sign("u-1001")), None)
+        .await
+        .expect("signed visitor connects");
+    let welcome = ws.recv(5).await;
+    assert_eq!(welcome["channel"]["prechat_fields"][0]["label"], "您的称呼");
+    ws.send(json!({"type": "start", "fields": {"name": "李四"}}))
+        .await;
+    ws.until(5, |f| f["type"] == "event").await;
+    // The same user on another device is the same customer.
+    let mut other = Ws::connect(&url("u-1001", &sign("u-1001")), None)
+        .await
+        .unwrap();
+    assert!(
+        other.recv(5).await["conversation"]["id"].is_string(),
+        "the open conversation follows the user"
+    );
+    // A forged hash is refused before the socket opens.
+    assert!(Ws::connect(&url("u-1001", &sign("u-9999")), None)
+        .await
+        .is_err());
+}

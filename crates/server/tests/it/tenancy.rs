@@ -270,6 +270,16 @@ async fn ids_from_another_tenant_are_not_found(app: TestApp) {
             format!("/api/v1/conversations/{a_conv}/assignments"),
             None,
         ),
+        (
+            Method::PUT,
+            format!("/api/v1/channels/{a_channel}/widget"),
+            Some(json!({"prechat_fields": []})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/channels/{a_channel}/identity-secret"),
+            None,
+        ),
         (Method::GET, format!("/api/v1/customers/{a_customer}"), None),
         (
             Method::PATCH,
