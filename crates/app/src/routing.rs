@@ -172,7 +172,7 @@ impl App {
     where
         F: FnOnce(&mut TenantRouting, i64) -> Vec<Outcome>,
     {
-        self.ensure_routing(scope).await?;
+        let settled = self.ensure_routing(scope).await?;
         let key = scope.tenant_id().to_string();
         let mut tenants = self
             .routing
@@ -182,7 +182,8 @@ impl App {
         let Some(tr) = tenants.get_mut(&key) else {
             return Ok(Vec::new());
         };
-        let out = f(tr, now_ms());
+        let mut out = settled;
+        out.extend(f(tr, now_ms()));
         let mut touched = Vec::new();
         let mut d = tr.decisions(out, &mut touched);
         d.extend(tr.positions(&touched));
@@ -193,7 +194,9 @@ impl App {
     /// their status and memberships, open conversations (queued ones wait in
     /// line again in their original order; active ones count against their
     /// agent's capacity).
-    async fn ensure_routing(&self, scope: &TenantScope) -> AppResult<()> {
+    /// Returns the outcomes of settling a freshly rebuilt engine (queued work
+    /// given to agents with room), for the caller to apply with its own.
+    async fn ensure_routing(&self, scope: &TenantScope) -> AppResult<Vec<Outcome>> {
         let key = scope.tenant_id().to_string();
         if self
             .routing
@@ -202,7 +205,7 @@ impl App {
             .unwrap_or_else(|e| e.into_inner())
             .contains_key(&key)
         {
-            return Ok(());
+            return Ok(Vec::new());
         }
         let mut conn = self.store.conn().await?;
         let groups = skill_groups::list(&mut conn, scope).await?;
@@ -297,13 +300,18 @@ impl App {
             handle_stats: Vec::new(),
         };
         tr.engine = Engine::restore(EngineConfig::default(), configs, &snapshot);
+        let settled = tr.engine.settle(now_ms());
         let mut tenants = self
             .routing
             .tenants
             .lock()
             .unwrap_or_else(|e| e.into_inner());
-        tenants.entry(key).or_insert(tr);
-        Ok(())
+        if tenants.contains_key(&key) {
+            // Someone else rebuilt it meanwhile; theirs stands.
+            return Ok(Vec::new());
+        }
+        tenants.insert(key, tr);
+        Ok(settled)
     }
 
     /// Re-read one agent (status, limit, groups) into routing; whatever room
@@ -313,7 +321,6 @@ impl App {
         scope: &TenantScope,
         user_id: &str,
     ) -> AppResult<Vec<Decision>> {
-        self.ensure_routing(scope).await?;
         let mut conn = self.store.conn().await?;
         let Some(u) = users::get(&mut conn, scope, user_id).await? else {
             return Ok(Vec::new());
@@ -425,7 +432,7 @@ impl App {
         scope: &TenantScope,
         conversation: &str,
     ) -> Option<(usize, Option<i64>)> {
-        self.ensure_routing(scope).await.ok()?;
+        // Not built yet means nothing is queued in it: no position to report.
         let tenants = self
             .routing
             .tenants

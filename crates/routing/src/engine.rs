@@ -478,6 +478,18 @@ impl Engine {
         Ok(out)
     }
 
+    /// Give every agent's free room its queued work — after a `restore`, which
+    /// rebuilds state without deciding anything.
+    pub fn settle(&mut self, now: Millis) -> Vec<Outcome> {
+        let mut out = Vec::new();
+        self.advance_into(now, &mut out);
+        for a in 0..self.agents.len() as u32 {
+            self.reindex(a);
+            self.pull(a, &mut out);
+        }
+        out
+    }
+
     /// Estimated handle time currently used for a group's media.
     pub fn handle_stats(&self, group: GroupId, media: Media) -> Option<HandleStats> {
         self.group_ix(group)

@@ -288,9 +288,21 @@ impl App {
                     return Vec::new();
                 };
                 let item = tr.track_item(&id);
-                tr.engine
-                    .arrive(now, crate::routing::work_item(item, g, priority, now))
-                    .unwrap_or_default()
+                // Routing rebuilt from the database just now already holds this
+                // (it saw the conversation queued) without having decided on it:
+                // take it out and decide now, fallback included.
+                let w = crate::routing::work_item(item, g, priority, now);
+                let out = match tr.engine.arrive(now, w.clone()) {
+                    Err(kefu_routing::RoutingError::DuplicateItem(_)) => {
+                        let _ = tr.engine.finish(now, item);
+                        tr.engine.arrive(now, w)
+                    }
+                    other => other,
+                };
+                out.unwrap_or_else(|e| {
+                    tracing::error!(?e, "routing refused a new conversation");
+                    Vec::new()
+                })
             })
             .await?;
         if decisions.is_empty() {

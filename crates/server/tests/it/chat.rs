@@ -786,3 +786,45 @@ async fn identified_visitors_must_be_signed_by_the_host_site() {
         .await
         .is_err());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn routing_rebuilt_from_the_database_carries_on() {
+    let app = kefu_testkit::spawn_app(kefu_testkit::Db::Sqlite)
+        .await
+        .unwrap();
+    let f = fixture(&app, "restartco").await;
+    let (agent_id, agent_http, mut agent_ws) = agent(&app, &f, "agent1", &f.group).await;
+    assert_eq!(
+        f.t.admin
+            .patch(
+                &format!("/api/v1/users/{agent_id}"),
+                json!({"reception_limit": 2})
+            )
+            .await
+            .status,
+        StatusCode::OK
+    );
+    go_online(&agent_http, &agent_id, &f.online).await;
+    let (mut a, _) = visitor(&app, &f.key, None, None).await;
+    a.send(text("a", "一")).await;
+    agent_ws.until(5, |f| f["type"] == "assigned").await;
+    // As after a restart: the engine is forgotten and rebuilt from what is stored.
+    let tenant = app.app.find_tenant("restartco").await.unwrap();
+    app.app
+        .reset_routing(&kefu_domain::TenantId::from_db(tenant.id));
+    let (mut b, _) = visitor(&app, &f.key, None, None).await;
+    b.send(text("b", "二")).await;
+    let got = agent_ws
+        .until(5, |f| {
+            f["type"] == "assigned" || (f["type"] == "event" && f["body"]["event"] == "closed")
+        })
+        .await;
+    assert_eq!(
+        got["type"], "assigned",
+        "the agent still has room for one more: {got}"
+    );
+    // And now the agent is full (two active): a third visitor queues instead.
+    let (mut c, _) = visitor(&app, &f.key, None, None).await;
+    c.send(text("c", "三")).await;
+    assert_eq!(c.until(5, |f| f["type"] == "queue").await["position"], 0);
+}
