@@ -667,7 +667,10 @@
   function viewItems() {
     var g = S.channel && S.channel.greeting;
     var items = tl.items;
-    return g ? [{ key: 'greeting', sender: 'bot', sender_name: S.channel.name || '', body: { kind: 'text', text: String(g) } }].concat(items) : items;
+    // The server stores the greeting as a conversation's first event; show the
+    // local copy only until there is a conversation, or it would appear twice.
+    var stored = items.some(function (it) { return it.seq > 0; });
+    return g && !stored ? [{ key: 'greeting', sender: 'bot', sender_name: S.channel.name || '', body: { kind: 'text', text: String(g) } }].concat(items) : items;
   }
   function scrollDown() { msgs.scrollTop = msgs.scrollHeight; }
   function syncMessages(force) {

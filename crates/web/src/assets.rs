@@ -10,6 +10,9 @@ const HTMX: &str = include_str!("../assets/htmx.min.js");
 const CSS: &str = include_str!("../assets/app.css");
 const JS: &str = include_str!("../assets/app.js");
 const FAVICON: &str = include_str!("../assets/favicon.svg");
+const WORKBENCH_JS: &str = include_str!("../assets/workbench.js");
+const WORKBENCH_CSS: &str = include_str!("../assets/workbench.css");
+const MONITOR_JS: &str = include_str!("../assets/monitor.js");
 const WIDGET: &str = include_str!("../assets/widget.js");
 pub(crate) const CHAT_PAGE: &str = include_str!("../assets/chat.html");
 
@@ -18,7 +21,15 @@ pub fn version() -> &'static str {
     static V: OnceLock<String> = OnceLock::new();
     V.get_or_init(|| {
         let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        let all = [HTMX, CSS, JS, FAVICON];
+        let all = [
+            HTMX,
+            CSS,
+            JS,
+            FAVICON,
+            WORKBENCH_JS,
+            WORKBENCH_CSS,
+            MONITOR_JS,
+        ];
         for b in all.iter().flat_map(|a| a.bytes()) {
             h ^= u64::from(b);
             h = h.wrapping_mul(0x0000_0100_0000_01b3);
@@ -57,13 +68,31 @@ pub async fn favicon() -> Response {
     serve(FAVICON, "image/svg+xml")
 }
 
+pub async fn workbench_js() -> Response {
+    serve(WORKBENCH_JS, "text/javascript; charset=utf-8")
+}
+
+pub async fn workbench_css() -> Response {
+    serve(WORKBENCH_CSS, "text/css; charset=utf-8")
+}
+
+pub async fn monitor_js() -> Response {
+    serve(MONITOR_JS, "text/javascript; charset=utf-8")
+}
+
 /// The visitor widget, loaded by customers' sites with one script tag. A short
 /// cache so a new build reaches every site within minutes.
 pub async fn widget() -> Response {
     (
         [
-            (header::CONTENT_TYPE, HeaderValue::from_static("text/javascript; charset=utf-8")),
-            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300")),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/javascript; charset=utf-8"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=300"),
+            ),
         ],
         WIDGET,
     )

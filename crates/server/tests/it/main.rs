@@ -30,6 +30,7 @@ async fn boot(db: Db) -> Option<TestApp> {
 mod access;
 mod auth;
 mod browser;
+mod browser_chat;
 mod chat;
 mod cli;
 mod ops;

@@ -12,6 +12,7 @@ pub mod skill_groups;
 pub mod statuses;
 pub mod tokens;
 pub mod users;
+pub mod workbench;
 
 use crate::i18n::Lang;
 use crate::render::{page, Chrome, Nav, Page};
