@@ -325,6 +325,11 @@ impl App {
         }
         tx.commit().await?;
         self.after_agent_change(&p.tenant, &user_id).await;
+        // The agent's workbench shows a status a team lead forced, at once.
+        self.hub.publish(
+            &crate::hub::Topic::Agent(user_id.clone()),
+            &serde_json::json!({"type": "status", "status_id": status.id, "can_receive": status.can_receive, "by": p.user_id}),
+        );
         self.bus.publish(Event {
             tenant_id: p.tenant.tenant_id().clone(),
             topic: "agent.status_changed".into(),

@@ -89,9 +89,19 @@ impl Agent {
         let conv = frame["conversation_id"].as_str().unwrap_or("").to_string();
         let result = match frame["type"].as_str().unwrap_or("") {
             "resume" => {
-                if let Some(map) = frame["conversations"].as_object() {
-                    for (id, last) in map {
-                        out.mark(id, last.as_i64().unwrap_or(0));
+                let given = frame["conversations"]
+                    .as_object()
+                    .cloned()
+                    .unwrap_or_default();
+                for (id, last) in &given {
+                    out.mark(id, last.as_i64().unwrap_or(0));
+                    if !self.follow(out, id).await {
+                        return false;
+                    }
+                }
+                // My conversations the client did not mention: from the start.
+                for c in app.agent_conversations(&self.p).await.unwrap_or_default() {
+                    if let Some(id) = c["id"].as_str().filter(|id| !given.contains_key(*id)) {
                         if !self.follow(out, id).await {
                             return false;
                         }
@@ -214,13 +224,10 @@ async fn run(app: App, p: Principal, socket: WebSocket) {
         tx,
         sub,
     };
+    // Existing conversations are followed when the client says where it is
+    // (`resume`): following them now could deliver a live event first and make
+    // the replay skip what lies between.
     let conversations = app.agent_conversations(&agent.p).await.unwrap_or_default();
-    for c in &conversations {
-        if let Some(id) = c["id"].as_str() {
-            app.hub
-                .subscribe_as(sub, Topic::Staff(id.to_string()), agent.tx.clone());
-        }
-    }
     let welcome =
         json!({"type": "welcome", "agent": {"id": agent.me}, "conversations": conversations});
     if out.send(&welcome).await {

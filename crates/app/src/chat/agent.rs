@@ -214,17 +214,42 @@ impl App {
                     }
                     None => {
                         let mut out = tr.engine.finish(now, item).unwrap_or_default();
-                        out.extend(tr.engine.arrive(now, w).unwrap_or_default());
+                        let moved = tr.engine.arrive(now, w.clone()).unwrap_or_default();
+                        if moved
+                            .iter()
+                            .any(|o| matches!(o, kefu_routing::Outcome::Fallback { .. }))
+                        {
+                            // Nobody in that group can ever take it now: keep it
+                            // with its agent rather than end the customer's chat.
+                            refused2.store(true, std::sync::atomic::Ordering::SeqCst);
+                            if let Some(f) = from {
+                                out = tr
+                                    .engine
+                                    .arrive_for_agent(now, w, crate::routing::agent_key(&f))
+                                    .unwrap_or_default();
+                                out.retain(|o| {
+                                    !matches!(o, kefu_routing::Outcome::Assigned { .. })
+                                });
+                            }
+                            return out;
+                        }
+                        out.extend(moved);
                         out
                     }
                 }
             })
             .await?;
         if refused.load(std::sync::atomic::Ordering::SeqCst) {
-            return Err(AppError::conflict(
-                "agent_unavailable",
-                "that agent is not receiving or has no room; transfer to their skill group instead",
-            ));
+            return Err(match to_agent {
+                Some(_) => AppError::conflict(
+                    "agent_unavailable",
+                    "that agent is not receiving or has no room; transfer to their skill group instead",
+                ),
+                None => AppError::conflict(
+                    "nobody_available",
+                    "nobody in that skill group is receiving; the conversation stays with you",
+                ),
+            });
         }
         // The conversation is now "transferred" until the routing decision assigns it.
         let mut tx = self.store.begin().await?;
@@ -352,6 +377,7 @@ impl App {
                         "id": u.id,
                         "name": u.display_name,
                         "status": status.map(|s| s.name.clone()),
+                        "status_id": u.status_id,
                         "can_receive": status.is_some_and(|s| s.can_receive),
                         "load": open.iter().filter(|c| c.agent_id.as_ref() == Some(&u.id) && c.state == "active").count(),
                         "limit": u.reception_limit,

@@ -828,3 +828,89 @@ async fn routing_rebuilt_from_the_database_carries_on() {
     c.send(text("c", "三")).await;
     assert_eq!(c.until(5, |f| f["type"] == "queue").await["position"], 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transfer_to_a_group_nobody_serves_is_refused_and_the_chat_stays() {
+    let app = kefu_testkit::spawn_app(kefu_testkit::Db::Sqlite)
+        .await
+        .unwrap();
+    let f = fixture(&app, "emptyco").await;
+    let empty =
+        f.t.admin
+            .post("/api/v1/skill-groups", json!({"name": "夜班"}))
+            .await
+            .id();
+    let (agent_id, agent_http, mut agent_ws) = agent(&app, &f, "agent1", &f.group).await;
+    go_online(&agent_http, &agent_id, &f.online).await;
+    let (mut v, _) = visitor(&app, &f.key, None, None).await;
+    v.send(text("m", "你好")).await;
+    let conv = agent_ws.until(5, |f| f["type"] == "assigned").await["conversation"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    agent_ws
+        .send(
+            json!({"type": "transfer", "conversation_id": conv, "to_group_id": empty, "note": "x"}),
+        )
+        .await;
+    let err = agent_ws
+        .until(5, |f| f["type"] == "error" || f["type"] == "done")
+        .await;
+    assert_eq!(err["code"], "nobody_available", "{err}");
+    let c = agent_http
+        .get(&format!("/api/v1/conversations/{conv}"))
+        .await
+        .body;
+    assert_eq!(
+        (c["state"].clone(), c["agent_id"].clone()),
+        (json!("active"), json!(agent_id))
+    );
+    // Still theirs in routing too: they can talk, and their capacity is still taken.
+    agent_ws.send(json!({"type": "message", "conversation_id": conv, "client_id": "ok", "body": {"kind": "text", "text": "还在"}})).await;
+    v.until(5, |f| is_text(f, "还在")).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_reconnecting_with_resume_misses_nothing() {
+    let app = kefu_testkit::spawn_app(kefu_testkit::Db::Sqlite)
+        .await
+        .unwrap();
+    let f = fixture(&app, "resumeco").await;
+    let (agent_id, agent_http, agent_ws) = agent(&app, &f, "agent1", &f.group).await;
+    go_online(&agent_http, &agent_id, &f.online).await;
+    let (mut v, _) = visitor(&app, &f.key, None, None).await;
+    v.send(text("m0", "第0条")).await;
+    v.until(5, |f| {
+        f["type"] == "event" && f["body"]["event"] == "assigned"
+    })
+    .await;
+    let conv = v.seen.iter().find(|f| f["type"] == "ack").unwrap()["conversation_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let had = 3; // greeting, queued, first message: what the agent's client has
+    agent_ws.kill();
+    for i in 1..=5 {
+        v.send(text(&format!("m{i}"), &format!("第{i}条"))).await;
+        v.until(5, |f| {
+            f["type"] == "ack" && f["client_id"] == format!("m{i}")
+        })
+        .await;
+    }
+    let mut again = agent_socket(&app, &agent_http).await;
+    // A live event may arrive before the client says where it was…
+    v.send(text("m6", "第6条")).await;
+    v.until(5, |f| f["type"] == "ack" && f["client_id"] == "m6")
+        .await;
+    again
+        .send(json!({"type": "resume", "conversations": {conv.clone(): had}}))
+        .await;
+    again.until(5, |f| is_text(f, "第6条")).await;
+    again.drain(300).await;
+    let seqs = again.event_seqs();
+    assert_eq!(
+        seqs,
+        ((had + 1)..=(had + 1 + 6)).collect::<Vec<i64>>(),
+        "everything after what it had, once, in order"
+    );
+}
