@@ -322,3 +322,89 @@ async fn a_widget_visitor_and_workbench_agents_talk_transfer_and_rate() {
     assert!(text.contains("M码还有库存"));
     let _ = &s.agents[0];
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_monitor_page_shows_a_new_queued_visitor_within_a_second() {
+    let Some(s) = setup().await else {
+        panic!("setup")
+    };
+    // Everyone in the pre-sales group is full: the next visitor must queue.
+    let agent_id = &s.agents[0].0;
+    s.admin
+        .patch(
+            &format!("/api/v1/users/{agent_id}"),
+            json!({"reception_limit": 0}),
+        )
+        .await;
+    let roles = s.admin.get("/api/v1/roles").await.body;
+    let lead_role = roles
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["builtin"] == "team_lead")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = s.admin.post("/api/v1/users", json!({"username": "banzhang", "password": PASSWORD, "display_name": "班长", "role_id": lead_role})).await;
+    assert_eq!(r.status, reqwest::StatusCode::CREATED);
+    let Some(mut b) = Browser::launch().await.expect("chromium") else {
+        return;
+    };
+    b.goto(&format!("{}/login", s.app.base)).await.unwrap();
+    b.fill("#tenant", "shop").await.unwrap();
+    b.fill("#username", "banzhang").await.unwrap();
+    b.fill("#password", PASSWORD).await.unwrap();
+    b.click_and_wait_for_navigation("#login-submit")
+        .await
+        .unwrap();
+    b.goto(&format!("{}/monitor", s.app.base)).await.unwrap();
+    let card = format!(
+        "document.querySelector('#mon-groups [data-group=\"{}\"] .mon-queue-length')",
+        s.groups[0]
+    );
+    wait_until(
+        &mut b,
+        "monitor loaded",
+        &format!("!!{card} && {card}.innerText.trim() === '0'"),
+    )
+    .await;
+    wait_until(
+        &mut b,
+        "monitor socket",
+        "document.querySelector('#mon-connection')?.dataset.state === 'online' || true",
+    )
+    .await;
+    // The page is live once its socket's monitor subscription is confirmed.
+    wait_until(
+        &mut b,
+        "monitor live",
+        "document.querySelector('#mon-connection')?.dataset.state === 'online'",
+    )
+    .await;
+    // A visitor arrives (a plain socket is enough here).
+    let url = format!(
+        "{}/api/v1/visitor/ws?channel={}",
+        s.app.base.replace("http://", "ws://"),
+        s.key
+    );
+    let mut v = kefu_testkit::ws::Ws::connect(&url, None).await.unwrap();
+    v.recv(5).await;
+    let started = std::time::Instant::now();
+    v.send(
+        json!({"type": "message", "client_id": "q", "body": {"kind": "text", "text": "排队中"}}),
+    )
+    .await;
+    wait_until(
+        &mut b,
+        "queue length 1 on the page",
+        &format!("{card}.innerText.trim() === '1'"),
+    )
+    .await;
+    let took = started.elapsed();
+    b.screenshot("monitor-new-queued-visitor").await.unwrap();
+    assert!(
+        took < Duration::from_secs(1),
+        "the monitor page showed the queued visitor after {took:?}"
+    );
+}
