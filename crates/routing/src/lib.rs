@@ -19,6 +19,7 @@ pub mod model;
 pub mod queue;
 pub mod rules;
 pub mod snapshot;
+mod status;
 
 pub use engine::{Decline, Engine, EngineConfig, HandleStats, RoutingError};
 pub use explain::{Candidate, Exclusion, Explanation, Score, Verdict};

@@ -32,6 +32,7 @@ mod auth;
 mod browser;
 mod browser_chat;
 mod chat;
+mod chat_service;
 mod cli;
 mod ops;
 mod tenancy;
