@@ -56,6 +56,16 @@ impl Engine {
             );
             return Ok(out);
         }
+        let i = self.insert_item(w, groups);
+        if !self.try_sticky(i, home, &mut out) {
+            self.route(i, &mut out);
+        }
+        self.schedule_overflow(i);
+        Ok(out)
+    }
+
+    /// Store a new item (reusing a free slot) in arrival order.
+    fn insert_item(&mut self, w: WorkItem, groups: Vec<u32>) -> u32 {
         let id = w.id;
         let seq = self.next_seq();
         let item = Item {
@@ -76,11 +86,7 @@ impl Engine {
             }
         };
         self.item_ix.insert(id, i);
-        if !self.try_sticky(i, home, &mut out) {
-            self.route(i, &mut out);
-        }
-        self.schedule_overflow(i);
-        Ok(out)
+        i
     }
 
     /// Is there a group, among those the item may go to now or later, that is
@@ -640,26 +646,7 @@ impl Engine {
         {
             return Err(RoutingError::NotEligible { item: w.id, agent });
         }
-        let id = w.id;
-        let seq = self.next_seq();
-        let item = Item {
-            w,
-            seq,
-            state: State::Queued,
-            groups: vec![home],
-            gen: 0,
-        };
-        let i = match self.free.pop() {
-            Some(i) => {
-                self.items[i as usize] = Some(item);
-                i
-            }
-            None => {
-                self.items.push(Some(item));
-                (self.items.len() - 1) as u32
-            }
-        };
-        self.item_ix.insert(id, i);
+        let i = self.insert_item(w, vec![home]);
         self.assign(i, a, home, &mut out);
         Ok(out)
     }
