@@ -38,6 +38,10 @@ pub async fn connect(
     let last_seq = q.last_seq.unwrap_or(0).max(0);
     Ok(ws
         .max_message_size(MAX_FRAME)
+        // The library's default 128 KiB read buffer per socket would cost
+        // 2.8 GiB for 20,000 idle visitors; chat frames are small.
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(4 * 1024)
         .on_upgrade(move |socket| run(app, session, last_seq, socket)))
 }
 
@@ -100,7 +104,11 @@ impl Visitor {
                         let conv = e.conversation_id.clone();
                         // Our own event: the ack carries its seq; then anything we missed.
                         let ok = out.send(&json!({"type": "ack", "client_id": client_id, "conversation_id": conv, "seq": e.seq})).await;
-                        ok && self.sync(out, &conv).await
+                        // A new conversation: follow it and send what came before
+                        // (greeting, queued). Otherwise the event itself arrives
+                        // through the hub, which the writer fed before the ack.
+                        ok && (self.conversation.as_deref() == Some(conv.as_str())
+                            || self.sync(out, &conv).await)
                     }
                     Err(e) => out.error(&e).await,
                 }
