@@ -638,3 +638,224 @@ pub async fn set_visitor_token(
         .await?;
     crate::one_row(done.rows_affected())
 }
+
+/// One append of a batch: which tenant and conversation, and the event.
+pub struct BatchAppend<'a> {
+    pub scope: &'a TenantScope,
+    pub conversation_id: &'a str,
+    pub event: &'a NewEvent<'a>,
+}
+
+/// Append many events in a few statements instead of three per event: one
+/// look-up of already-stored client ids, one `last_seq` bump per tenant for
+/// all its conversations, one multi-row insert. Per append: the stored event
+/// and whether it is new, or `NotFound` for a conversation not in its tenant.
+/// Call inside a transaction.
+pub async fn append_events_batch(
+    conn: &mut Conn,
+    batch: &[BatchAppend<'_>],
+) -> Result<Vec<Result<(ConversationEvent, bool)>>> {
+    use std::collections::HashMap;
+    let now = now_ms();
+    let mut results: Vec<Option<Result<(ConversationEvent, bool)>>> =
+        (0..batch.len()).map(|_| None).collect();
+
+    // 1. Client ids already stored (retries), per tenant.
+    let mut by_tenant: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, b) in batch.iter().enumerate() {
+        by_tenant.entry(b.scope.id()).or_default().push(i);
+    }
+    for (tenant, idx) in &by_tenant {
+        let with_client: Vec<usize> = idx
+            .iter()
+            .copied()
+            .filter(|i| batch[*i].event.client_id.is_some())
+            .collect();
+        if with_client.is_empty() {
+            continue;
+        }
+        let placeholders: Vec<String> = (0..with_client.len())
+            .map(|k| format!("${}", k + 2))
+            .collect();
+        let sql = format!(
+            "SELECT {EVENT_COLS} FROM conversation_events WHERE tenant_id = $1 AND client_id IN ({})",
+            placeholders.join(", ")
+        );
+        let mut q = sqlx::query(&sql).bind(*tenant);
+        for i in &with_client {
+            q = q.bind(batch[*i].event.client_id);
+        }
+        let rows = q.fetch_all(&mut *conn).await?;
+        let existing: Vec<ConversationEvent> = rows.iter().map(event).collect::<Result<_>>()?;
+        for i in with_client {
+            let b = &batch[i];
+            if let Some(e) = existing.iter().find(|e| {
+                e.conversation_id == b.conversation_id
+                    && e.client_id.as_deref() == b.event.client_id
+            }) {
+                results[i] = Some(Ok((e.clone(), false)));
+            }
+        }
+    }
+    // The same client id twice in one batch: the second is a retry of the first.
+    let mut first_of: HashMap<(&str, &str), usize> = HashMap::new();
+    let mut retry_of: HashMap<usize, usize> = HashMap::new();
+    for (i, b) in batch.iter().enumerate() {
+        if results[i].is_some() {
+            continue;
+        }
+        if let Some(cid) = b.event.client_id {
+            match first_of.get(&(b.conversation_id, cid)) {
+                Some(&f) => {
+                    retry_of.insert(i, f);
+                }
+                None => {
+                    first_of.insert((b.conversation_id, cid), i);
+                }
+            }
+        }
+    }
+
+    // 2. Sequence numbers: bump each conversation once by its count of new events.
+    for (tenant, idx) in &by_tenant {
+        let mut count: Vec<(&str, i64)> = Vec::new();
+        for &i in idx {
+            if results[i].is_some() || retry_of.contains_key(&i) {
+                continue;
+            }
+            match count
+                .iter_mut()
+                .find(|(c, _)| *c == batch[i].conversation_id)
+            {
+                Some((_, n)) => *n += 1,
+                None => count.push((batch[i].conversation_id, 1)),
+            }
+        }
+        if count.is_empty() {
+            continue;
+        }
+        let mut case = String::from("CASE id");
+        let mut ids = Vec::new();
+        let mut p = 2;
+        for _ in &count {
+            case.push_str(&format!(" WHEN ${} THEN ${}", p, p + 1));
+            p += 2;
+        }
+        case.push_str(" ELSE 0 END");
+        for _ in &count {
+            ids.push(format!("${p}"));
+            p += 1;
+        }
+        let sql = format!(
+            "UPDATE conversations SET last_seq = last_seq + {case} WHERE tenant_id = $1 AND id IN ({}) RETURNING id, last_seq",
+            ids.join(", ")
+        );
+        let mut q = sqlx::query(&sql).bind(*tenant);
+        for (c, n) in &count {
+            q = q.bind(*c).bind(*n);
+        }
+        for (c, _) in &count {
+            q = q.bind(*c);
+        }
+        let rows = q.fetch_all(&mut *conn).await?;
+        let mut next: HashMap<String, i64> = HashMap::new();
+        for r in &rows {
+            let id: String = r.try_get("id")?;
+            let last: i64 = r.try_get("last_seq")?;
+            let n = count
+                .iter()
+                .find(|(c, _)| *c == id)
+                .map(|(_, n)| *n)
+                .unwrap_or(0);
+            next.insert(id, last - n + 1);
+        }
+        for &i in idx {
+            if results[i].is_some() || retry_of.contains_key(&i) {
+                continue;
+            }
+            let b = &batch[i];
+            match next.get_mut(b.conversation_id) {
+                None => results[i] = Some(Err(StoreError::NotFound)),
+                Some(seq) => {
+                    let e = b.event;
+                    results[i] = Some(Ok((
+                        ConversationEvent {
+                            conversation_id: b.conversation_id.to_string(),
+                            seq: *seq,
+                            kind: e.kind.to_string(),
+                            sender: e.sender.to_string(),
+                            sender_id: e.sender_id.map(str::to_string),
+                            sender_name: e.sender_name.to_string(),
+                            client_id: e.client_id.map(str::to_string),
+                            body: e.body.clone(),
+                            private: e.private,
+                            at: now,
+                        },
+                        true,
+                    )));
+                    *seq += 1;
+                }
+            }
+        }
+    }
+
+    // 3. One insert for every new event.
+    let new: Vec<(usize, &ConversationEvent)> = results
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| match r {
+            Some(Ok((e, true))) => Some((i, e)),
+            _ => None,
+        })
+        .collect();
+    if !new.is_empty() {
+        let mut values = Vec::new();
+        for k in 0..new.len() {
+            let b = k * 11;
+            values.push(format!(
+                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5,
+                b + 6,
+                b + 7,
+                b + 8,
+                b + 9,
+                b + 10,
+                b + 11
+            ));
+        }
+        let sql = format!(
+            "INSERT INTO conversation_events (conversation_id, seq, tenant_id, kind, sender_type, sender_id, sender_name, client_id, body, private, at) VALUES {}",
+            values.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for (i, e) in &new {
+            q = q
+                .bind(e.conversation_id.clone())
+                .bind(e.seq)
+                .bind(batch[*i].scope.id().to_string())
+                .bind(e.kind.clone())
+                .bind(e.sender.clone())
+                .bind(e.sender_id.clone())
+                .bind(e.sender_name.clone())
+                .bind(e.client_id.clone())
+                .bind(e.body.to_string())
+                .bind(flag(e.private))
+                .bind(e.at);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    for (i, f) in retry_of {
+        results[i] = match &results[f] {
+            Some(Ok((e, _))) => Some(Ok((e.clone(), false))),
+            _ => Some(Err(StoreError::NotFound)),
+        };
+    }
+    Ok(results
+        .into_iter()
+        .map(|r| r.unwrap_or(Err(StoreError::NotFound)))
+        .collect())
+}

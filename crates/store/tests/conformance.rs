@@ -41,6 +41,7 @@ conformance!(
     failed_logins_lock_and_clear,
     conversation_log_is_gap_free_and_idempotent,
     visitors_offline_messages_and_quick_replies,
+    batched_appends_match_single_appends,
 );
 
 async fn tenant(store: &Store, slug: &str) -> TenantScope {
@@ -743,4 +744,125 @@ async fn visitors_offline_messages_and_quick_replies(store: Store) {
         .await
         .unwrap();
     assert_eq!(found.len(), 1);
+}
+
+async fn batched_appends_match_single_appends(store: Store) {
+    let (t, ch, v) = chat_fixture(&store, "batch").await;
+    let (other, _, _) = chat_fixture(&store, "batch-other").await;
+    let mut c = store.conn().await.unwrap();
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let conv = conversations::create_conversation(
+            &mut c,
+            &t,
+            &conversations::NewConversation {
+                channel_id: &ch,
+                visitor_id: &v.id,
+                customer_id: &v.customer_id,
+                state: "queued",
+                skill_group_id: None,
+                priority: 0,
+            },
+        )
+        .await
+        .unwrap();
+        ids.push(conv.id);
+    }
+    let (c1, c2) = (ids[0].clone(), ids[1].clone());
+    let body = serde_json::json!({"kind": "text", "text": "x"});
+    let ev = |cid: Option<&'static str>| conversations::NewEvent {
+        kind: "message",
+        sender: "visitor",
+        sender_id: None,
+        sender_name: "v",
+        client_id: cid,
+        body: &body,
+        private: false,
+    };
+    // One already stored the usual way.
+    let (stored, _) = conversations::append_event(&mut c, &t, &c1, &ev(Some("old")))
+        .await
+        .unwrap();
+    let (e_old, e_a, e_b, e_a2, e_n) = (
+        ev(Some("old")),
+        ev(Some("a")),
+        ev(Some("b")),
+        ev(Some("a")),
+        ev(None),
+    );
+    let batch = vec![
+        conversations::BatchAppend {
+            scope: &t,
+            conversation_id: &c1,
+            event: &e_a,
+        },
+        conversations::BatchAppend {
+            scope: &t,
+            conversation_id: &c2,
+            event: &e_b,
+        },
+        conversations::BatchAppend {
+            scope: &t,
+            conversation_id: &c1,
+            event: &e_old,
+        },
+        conversations::BatchAppend {
+            scope: &t,
+            conversation_id: &c1,
+            event: &e_a2,
+        },
+        conversations::BatchAppend {
+            scope: &t,
+            conversation_id: &c1,
+            event: &e_n,
+        },
+        conversations::BatchAppend {
+            scope: &other,
+            conversation_id: &c1,
+            event: &e_n,
+        },
+    ];
+    let mut tx = store.begin().await.unwrap();
+    let r = conversations::append_events_batch(&mut tx, &batch)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let seq = |i: usize| r[i].as_ref().map(|(e, new)| (e.seq, *new)).ok();
+    assert_eq!(seq(0), Some((2, true)), "after the one already stored");
+    assert_eq!(
+        seq(1),
+        Some((1, true)),
+        "another conversation counts on its own"
+    );
+    assert_eq!(
+        seq(2),
+        Some((stored.seq, false)),
+        "a retried stored client id"
+    );
+    assert_eq!(
+        seq(3),
+        Some((2, false)),
+        "the same client id twice in one batch"
+    );
+    assert_eq!(seq(4), Some((3, true)));
+    assert!(
+        matches!(r[5], Err(StoreError::NotFound)),
+        "another tenant's conversation"
+    );
+    let all = conversations::events_after(&mut c, &t, &c1, 0, 100)
+        .await
+        .unwrap();
+    assert_eq!(all.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![1, 2, 3]);
+    let (next, _) = conversations::append_event(&mut c, &t, &c1, &ev(None))
+        .await
+        .unwrap();
+    assert_eq!(next.seq, 4, "the counter agrees with the batch");
+    assert_eq!(
+        conversations::get_conversation(&mut c, &t, &c2)
+            .await
+            .unwrap()
+            .unwrap()
+            .last_seq,
+        1
+    );
 }
