@@ -109,10 +109,10 @@ async fn run(store: Store, hub: Arc<Hub>, mut rx: mpsc::Receiver<Job>) {
         match write_batch(&store, &batch).await {
             Ok(results) => {
                 for (job, r) in batch.drain(..).zip(results) {
-                    if let Ok((event, true)) = &r {
-                        super::publish(&hub, event);
+                    if r.1 {
+                        super::publish(&hub, &r.0);
                     }
-                    let _ = job.reply.send(r);
+                    let _ = job.reply.send(Ok(r));
                 }
             }
             Err(e) => {
@@ -129,30 +129,22 @@ async fn run(store: Store, hub: Arc<Hub>, mut rx: mpsc::Receiver<Job>) {
     }
 }
 
-/// The whole batch in one transaction and a handful of statements (see
-/// `append_events_batch`); a conversation missing from its tenant fails only
-/// its own append.
-async fn write_batch(
-    store: &Store,
-    batch: &[Job],
-) -> AppResult<Vec<AppResult<(ConversationEvent, bool)>>> {
-    let events: Vec<conversations::NewEvent<'_>> = batch.iter().map(|j| j.event.borrow()).collect();
-    let appends: Vec<conversations::BatchAppend<'_>> = batch
-        .iter()
-        .zip(&events)
-        .map(|(j, e)| conversations::BatchAppend {
-            scope: &j.scope,
-            conversation_id: &j.conversation,
-            event: e,
-        })
-        .collect();
+async fn write_batch(store: &Store, batch: &[Job]) -> AppResult<Vec<(ConversationEvent, bool)>> {
     let mut tx = store.begin().await?;
-    let results = conversations::append_events_batch(&mut tx, &appends).await?;
+    let mut out = Vec::with_capacity(batch.len());
+    for job in batch {
+        out.push(
+            conversations::append_event(
+                &mut tx,
+                &job.scope,
+                &job.conversation,
+                &job.event.borrow(),
+            )
+            .await?,
+        );
+    }
     tx.commit().await?;
-    Ok(results
-        .into_iter()
-        .map(|r| r.map_err(|e| AppError::from_store("conversation", e)))
-        .collect())
+    Ok(out)
 }
 
 async fn write_one(store: &Store, job: &Job) -> AppResult<(ConversationEvent, bool)> {
