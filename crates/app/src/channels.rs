@@ -168,6 +168,9 @@ pub struct WidgetSettingsInput {
     /// The bot answers first (the bot arrives with its own issue; today this hands straight over).
     #[serde(default)]
     pub bot_first: bool,
+    /// Opening hours; absent or null = always open.
+    #[serde(default)]
+    pub business_hours: Option<crate::hours::BusinessHours>,
 }
 
 impl App {
@@ -205,11 +208,15 @@ impl App {
             .await?
             .ok_or(AppError::NotFound("channel"))?;
         let mut s = channels::widget_settings(&mut tx, &p.tenant, &id).await?;
-        let before = json!({"prechat_fields": s.prechat_fields, "bot_first": s.bot_first});
+        if let Some(h) = &input.business_hours {
+            h.calendar()?;
+        }
+        let before = json!({"prechat_fields": s.prechat_fields, "bot_first": s.bot_first, "business_hours": s.business_hours});
+        s.business_hours = serde_json::to_value(&input.business_hours).unwrap_or_default();
         s.prechat_fields = serde_json::to_value(&input.prechat_fields).unwrap_or_default();
         s.bot_first = input.bot_first;
         channels::set_widget_settings(&mut tx, &p.tenant, &id, &s).await?;
-        let after = json!({"prechat_fields": s.prechat_fields, "bot_first": s.bot_first});
+        let after = json!({"prechat_fields": s.prechat_fields, "bot_first": s.bot_first, "business_hours": s.business_hours});
         audit(
             &mut tx,
             p,

@@ -9,6 +9,7 @@ pub mod channels;
 pub mod chat;
 pub mod demo;
 pub mod error;
+pub mod hours;
 pub mod hub;
 pub mod org;
 pub mod principal;

@@ -129,10 +129,12 @@ pub struct WidgetSettings {
     pub prechat_fields: serde_json::Value,
     pub bot_first: bool,
     pub identity_secret: Option<String>,
+    /// Opening hours as the app's JSON shape; `null` = always open.
+    pub business_hours: serde_json::Value,
 }
 
 pub async fn widget_settings(conn: &mut Conn, t: &TenantScope, id: &str) -> Result<WidgetSettings> {
-    let r = sqlx::query("SELECT prechat_fields, bot_first, identity_secret FROM channels WHERE tenant_id = $1 AND id = $2")
+    let r = sqlx::query("SELECT prechat_fields, bot_first, identity_secret, business_hours FROM channels WHERE tenant_id = $1 AND id = $2")
         .bind(t.id())
         .bind(id)
         .fetch_one(&mut *conn)
@@ -142,6 +144,8 @@ pub async fn widget_settings(conn: &mut Conn, t: &TenantScope, id: &str) -> Resu
         prechat_fields: serde_json::from_str(&fields).unwrap_or(serde_json::json!([])),
         bot_first: r.try_get::<i64, _>("bot_first")? != 0,
         identity_secret: r.try_get("identity_secret")?,
+        business_hours: serde_json::from_str(&r.try_get::<String, _>("business_hours")?)
+            .unwrap_or(serde_json::Value::Null),
     })
 }
 
@@ -152,13 +156,14 @@ pub async fn set_widget_settings(
     s: &WidgetSettings,
 ) -> Result<()> {
     let done = sqlx::query(
-        "UPDATE channels SET prechat_fields = $3, bot_first = $4, identity_secret = $5 WHERE tenant_id = $1 AND id = $2",
+        "UPDATE channels SET prechat_fields = $3, bot_first = $4, identity_secret = $5, business_hours = $6 WHERE tenant_id = $1 AND id = $2",
     )
     .bind(t.id())
     .bind(id)
     .bind(s.prechat_fields.to_string())
     .bind(s.bot_first as i64)
     .bind(s.identity_secret.as_deref())
+    .bind(s.business_hours.to_string())
     .execute(&mut *conn)
     .await?;
     crate::one_row(done.rows_affected())

@@ -26,6 +26,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_online_service.sql"),
         postgres: include_str!("../migrations/postgres/0002_online_service.sql"),
     },
+    Migration {
+        version: 3,
+        name: "channel_hours",
+        sqlite: include_str!("../migrations/sqlite/0003_channel_hours.sql"),
+        postgres: include_str!("../migrations/postgres/0003_channel_hours.sql"),
+    },
 ];
 
 const PG_LOCK_KEY: i64 = 0x6b656675; // "kefu"

@@ -77,6 +77,14 @@ impl Out {
     }
 
     pub async fn error(&mut self, e: &kefu_app::AppError) -> bool {
+        // Closed: besides the error, the notice that shows the leave-message form.
+        if e.code() == "outside_hours"
+            && !self
+                .send(&serde_json::json!({"type": "offline", "reason": "outside_hours"}))
+                .await
+        {
+            return false;
+        }
         self.send(&serde_json::json!({"type": "error", "code": e.code(), "message": e.to_string()}))
             .await
     }

@@ -207,6 +207,7 @@ async fn run(app: App, session: VisitorSession, last_seq: i64, socket: WebSocket
             "name": v.s.channel.name,
             "greeting": v.s.channel.greeting,
             "prechat_fields": v.s.settings.prechat_fields,
+            "online": v.s.is_open_now(),
         },
     });
     if !out.send(&welcome).await {

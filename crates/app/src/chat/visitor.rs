@@ -26,6 +26,14 @@ pub struct VisitorSession {
     pub token: String,
 }
 
+impl VisitorSession {
+    /// Within the channel's business hours (always, if none are set).
+    pub fn is_open_now(&self) -> bool {
+        crate::hours::calendar_of(&self.settings.business_hours)
+            .is_none_or(|c| c.is_open(kefu_store::now_ms()))
+    }
+}
+
 /// Host sites sign their user id so visitors cannot claim someone else's.
 fn identity_ok(secret: &str, user_id: &str, hash_hex: &str) -> bool {
     let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else {
@@ -250,6 +258,12 @@ impl App {
             conversations::open_conversation_of_visitor(&mut conn, &s.scope, &s.visitor.id).await?
         {
             return Ok((c, false));
+        }
+        if !s.is_open_now() {
+            return Err(AppError::conflict(
+                "outside_hours",
+                "we are closed now; please leave a message",
+            ));
         }
         let c = conversations::create_conversation(
             &mut conn,

@@ -320,3 +320,70 @@ async fn an_agent_reconnecting_with_resume_misses_nothing() {
         "everything after what it had, once, in order"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn outside_business_hours_visitors_are_offered_to_leave_a_message() {
+    let app = kefu_testkit::spawn_app(kefu_testkit::Db::Sqlite)
+        .await
+        .unwrap();
+    let f = fixture(&app, "hoursco").await;
+    let (agent_id, agent_http, _agent_ws) = agent(&app, &f, "agent1", &f.group).await;
+    go_online(&agent_http, &agent_id, &f.online).await;
+    let ch = f.t.admin.get("/api/v1/channels").await.body[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // Open every day, all day — except today, a holiday (in UTC, the offset given).
+    let days = kefu_store::now_ms() / 86_400_000;
+    let (y, m, d) = kefu_routing::calendar::civil_from_days(days);
+    let today = format!("{y:04}-{m:02}-{d:02}");
+    let hours = json!({"utc_offset_minutes": 0, "weekly": [{"days": [1,2,3,4,5,6,7], "from": "00:00", "to": "24:00"}], "holidays": [today]});
+    let r =
+        f.t.admin
+            .put(
+                &format!("/api/v1/channels/{ch}/widget"),
+                json!({"prechat_fields": [], "business_hours": hours}),
+            )
+            .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let bad = f.t.admin.put(&format!("/api/v1/channels/{ch}/widget"), json!({"prechat_fields": [], "business_hours": {"utc_offset_minutes": 0, "weekly": [{"days": [9], "from": "09:00", "to": "18:00"}]}})).await;
+    assert_eq!(bad.body["details"]["field"], "business_hours");
+
+    let (mut v, welcome) = visitor(&app, &f.key, None, None).await;
+    assert_eq!(welcome["channel"]["online"], false);
+    v.send(text("m", "在吗")).await;
+    assert_eq!(
+        v.until(5, |f| f["type"] == "offline").await["reason"],
+        "outside_hours"
+    );
+    assert_eq!(
+        v.until(5, |f| f["type"] == "error").await["code"],
+        "outside_hours"
+    );
+    assert!(
+        agent_http
+            .get("/api/v1/conversations")
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "nothing was routed"
+    );
+    v.send(json!({"type": "leave_message", "name": "赵", "phone": "13700000000", "text": "节后联系我"})).await;
+    v.until(5, |f| f["type"] == "message_left").await;
+    // Hours lifted: the next message starts a conversation.
+    f.t.admin
+        .put(
+            &format!("/api/v1/channels/{ch}/widget"),
+            json!({"prechat_fields": []}),
+        )
+        .await;
+    let (mut v2, w2) = visitor(&app, &f.key, None, None).await;
+    assert_eq!(w2["channel"]["online"], true);
+    v2.send(text("m2", "现在呢")).await;
+    v2.until(5, |f| {
+        f["type"] == "event" && f["body"]["event"] == "assigned"
+    })
+    .await;
+}
