@@ -23,6 +23,31 @@ pub struct SkillGroupInput {
     pub department_id: Option<String>,
     #[serde(default)]
     pub description: String,
+    /// Routing strategy; absent keeps the current one (`least_busy` for new groups).
+    pub strategy: Option<String>,
+}
+
+/// Strategies a group can be set to through the API. Sticky and broadcast
+/// (抢单) exist in the engine but need workbench support first.
+pub const STRATEGIES: [&str; 6] = [
+    "least_busy",
+    "round_robin",
+    "longest_idle",
+    "most_skilled",
+    "fewest_today",
+    "weighted_random",
+];
+
+fn parse_strategy(s: Option<&str>) -> AppResult<Option<&str>> {
+    match s {
+        None => Ok(None),
+        Some(s) if STRATEGIES.contains(&s) => Ok(Some(s)),
+        Some(_) => Err(kefu_domain::ValidationError::new(
+            "strategy",
+            format!("must be one of {}", STRATEGIES.join(", ")),
+        )
+        .into()),
+    }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -190,7 +215,8 @@ impl App {
             input.department_id.as_deref(),
         )
         .await?;
-        let g = skill_groups::create(
+        let strategy = parse_strategy(input.strategy.as_deref())?;
+        let mut g = skill_groups::create(
             &mut tx,
             &p.tenant,
             name.as_str(),
@@ -199,6 +225,10 @@ impl App {
         )
         .await
         .map_err(|e| AppError::from_store("skill group", e))?;
+        if let Some(s) = strategy {
+            skill_groups::set_strategy(&mut tx, &p.tenant, &g.id, s).await?;
+            g.strategy = s.to_string();
+        }
         audit(
             &mut tx,
             p,
@@ -234,6 +264,7 @@ impl App {
             input.department_id.as_deref(),
         )
         .await?;
+        let strategy = parse_strategy(input.strategy.as_deref())?;
         skill_groups::update(
             &mut tx,
             &p.tenant,
@@ -244,6 +275,9 @@ impl App {
         )
         .await
         .map_err(|e| AppError::from_store("skill group", e))?;
+        if let Some(s) = strategy {
+            skill_groups::set_strategy(&mut tx, &p.tenant, &id, s).await?;
+        }
         let after = skill_groups::get(&mut tx, &p.tenant, &id)
             .await?
             .ok_or(AppError::NotFound("skill group"))?;
@@ -258,6 +292,8 @@ impl App {
         )
         .await?;
         tx.commit().await?;
+        // Strategy or name changes: routing rebuilds from the database.
+        self.reset_routing(p.tenant.tenant_id());
         Ok(after)
     }
 

@@ -227,7 +227,15 @@ impl App {
             let id = GroupId(i as u32 + 1);
             tr.groups.insert(g.id.clone(), id);
             tr.group_uuid.insert(id.0, g.id.clone());
-            configs.push(GroupConfig::new(id, Strategy::LeastBusy));
+            let strategy = match g.strategy.as_str() {
+                "round_robin" => Strategy::RoundRobin,
+                "longest_idle" => Strategy::LongestIdle,
+                "most_skilled" => Strategy::MostSkilled,
+                "fewest_today" => Strategy::FewestToday,
+                "weighted_random" => Strategy::WeightedRandom,
+                _ => Strategy::LeastBusy,
+            };
+            configs.push(GroupConfig::new(id, strategy));
         }
         let mut agents = Vec::new();
         for u in people.iter().filter(|u| u.active) {

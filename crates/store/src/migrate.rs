@@ -32,6 +32,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_channel_hours.sql"),
         postgres: include_str!("../migrations/postgres/0003_channel_hours.sql"),
     },
+    Migration {
+        version: 4,
+        name: "group_strategy",
+        sqlite: include_str!("../migrations/sqlite/0004_group_strategy.sql"),
+        postgres: include_str!("../migrations/postgres/0004_group_strategy.sql"),
+    },
 ];
 
 const PG_LOCK_KEY: i64 = 0x6b656675; // "kefu"

@@ -64,6 +64,9 @@ pub struct SkillGroup {
     pub name: String,
     pub department_id: Option<String>,
     pub description: String,
+    /// How routing picks an agent: `least_busy` (default), `round_robin`,
+    /// `longest_idle`, `most_skilled`, `fewest_today`, `weighted_random`.
+    pub strategy: String,
     pub created_at: i64,
 }
 

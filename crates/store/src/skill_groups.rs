@@ -4,7 +4,7 @@ use crate::{now_ms, Conn, Result, SkillGroup, SkillGroupMember, TenantScope};
 use kefu_domain::SkillGroupId;
 use sqlx::{any::AnyRow, Row};
 
-const COLS: &str = "id, name, department_id, description, created_at";
+const COLS: &str = "id, name, department_id, description, strategy, created_at";
 
 fn from_row(r: &AnyRow) -> Result<SkillGroup> {
     Ok(SkillGroup {
@@ -12,6 +12,7 @@ fn from_row(r: &AnyRow) -> Result<SkillGroup> {
         name: r.try_get("name")?,
         department_id: r.try_get("department_id")?,
         description: r.try_get("description")?,
+        strategy: r.try_get("strategy")?,
         created_at: r.try_get("created_at")?,
     })
 }
@@ -42,6 +43,7 @@ pub async fn create(
         name: name.to_string(),
         department_id: department_id.map(str::to_string),
         description: description.to_string(),
+        strategy: "least_busy".to_string(),
         created_at: now,
     })
 }
@@ -191,7 +193,7 @@ pub async fn groups_of_user(
     user_id: &str,
 ) -> Result<Vec<(SkillGroup, i64)>> {
     let rows = sqlx::query(
-        "SELECT g.id, g.name, g.department_id, g.description, g.created_at, m.level \
+        "SELECT g.id, g.name, g.department_id, g.description, g.strategy, g.created_at, m.level \
          FROM skill_group_members m JOIN skill_groups g ON g.id = m.skill_group_id AND g.tenant_id = m.tenant_id \
          WHERE m.tenant_id = $1 AND m.user_id = $2 ORDER BY g.name",
     )
@@ -202,4 +204,20 @@ pub async fn groups_of_user(
     rows.iter()
         .map(|r| Ok((from_row(r)?, r.try_get("level")?)))
         .collect()
+}
+
+pub async fn set_strategy(
+    conn: &mut Conn,
+    t: &TenantScope,
+    id: &str,
+    strategy: &str,
+) -> Result<()> {
+    let done =
+        sqlx::query("UPDATE skill_groups SET strategy = $3 WHERE tenant_id = $1 AND id = $2")
+            .bind(t.id())
+            .bind(id)
+            .bind(strategy)
+            .execute(&mut *conn)
+            .await?;
+    crate::one_row(done.rows_affected())
 }

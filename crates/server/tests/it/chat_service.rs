@@ -387,3 +387,54 @@ async fn outside_business_hours_visitors_are_offered_to_leave_a_message() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_skill_groups_strategy_decides_who_gets_the_work() {
+    let app = kefu_testkit::spawn_app(kefu_testkit::Db::Sqlite)
+        .await
+        .unwrap();
+    let f = fixture(&app, "stratco").await;
+    let bad =
+        f.t.admin
+            .put(
+                &format!("/api/v1/skill-groups/{}", f.group),
+                json!({"name": "售前", "strategy": "coin_toss"}),
+            )
+            .await;
+    assert_eq!(bad.body["details"]["field"], "strategy");
+    let ok =
+        f.t.admin
+            .put(
+                &format!("/api/v1/skill-groups/{}", f.group),
+                json!({"name": "售前", "strategy": "most_skilled"}),
+            )
+            .await;
+    assert_eq!(ok.body["strategy"], "most_skilled");
+    let (junior, junior_http, _jws) = agent(&app, &f, "junior", &f.group).await;
+    let (senior, senior_http, mut senior_ws) = agent(&app, &f, "senior", &f.group).await;
+    for (id, level) in [(&junior, 3), (&senior, 9)] {
+        f.t.admin
+            .put(
+                &format!("/api/v1/skill-groups/{}/members/{id}", f.group),
+                json!({"level": level}),
+            )
+            .await;
+    }
+    go_online(&junior_http, &junior, &f.online).await;
+    go_online(&senior_http, &senior, &f.online).await;
+    for i in 0..2 {
+        let (mut v, _) = visitor(&app, &f.key, None, None).await;
+        v.send(text(&format!("m{i}"), "请问")).await;
+        senior_ws.until(5, |f| f["type"] == "assigned").await;
+    }
+    // Least busy would have split them; most skilled gives both to the level-9 agent.
+    let mine = senior_http.get("/api/v1/conversations").await.body;
+    assert_eq!(mine.as_array().unwrap().len(), 2);
+    assert!(junior_http
+        .get("/api/v1/conversations")
+        .await
+        .body
+        .as_array()
+        .unwrap()
+        .is_empty());
+}

@@ -126,6 +126,7 @@ fn input(f: &Fields) -> SkillGroupInput {
         name: f.get("name").to_string(),
         department_id: f.non_blank("department_id"),
         description: f.get("description").to_string(),
+        strategy: f.non_blank("strategy"),
     }
 }
 
