@@ -26,6 +26,8 @@ pub(crate) struct TenantRouting {
     groups: HashMap<String, GroupId>,
     group_uuid: HashMap<u32, String>,
     agents: HashMap<u64, String>,
+    /// Display names, for explanations.
+    names: HashMap<u64, String>,
     items: HashMap<u64, String>,
 }
 
@@ -57,16 +59,38 @@ pub struct RoutingService {
     tenants: Mutex<HashMap<String, TenantRouting>>,
 }
 
-/// Explanations are stored as JSON with the assignment and shown to team leads.
-pub fn explanation_json(x: &Explanation, agents: &HashMap<u64, String>) -> serde_json::Value {
-    let name = |a: &AgentId| agents.get(&a.0).cloned().unwrap_or_else(|| a.0.to_string());
+/// Explanations are stored as JSON with the assignment and shown to team
+/// leads, in our ids and people's names rather than the engine's numbers.
+pub fn explanation_json(
+    x: &Explanation,
+    agents: &HashMap<u64, String>,
+    names: &HashMap<u64, String>,
+) -> serde_json::Value {
+    let id = |a: &AgentId| agents.get(&a.0).cloned().unwrap_or_else(|| a.0.to_string());
+    let name = |a: &AgentId| names.get(&a.0).cloned().unwrap_or_default();
+    let eligible = x
+        .candidates
+        .iter()
+        .filter(|c| matches!(c.verdict, Verdict::Eligible(_)))
+        .count();
+    let summary = match &x.winner {
+        Some(w) => format!(
+            "{} chose {} among {} eligible of {} members",
+            x.strategy,
+            name(w),
+            eligible,
+            x.candidates.len()
+        ),
+        None => format!("nobody of {} members could take it", x.candidates.len()),
+    };
     serde_json::json!({
         "strategy": x.strategy,
-        "summary": x.summary,
-        "winner": x.winner.as_ref().map(name),
+        "summary": summary,
+        "winner": x.winner.as_ref().map(id),
+        "winner_name": x.winner.as_ref().map(name),
         "candidates": x.candidates.iter().map(|c| match &c.verdict {
-            Verdict::Eligible(score) => serde_json::json!({"agent": name(&c.agent), "eligible": true, "score": format!("{score:?}")}),
-            Verdict::Excluded(why) => serde_json::json!({"agent": name(&c.agent), "eligible": false, "excluded": format!("{why:?}")}),
+            Verdict::Eligible(score) => serde_json::json!({"agent": id(&c.agent), "name": name(&c.agent), "eligible": true, "score": format!("{score:?}")}),
+            Verdict::Excluded(why) => serde_json::json!({"agent": id(&c.agent), "name": name(&c.agent), "eligible": false, "excluded": format!("{why:?}")}),
         }).collect::<Vec<_>>(),
     })
 }
@@ -101,7 +125,8 @@ impl TenantRouting {
                             conversation: c.clone(),
                             agent: a.clone(),
                             group: self.group_uuid.get(&group.0).cloned(),
-                            explanation: explanation.map(|x| explanation_json(&x, &self.agents)),
+                            explanation: explanation
+                                .map(|x| explanation_json(&x, &self.agents, &self.names)),
                         });
                     }
                 }
@@ -220,6 +245,7 @@ impl App {
             groups: HashMap::new(),
             group_uuid: HashMap::new(),
             agents: HashMap::new(),
+            names: HashMap::new(),
             items: HashMap::new(),
         };
         let mut configs = Vec::new();
@@ -242,6 +268,7 @@ impl App {
             let memberships = skill_groups::groups_of_user(&mut conn, scope, &u.id).await?;
             let id = AgentId(key64(&u.id));
             tr.agents.insert(id.0, u.id.clone());
+            tr.names.insert(id.0, u.display_name.clone());
             let is_receiving = u
                 .status_id
                 .as_ref()
@@ -344,6 +371,7 @@ impl App {
         self.route(scope, |tr, now| {
             let id = AgentId(key64(&u.id));
             tr.agents.insert(id.0, u.id.clone());
+            tr.names.insert(id.0, u.display_name.clone());
             let spec = AgentSpec {
                 id,
                 receiving,

@@ -127,6 +127,12 @@ async fn the_team_lead_monitor_is_nudged_when_a_visitor_queues() {
     assert!(a[0]["explanation"]["candidates"]
         .as_array()
         .is_some_and(|c| !c.is_empty()));
+    // In people's names, for the team lead reading it.
+    assert_eq!(a[0]["explanation"]["winner_name"], "agent1");
+    assert!(a[0]["explanation"]["summary"]
+        .as_str()
+        .unwrap()
+        .contains("agent1"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
