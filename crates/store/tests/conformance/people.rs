@@ -1,49 +1,12 @@
-//! The store conformance suite: every test here runs once on SQLite and once on
-//! PostgreSQL (a fresh schema each), so the two backends cannot drift apart.
+//! Foundation: tenants, people, access, sessions, audit.
 
 use kefu_domain::{Name, TenantSlug};
 use kefu_store::{
-    audit, channels, conversations, departments, migrate, offline_messages, quick_replies, roles,
-    sessions, skill_groups, statuses, tenants, tokens, users, Store, StoreError, TenantScope,
+    audit, channels, departments, migrate, roles, sessions, skill_groups, statuses, tenants,
+    tokens, users, Store, StoreError, TenantScope,
 };
 
-macro_rules! conformance {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test]
-            async fn $name() {
-                let store = kefu_store::testing::fresh_sqlite().await.expect("sqlite store");
-                super::$name(store).await;
-            })*
-        }
-        mod postgres {
-            $(#[tokio::test]
-            async fn $name() {
-                let Some(store) = kefu_store::testing::fresh_postgres().await else { return };
-                super::$name(store).await;
-            })*
-        }
-    };
-}
-
-conformance!(
-    migrations_are_idempotent,
-    tenant_slugs_are_unique,
-    every_lookup_is_confined_to_its_tenant,
-    usernames_are_unique_per_tenant_only,
-    role_in_use_cannot_be_deleted,
-    skill_group_membership_and_levels,
-    status_change_is_recorded_as_event,
-    api_tokens_resolve_by_hash_and_revoke,
-    sessions_expire_and_complete_totp,
-    audit_log_filters_newest_first,
-    rolled_back_transaction_leaves_nothing,
-    failed_logins_lock_and_clear,
-    conversation_log_is_gap_free_and_idempotent,
-    visitors_offline_messages_and_quick_replies,
-);
-
-async fn tenant(store: &Store, slug: &str) -> TenantScope {
+pub(crate) async fn tenant(store: &Store, slug: &str) -> TenantScope {
     let mut c = store.conn().await.unwrap();
     let t = tenants::create(
         &mut c,
@@ -55,7 +18,7 @@ async fn tenant(store: &Store, slug: &str) -> TenantScope {
     TenantScope::new(kefu_domain::TenantId::from_db(t.id))
 }
 
-async fn agent_role(store: &Store, t: &TenantScope) -> String {
+pub(crate) async fn agent_role(store: &Store, t: &TenantScope) -> String {
     let mut c = store.conn().await.unwrap();
     roles::create(
         &mut c,
@@ -72,7 +35,7 @@ async fn agent_role(store: &Store, t: &TenantScope) -> String {
     .id
 }
 
-fn fields(role_id: &str) -> users::UserFields {
+pub(crate) fn fields(role_id: &str) -> users::UserFields {
     users::UserFields {
         display_name: "李雷".into(),
         email: Some("li@example.cn".into()),
@@ -85,7 +48,7 @@ fn fields(role_id: &str) -> users::UserFields {
     }
 }
 
-async fn user(store: &Store, t: &TenantScope, name: &str) -> kefu_store::User {
+pub(crate) async fn user(store: &Store, t: &TenantScope, name: &str) -> kefu_store::User {
     let role = agent_role_or_existing(store, t).await;
     let mut c = store.conn().await.unwrap();
     users::create(&mut c, t, name, "hash", &fields(&role))
@@ -93,7 +56,7 @@ async fn user(store: &Store, t: &TenantScope, name: &str) -> kefu_store::User {
         .unwrap()
 }
 
-async fn agent_role_or_existing(store: &Store, t: &TenantScope) -> String {
+pub(crate) async fn agent_role_or_existing(store: &Store, t: &TenantScope) -> String {
     let mut c = store.conn().await.unwrap();
     match roles::find_builtin(&mut c, t, "agent").await.unwrap() {
         Some(r) => r.id,
@@ -104,12 +67,12 @@ async fn agent_role_or_existing(store: &Store, t: &TenantScope) -> String {
     }
 }
 
-async fn migrations_are_idempotent(store: Store) {
+pub(crate) async fn migrations_are_idempotent(store: Store) {
     // fresh_* already migrated once; a second run applies nothing.
     assert_eq!(migrate::run(&store).await.unwrap(), 0);
 }
 
-async fn tenant_slugs_are_unique(store: Store) {
+pub(crate) async fn tenant_slugs_are_unique(store: Store) {
     tenant(&store, "acme").await;
     let mut c = store.conn().await.unwrap();
     let again = tenants::create(
@@ -125,7 +88,7 @@ async fn tenant_slugs_are_unique(store: Store) {
     assert_eq!(found.unwrap().name, "acme Ltd");
 }
 
-async fn every_lookup_is_confined_to_its_tenant(store: Store) {
+pub(crate) async fn every_lookup_is_confined_to_its_tenant(store: Store) {
     let a = tenant(&store, "tenant-a").await;
     let b = tenant(&store, "tenant-b").await;
     let ua = user(&store, &a, "alice").await;
@@ -197,7 +160,7 @@ async fn every_lookup_is_confined_to_its_tenant(store: Store) {
     assert!(users::get(&mut c, &a, &ua.id).await.unwrap().is_some());
 }
 
-async fn usernames_are_unique_per_tenant_only(store: Store) {
+pub(crate) async fn usernames_are_unique_per_tenant_only(store: Store) {
     let a = tenant(&store, "one").await;
     let b = tenant(&store, "two").await;
     user(&store, &a, "agent1").await;
@@ -208,7 +171,7 @@ async fn usernames_are_unique_per_tenant_only(store: Store) {
     assert!(matches!(dup, Err(StoreError::Conflict)), "{dup:?}");
 }
 
-async fn role_in_use_cannot_be_deleted(store: Store) {
+pub(crate) async fn role_in_use_cannot_be_deleted(store: Store) {
     let t = tenant(&store, "roles").await;
     let u = user(&store, &t, "bob").await;
     let mut c = store.conn().await.unwrap();
@@ -240,7 +203,7 @@ async fn role_in_use_cannot_be_deleted(store: Store) {
     assert!(roles::get(&mut c, &t, &custom.id).await.unwrap().is_none());
 }
 
-async fn skill_group_membership_and_levels(store: Store) {
+pub(crate) async fn skill_group_membership_and_levels(store: Store) {
     let t = tenant(&store, "groups").await;
     let u1 = user(&store, &t, "u1").await;
     let u2 = user(&store, &t, "u2").await;
@@ -276,7 +239,7 @@ async fn skill_group_membership_and_levels(store: Store) {
     assert!(matches!(dup, Err(StoreError::Conflict)));
 }
 
-async fn status_change_is_recorded_as_event(store: Store) {
+pub(crate) async fn status_change_is_recorded_as_event(store: Store) {
     let t = tenant(&store, "status").await;
     let u = user(&store, &t, "carol").await;
     let mut c = store.conn().await.unwrap();
@@ -305,7 +268,7 @@ async fn status_change_is_recorded_as_event(store: Store) {
     ));
 }
 
-async fn api_tokens_resolve_by_hash_and_revoke(store: Store) {
+pub(crate) async fn api_tokens_resolve_by_hash_and_revoke(store: Store) {
     let t = tenant(&store, "tokens").await;
     let role = agent_role(&store, &t).await;
     let mut c = store.conn().await.unwrap();
@@ -331,7 +294,7 @@ async fn api_tokens_resolve_by_hash_and_revoke(store: Store) {
         .is_none());
 }
 
-async fn sessions_expire_and_complete_totp(store: Store) {
+pub(crate) async fn sessions_expire_and_complete_totp(store: Store) {
     let t = tenant(&store, "sessions").await;
     let u = user(&store, &t, "dave").await;
     let mut c = store.conn().await.unwrap();
@@ -377,7 +340,7 @@ async fn sessions_expire_and_complete_totp(store: Store) {
         .is_some());
 }
 
-async fn audit_log_filters_newest_first(store: Store) {
+pub(crate) async fn audit_log_filters_newest_first(store: Store) {
     let t = tenant(&store, "audit").await;
     let other = tenant(&store, "audit-other").await;
     let mut c = store.conn().await.unwrap();
@@ -438,7 +401,7 @@ async fn audit_log_filters_newest_first(store: Store) {
     assert!(none.is_empty());
 }
 
-async fn rolled_back_transaction_leaves_nothing(store: Store) {
+pub(crate) async fn rolled_back_transaction_leaves_nothing(store: Store) {
     let t = tenant(&store, "tx").await;
     {
         let mut tx = store.begin().await.unwrap();
@@ -451,7 +414,7 @@ async fn rolled_back_transaction_leaves_nothing(store: Store) {
     assert!(departments::list(&mut c, &t).await.unwrap().is_empty());
 }
 
-async fn failed_logins_lock_and_clear(store: Store) {
+pub(crate) async fn failed_logins_lock_and_clear(store: Store) {
     let t = tenant(&store, "lock").await;
     let u = user(&store, &t, "erin").await;
     let mut c = store.conn().await.unwrap();
@@ -489,258 +452,4 @@ async fn failed_logins_lock_and_clear(store: Store) {
             .locked_until,
         None
     );
-}
-
-async fn chat_fixture(store: &Store, slug: &str) -> (TenantScope, String, kefu_store::Visitor) {
-    let t = tenant(store, slug).await;
-    let mut c = store.conn().await.unwrap();
-    let ch = channels::create(
-        &mut c,
-        &t,
-        "web",
-        &format!("key-{slug}"),
-        &channels::ChannelFields {
-            name: "官网",
-            skill_group_id: None,
-            greeting: "",
-        },
-    )
-    .await
-    .unwrap();
-    let cust = conversations::create_customer(&mut c, &t, "访客", None, None)
-        .await
-        .unwrap();
-    let v =
-        conversations::create_visitor(&mut c, &t, &ch.id, &format!("hash-{slug}"), None, &cust.id)
-            .await
-            .unwrap();
-    (t, ch.id, v)
-}
-
-async fn conversation_log_is_gap_free_and_idempotent(store: Store) {
-    let (t, ch, v) = chat_fixture(&store, "chat").await;
-    let (other, _, _) = chat_fixture(&store, "chat-other").await;
-    let mut c = store.conn().await.unwrap();
-    let conv = conversations::create_conversation(
-        &mut c,
-        &t,
-        &conversations::NewConversation {
-            channel_id: &ch,
-            visitor_id: &v.id,
-            customer_id: &v.customer_id,
-            state: "queued",
-            skill_group_id: None,
-            priority: 0,
-        },
-    )
-    .await
-    .unwrap();
-    assert!(conv.queued_at.is_some());
-    let body = serde_json::json!({"kind": "text", "text": "你好"});
-    let msg = |cid: Option<&'static str>| conversations::NewEvent {
-        kind: "message",
-        sender: "visitor",
-        sender_id: Some("v"),
-        sender_name: "访客",
-        client_id: cid,
-        body: &body,
-        private: false,
-    };
-    let (e1, new1) = conversations::append_event(&mut c, &t, &conv.id, &msg(Some("c-1")))
-        .await
-        .unwrap();
-    let (e2, _) = conversations::append_event(&mut c, &t, &conv.id, &msg(None))
-        .await
-        .unwrap();
-    let (again, new_again) = conversations::append_event(&mut c, &t, &conv.id, &msg(Some("c-1")))
-        .await
-        .unwrap();
-    assert!(new1 && !new_again, "a retried client id stores nothing new");
-    assert_eq!((e1.seq, e2.seq, again.seq), (1, 2, 1));
-    let (e3, _) = conversations::append_event(&mut c, &t, &conv.id, &msg(Some("c-3")))
-        .await
-        .unwrap();
-    assert_eq!(e3.seq, 3);
-    let missed = conversations::events_after(&mut c, &t, &conv.id, 1, 100)
-        .await
-        .unwrap();
-    assert_eq!(missed.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![2, 3]);
-    assert_eq!(missed[0].body, body);
-    // Another tenant can neither read nor append to it.
-    assert!(
-        conversations::events_after(&mut c, &other, &conv.id, 0, 100)
-            .await
-            .unwrap()
-            .is_empty()
-    );
-    assert!(matches!(
-        conversations::append_event(&mut c, &other, &conv.id, &msg(None)).await,
-        Err(StoreError::NotFound)
-    ));
-    assert!(conversations::get_conversation(&mut c, &other, &conv.id)
-        .await
-        .unwrap()
-        .is_none());
-    // State changes and the open-conversation lookups.
-    conversations::set_state(
-        &mut c,
-        &t,
-        &conv.id,
-        &conversations::StateChange {
-            state: "active",
-            agent_id: Some("agent-1"),
-            skill_group_id: None,
-            queued: false,
-            assigned: true,
-            ended: false,
-        },
-    )
-    .await
-    .unwrap();
-    let open = conversations::open_conversation_of_visitor(&mut c, &t, &v.id)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(
-        (open.state.as_str(), open.agent_id.as_deref(), open.last_seq),
-        ("active", Some("agent-1"), 3)
-    );
-    assert_eq!(
-        conversations::open_conversations_of_agent(&mut c, &t, "agent-1")
-            .await
-            .unwrap()
-            .len(),
-        1
-    );
-    conversations::record_assignment(
-        &mut c,
-        &t,
-        &conv.id,
-        "agent-1",
-        None,
-        Some(&serde_json::json!({"winner": 1})),
-    )
-    .await
-    .unwrap();
-    assert_eq!(
-        conversations::assignments_of(&mut c, &t, &conv.id)
-            .await
-            .unwrap()[0]
-            .explanation,
-        Some(serde_json::json!({"winner": 1}))
-    );
-    conversations::set_state(
-        &mut c,
-        &t,
-        &conv.id,
-        &conversations::StateChange {
-            state: "completed",
-            agent_id: Some("agent-1"),
-            skill_group_id: None,
-            queued: false,
-            assigned: false,
-            ended: true,
-        },
-    )
-    .await
-    .unwrap();
-    assert!(
-        conversations::open_conversation_of_visitor(&mut c, &t, &v.id)
-            .await
-            .unwrap()
-            .is_none()
-    );
-    conversations::set_rating(&mut c, &t, &conv.id, 5, &["回复及时".to_string()], "谢谢")
-        .await
-        .unwrap();
-    let done = conversations::get_conversation(&mut c, &t, &conv.id)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(
-        (
-            done.rating_stars,
-            done.rating_tags.clone(),
-            done.ended_at.is_some()
-        ),
-        (Some(5), vec!["回复及时".to_string()], true)
-    );
-}
-
-async fn visitors_offline_messages_and_quick_replies(store: Store) {
-    let (t, ch, v) = chat_fixture(&store, "vis").await;
-    let mut c = store.conn().await.unwrap();
-    assert_eq!(
-        conversations::find_visitor_by_token(&mut c, &t, &ch, "hash-vis")
-            .await
-            .unwrap()
-            .unwrap()
-            .id,
-        v.id
-    );
-    assert!(
-        conversations::find_visitor_by_token(&mut c, &t, &ch, "nope")
-            .await
-            .unwrap()
-            .is_none()
-    );
-    let (tenant_id, found) = channels::find_by_key_unscoped(&mut c, "key-vis")
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(
-        (&tenant_id, found.id.as_str()),
-        (t.tenant_id(), ch.as_str())
-    );
-    let m = offline_messages::create(
-        &mut c,
-        &t,
-        &offline_messages::NewOfflineMessage {
-            channel_id: &ch,
-            visitor_id: Some(&v.id),
-            name: "王先生",
-            phone: Some("13800000000"),
-            email: None,
-            text: "请回电",
-        },
-    )
-    .await
-    .unwrap();
-    assert_eq!(
-        offline_messages::list(&mut c, &t, true, 10)
-            .await
-            .unwrap()
-            .len(),
-        1
-    );
-    offline_messages::mark_handled(&mut c, &t, &m.id, "agent-1")
-        .await
-        .unwrap();
-    assert!(offline_messages::list(&mut c, &t, true, 10)
-        .await
-        .unwrap()
-        .is_empty());
-    quick_replies::create(&mut c, &t, None, "问候", "您好，请问有什么可以帮您？")
-        .await
-        .unwrap();
-    quick_replies::create(
-        &mut c,
-        &t,
-        Some("agent-1"),
-        "退款",
-        "退款将在3个工作日内到账",
-    )
-    .await
-    .unwrap();
-    quick_replies::create(&mut c, &t, Some("agent-2"), "私人", "别人的")
-        .await
-        .unwrap();
-    let mine = quick_replies::visible_to(&mut c, &t, "agent-1", "")
-        .await
-        .unwrap();
-    assert_eq!(mine.len(), 2, "team replies and my own, not a colleague's");
-    let found = quick_replies::visible_to(&mut c, &t, "agent-1", "退款")
-        .await
-        .unwrap();
-    assert_eq!(found.len(), 1);
 }

@@ -1,0 +1,263 @@
+//! Online service: visitors, conversations and their log, offline messages, quick replies.
+
+use super::people::tenant;
+use kefu_store::{
+    channels, conversations, offline_messages, quick_replies, Store, StoreError, TenantScope,
+};
+
+pub(crate) async fn chat_fixture(
+    store: &Store,
+    slug: &str,
+) -> (TenantScope, String, kefu_store::Visitor) {
+    let t = tenant(store, slug).await;
+    let mut c = store.conn().await.unwrap();
+    let ch = channels::create(
+        &mut c,
+        &t,
+        "web",
+        &format!("key-{slug}"),
+        &channels::ChannelFields {
+            name: "官网",
+            skill_group_id: None,
+            greeting: "",
+        },
+    )
+    .await
+    .unwrap();
+    let cust = conversations::create_customer(&mut c, &t, "访客", None, None)
+        .await
+        .unwrap();
+    let v =
+        conversations::create_visitor(&mut c, &t, &ch.id, &format!("hash-{slug}"), None, &cust.id)
+            .await
+            .unwrap();
+    (t, ch.id, v)
+}
+
+pub(crate) async fn conversation_log_is_gap_free_and_idempotent(store: Store) {
+    let (t, ch, v) = chat_fixture(&store, "chat").await;
+    let (other, _, _) = chat_fixture(&store, "chat-other").await;
+    let mut c = store.conn().await.unwrap();
+    let conv = conversations::create_conversation(
+        &mut c,
+        &t,
+        &conversations::NewConversation {
+            channel_id: &ch,
+            visitor_id: &v.id,
+            customer_id: &v.customer_id,
+            state: "queued",
+            skill_group_id: None,
+            priority: 0,
+        },
+    )
+    .await
+    .unwrap();
+    assert!(conv.queued_at.is_some());
+    let body = serde_json::json!({"kind": "text", "text": "你好"});
+    let msg = |cid: Option<&'static str>| conversations::NewEvent {
+        kind: "message",
+        sender: "visitor",
+        sender_id: Some("v"),
+        sender_name: "访客",
+        client_id: cid,
+        body: &body,
+        private: false,
+    };
+    let (e1, new1) = conversations::append_event(&mut c, &t, &conv.id, &msg(Some("c-1")))
+        .await
+        .unwrap();
+    let (e2, _) = conversations::append_event(&mut c, &t, &conv.id, &msg(None))
+        .await
+        .unwrap();
+    let (again, new_again) = conversations::append_event(&mut c, &t, &conv.id, &msg(Some("c-1")))
+        .await
+        .unwrap();
+    assert!(new1 && !new_again, "a retried client id stores nothing new");
+    assert_eq!((e1.seq, e2.seq, again.seq), (1, 2, 1));
+    let (e3, _) = conversations::append_event(&mut c, &t, &conv.id, &msg(Some("c-3")))
+        .await
+        .unwrap();
+    assert_eq!(e3.seq, 3);
+    let missed = conversations::events_after(&mut c, &t, &conv.id, 1, 100)
+        .await
+        .unwrap();
+    assert_eq!(missed.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![2, 3]);
+    assert_eq!(missed[0].body, body);
+    // Another tenant can neither read nor append to it.
+    assert!(
+        conversations::events_after(&mut c, &other, &conv.id, 0, 100)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(matches!(
+        conversations::append_event(&mut c, &other, &conv.id, &msg(None)).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(conversations::get_conversation(&mut c, &other, &conv.id)
+        .await
+        .unwrap()
+        .is_none());
+    // State changes and the open-conversation lookups.
+    conversations::set_state(
+        &mut c,
+        &t,
+        &conv.id,
+        &conversations::StateChange {
+            state: "active",
+            agent_id: Some("agent-1"),
+            skill_group_id: None,
+            queued: false,
+            assigned: true,
+            ended: false,
+        },
+    )
+    .await
+    .unwrap();
+    let open = conversations::open_conversation_of_visitor(&mut c, &t, &v.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (open.state.as_str(), open.agent_id.as_deref(), open.last_seq),
+        ("active", Some("agent-1"), 3)
+    );
+    assert_eq!(
+        conversations::open_conversations_of_agent(&mut c, &t, "agent-1")
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    conversations::record_assignment(
+        &mut c,
+        &t,
+        &conv.id,
+        "agent-1",
+        None,
+        Some(&serde_json::json!({"winner": 1})),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        conversations::assignments_of(&mut c, &t, &conv.id)
+            .await
+            .unwrap()[0]
+            .explanation,
+        Some(serde_json::json!({"winner": 1}))
+    );
+    conversations::set_state(
+        &mut c,
+        &t,
+        &conv.id,
+        &conversations::StateChange {
+            state: "completed",
+            agent_id: Some("agent-1"),
+            skill_group_id: None,
+            queued: false,
+            assigned: false,
+            ended: true,
+        },
+    )
+    .await
+    .unwrap();
+    assert!(
+        conversations::open_conversation_of_visitor(&mut c, &t, &v.id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    conversations::set_rating(&mut c, &t, &conv.id, 5, &["回复及时".to_string()], "谢谢")
+        .await
+        .unwrap();
+    let done = conversations::get_conversation(&mut c, &t, &conv.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (
+            done.rating_stars,
+            done.rating_tags.clone(),
+            done.ended_at.is_some()
+        ),
+        (Some(5), vec!["回复及时".to_string()], true)
+    );
+}
+
+pub(crate) async fn visitors_offline_messages_and_quick_replies(store: Store) {
+    let (t, ch, v) = chat_fixture(&store, "vis").await;
+    let mut c = store.conn().await.unwrap();
+    assert_eq!(
+        conversations::find_visitor_by_token(&mut c, &t, &ch, "hash-vis")
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        v.id
+    );
+    assert!(
+        conversations::find_visitor_by_token(&mut c, &t, &ch, "nope")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let (tenant_id, found) = channels::find_by_key_unscoped(&mut c, "key-vis")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (&tenant_id, found.id.as_str()),
+        (t.tenant_id(), ch.as_str())
+    );
+    let m = offline_messages::create(
+        &mut c,
+        &t,
+        &offline_messages::NewOfflineMessage {
+            channel_id: &ch,
+            visitor_id: Some(&v.id),
+            name: "王先生",
+            phone: Some("13800000000"),
+            email: None,
+            text: "请回电",
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        offline_messages::list(&mut c, &t, true, 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    offline_messages::mark_handled(&mut c, &t, &m.id, "agent-1")
+        .await
+        .unwrap();
+    assert!(offline_messages::list(&mut c, &t, true, 10)
+        .await
+        .unwrap()
+        .is_empty());
+    quick_replies::create(&mut c, &t, None, "问候", "您好，请问有什么可以帮您？")
+        .await
+        .unwrap();
+    quick_replies::create(
+        &mut c,
+        &t,
+        Some("agent-1"),
+        "退款",
+        "退款将在3个工作日内到账",
+    )
+    .await
+    .unwrap();
+    quick_replies::create(&mut c, &t, Some("agent-2"), "私人", "别人的")
+        .await
+        .unwrap();
+    let mine = quick_replies::visible_to(&mut c, &t, "agent-1", "")
+        .await
+        .unwrap();
+    assert_eq!(mine.len(), 2, "team replies and my own, not a colleague's");
+    let found = quick_replies::visible_to(&mut c, &t, "agent-1", "退款")
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1);
+}

@@ -1,0 +1,44 @@
+//! The store conformance suite: every test here runs once on SQLite and once on
+//! PostgreSQL (a fresh schema each), so the two backends cannot drift apart.
+
+mod chat;
+mod people;
+
+use chat::*;
+use people::*;
+
+macro_rules! conformance {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test]
+            async fn $name() {
+                let store = kefu_store::testing::fresh_sqlite().await.expect("sqlite store");
+                super::$name(store).await;
+            })*
+        }
+        mod postgres {
+            $(#[tokio::test]
+            async fn $name() {
+                let Some(store) = kefu_store::testing::fresh_postgres().await else { return };
+                super::$name(store).await;
+            })*
+        }
+    };
+}
+
+conformance!(
+    migrations_are_idempotent,
+    tenant_slugs_are_unique,
+    every_lookup_is_confined_to_its_tenant,
+    usernames_are_unique_per_tenant_only,
+    role_in_use_cannot_be_deleted,
+    skill_group_membership_and_levels,
+    status_change_is_recorded_as_event,
+    api_tokens_resolve_by_hash_and_revoke,
+    sessions_expire_and_complete_totp,
+    audit_log_filters_newest_first,
+    rolled_back_transaction_leaves_nothing,
+    failed_logins_lock_and_clear,
+    conversation_log_is_gap_free_and_idempotent,
+    visitors_offline_messages_and_quick_replies,
+);
