@@ -79,6 +79,13 @@ pub(crate) async fn agent(
     (id, c, ws)
 }
 
+/// An agent in the fixture's group, online, with their socket open.
+pub(crate) async fn online_agent(app: &TestApp, f: &Fixture, name: &str) -> (String, Client, Ws) {
+    let (id, c, ws) = agent(app, f, name, &f.group).await;
+    go_online(&c, &id, &f.online).await;
+    (id, c, ws)
+}
+
 pub(crate) async fn agent_socket(app: &TestApp, c: &Client) -> Ws {
     let url = format!("{}/api/v1/agent/ws", app.base.replace("http://", "ws://"));
     let mut ws = Ws::connect(&url, c.cookie().as_deref())
@@ -130,8 +137,7 @@ pub(crate) fn is_text(f: &Value, t: &str) -> bool {
 
 async fn visitor_and_agent_talk_from_first_message_to_rating(app: TestApp) {
     let f = fixture(&app, "chatco").await;
-    let (agent_id, agent_http, mut agent_ws) = agent(&app, &f, "agent1", &f.group).await;
-    go_online(&agent_http, &agent_id, &f.online).await;
+    let (_agent_id, agent_http, mut agent_ws) = online_agent(&app, &f, "agent1").await;
     let (mut v, welcome) = visitor(&app, &f.key, None, None).await;
     assert_eq!(welcome["channel"]["greeting"], "您好！");
     assert!(welcome["visitor_token"].as_str().unwrap().len() > 10);
@@ -344,8 +350,7 @@ async fn nobody_online_means_leave_a_message(app: TestApp) {
 
 async fn reconnecting_visitor_gets_every_message_exactly_once(app: TestApp) {
     let f = fixture(&app, "reconnect").await;
-    let (agent_id, agent_http, mut agent_ws) = agent(&app, &f, "agent1", &f.group).await;
-    go_online(&agent_http, &agent_id, &f.online).await;
+    let (_agent_id, _agent_http, mut agent_ws) = online_agent(&app, &f, "agent1").await;
     let (mut v, welcome) = visitor(&app, &f.key, None, None).await;
     let token = welcome["visitor_token"].as_str().unwrap().to_string();
     v.send(text("v0", "开始")).await;
@@ -428,8 +433,7 @@ async fn reconnecting_visitor_gets_every_message_exactly_once(app: TestApp) {
 
 async fn images_travel_by_capability_url_and_the_customer_panel_is_editable(app: TestApp) {
     let f = fixture(&app, "fileco").await;
-    let (agent_id, agent_http, mut agent_ws) = agent(&app, &f, "agent1", &f.group).await;
-    go_online(&agent_http, &agent_id, &f.online).await;
+    let (agent_id, agent_http, mut agent_ws) = online_agent(&app, &f, "agent1").await;
     let (mut v, welcome) = visitor(&app, &f.key, None, None).await;
     let token = welcome["visitor_token"].as_str().unwrap().to_string();
     v.send(json!({"type": "start", "fields": {"name": "张三", "phone": "13912345678"}}))
@@ -563,8 +567,7 @@ async fn images_travel_by_capability_url_and_the_customer_panel_is_editable(app:
 /// side receives every event once, in sequence order, with no gaps.
 async fn both_sides_typing_at_once_lose_nothing(app: TestApp) {
     let f = fixture(&app, "burstco").await;
-    let (agent_id, agent_http, mut agent_ws) = agent(&app, &f, "agent1", &f.group).await;
-    go_online(&agent_http, &agent_id, &f.online).await;
+    let (_agent_id, _agent_http, mut agent_ws) = online_agent(&app, &f, "agent1").await;
     let (mut v, _) = visitor(&app, &f.key, None, None).await;
     v.send(text("v-start", "开始")).await;
     let conv = agent_ws.until(5, |f| f["type"] == "assigned").await["conversation"]["id"]

@@ -2,7 +2,7 @@
 //! monitor, identified visitors, routing rebuilt from the database, refused
 //! transfers, and an agent's resume after reconnecting.
 
-use crate::chat::{agent, agent_socket, fixture, go_online, is_text, text, visitor};
+use crate::chat::{agent, agent_socket, fixture, go_online, is_text, online_agent, text, visitor};
 use kefu_domain::BuiltinRole;
 use kefu_testkit::ws::Ws;
 use reqwest::StatusCode;
@@ -142,8 +142,7 @@ async fn identified_visitors_must_be_signed_by_the_host_site() {
         .await
         .unwrap();
     let f = fixture(&app, "identco").await;
-    let (agent_id, agent_http, _agent_ws) = agent(&app, &f, "agent1", &f.group).await;
-    go_online(&agent_http, &agent_id, &f.online).await;
+    let (_agent_id, _agent_http, _agent_ws) = online_agent(&app, &f, "agent1").await;
     let ch = f.t.admin.get("/api/v1/channels").await.body[0]["id"]
         .as_str()
         .unwrap()
@@ -252,8 +251,7 @@ async fn a_transfer_to_a_group_nobody_serves_is_refused_and_the_chat_stays() {
             .post("/api/v1/skill-groups", json!({"name": "夜班"}))
             .await
             .id();
-    let (agent_id, agent_http, mut agent_ws) = agent(&app, &f, "agent1", &f.group).await;
-    go_online(&agent_http, &agent_id, &f.online).await;
+    let (agent_id, agent_http, mut agent_ws) = online_agent(&app, &f, "agent1").await;
     let (mut v, _) = visitor(&app, &f.key, None, None).await;
     v.send(text("m", "你好")).await;
     let conv = agent_ws.until(5, |f| f["type"] == "assigned").await["conversation"]["id"]
@@ -288,8 +286,7 @@ async fn an_agent_reconnecting_with_resume_misses_nothing() {
         .await
         .unwrap();
     let f = fixture(&app, "resumeco").await;
-    let (agent_id, agent_http, agent_ws) = agent(&app, &f, "agent1", &f.group).await;
-    go_online(&agent_http, &agent_id, &f.online).await;
+    let (_agent_id, agent_http, agent_ws) = online_agent(&app, &f, "agent1").await;
     let (mut v, _) = visitor(&app, &f.key, None, None).await;
     v.send(text("m0", "第0条")).await;
     v.until(5, |f| {
@@ -333,8 +330,7 @@ async fn outside_business_hours_visitors_are_offered_to_leave_a_message() {
         .await
         .unwrap();
     let f = fixture(&app, "hoursco").await;
-    let (agent_id, agent_http, _agent_ws) = agent(&app, &f, "agent1", &f.group).await;
-    go_online(&agent_http, &agent_id, &f.online).await;
+    let (_agent_id, agent_http, _agent_ws) = online_agent(&app, &f, "agent1").await;
     let ch = f.t.admin.get("/api/v1/channels").await.body[0]["id"]
         .as_str()
         .unwrap()
