@@ -1,7 +1,7 @@
 //! `kefu-bench idle`: N visitor sockets that receive `welcome` and then stay
 //! quiet, to see what an idle connection costs the server (its RSS).
 
-use crate::chat::next_text;
+use crate::load::next_text;
 use crate::stats::{self, Counters};
 use crate::{net, rest, Server};
 use clap::Args;

@@ -9,6 +9,7 @@
 
 mod chat;
 mod idle;
+mod load;
 mod net;
 mod relay;
 mod rest;

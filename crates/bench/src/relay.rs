@@ -9,7 +9,7 @@
 //! `msg` {room, text, ts}, each emitted with an acknowledgement id, so
 //! "acked" means the relay received and forwarded it.
 
-use crate::chat::{
+use crate::load::{
     self, join_all, next_text, stamp, tick, wait_until, wants_answer, Outcome, Phase,
 };
 use crate::net::{self, Rx, Tx};
@@ -211,7 +211,7 @@ async fn visitor(
                 let p = *phase.borrow_and_update();
                 match p {
                     Phase::Measure { start, end: e } => {
-                        ticker = Some(chat::schedule(start, rate, i, n_total));
+                        ticker = Some(load::schedule(start, rate, i, n_total));
                         end = e;
                     }
                     Phase::Drain => ticker = None,
@@ -319,7 +319,7 @@ async fn agent(
 
 pub async fn run(a: RelayArgs) -> Result<(), String> {
     let t = a.traffic.clone();
-    chat::check_traffic(&t)?;
+    load::check_traffic(&t)?;
     net::raise_nofile((t.conversations + t.agents) as u64 + 1024);
     let url = format!(
         "{}/socket.io/?EIO=4&transport=websocket",
@@ -383,7 +383,7 @@ pub async fn run(a: RelayArgs) -> Result<(), String> {
         g(&c.errors)
     );
 
-    let (window_acked, per_second, usage) = chat::measure(&t, &c, &phase, a.server_pid).await;
+    let (window_acked, per_second, usage) = load::measure(&t, &c, &phase, a.server_pid).await;
     let visitors = join_all(visitors, 10).await;
     let agents = join_all(agents, 10).await;
 
