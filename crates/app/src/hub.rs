@@ -59,7 +59,11 @@ impl Hub {
 
     /// Send a frame to every subscriber of `topic`, dropping closed ones.
     pub fn publish(&self, topic: &Topic, frame: &serde_json::Value) {
-        let text: Frame = Arc::from(frame.to_string());
+        self.publish_text(topic, Arc::from(frame.to_string()));
+    }
+
+    /// [`Hub::publish`] for a frame already serialised (one frame, many topics).
+    pub fn publish_text(&self, topic: &Topic, text: Frame) {
         let mut subs = self.lock();
         if let Some(list) = subs.get_mut(topic) {
             list.retain(|(_, tx)| tx.send(text.clone()).is_ok());

@@ -441,7 +441,17 @@ pub struct NewEvent<'a> {
     pub private: bool,
 }
 
-const EVENT_COLS: &str =
+// The append statements, shared with the SQLite writer in `event_log`.
+pub(crate) const BUMP_SEQ: &str =
+    "UPDATE conversations SET last_seq = last_seq + 1 WHERE tenant_id = $1 AND id = $2 RETURNING last_seq";
+pub(crate) const BUMP_OPEN_SEQ: &str = "UPDATE conversations SET last_seq = last_seq + 1 \
+     WHERE tenant_id = $1 AND id = $2 AND state NOT IN ('closed', 'completed') RETURNING last_seq";
+pub(crate) const INSERT_EVENT: &str = "INSERT INTO conversation_events (conversation_id, seq, tenant_id, kind, sender_type, sender_id, sender_name, client_id, body, private, at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+pub(crate) const EVENT_BY_CLIENT_ID: &str = "SELECT conversation_id, seq, kind, sender_type, sender_id, sender_name, client_id, body, private, at \
+     FROM conversation_events WHERE tenant_id = $1 AND conversation_id = $2 AND client_id = $3";
+
+pub(crate) const EVENT_COLS: &str =
     "conversation_id, seq, kind, sender_type, sender_id, sender_name, client_id, body, private, at";
 
 fn event(r: &AnyRow) -> Result<ConversationEvent> {
@@ -471,38 +481,49 @@ pub async fn append_event(
     conversation_id: &str,
     e: &NewEvent<'_>,
 ) -> Result<(ConversationEvent, bool)> {
+    append_event_if(conn, t, conversation_id, e, false).await
+}
+
+/// [`append_event`], but with `require_open` a closed or completed
+/// conversation is `NotFound`: a visitor's message must open a new one.
+pub async fn append_event_if(
+    conn: &mut Conn,
+    t: &TenantScope,
+    conversation_id: &str,
+    e: &NewEvent<'_>,
+    require_open: bool,
+) -> Result<(ConversationEvent, bool)> {
     if let Some(cid) = e.client_id {
         if let Some(existing) = event_by_client_id(conn, t, conversation_id, cid).await? {
             return Ok((existing, false));
         }
     }
     let now = now_ms();
-    let seq: Option<i64> = sqlx::query_scalar(
-        "UPDATE conversations SET last_seq = last_seq + 1 WHERE tenant_id = $1 AND id = $2 RETURNING last_seq",
-    )
+    let seq: Option<i64> = sqlx::query_scalar(if require_open {
+        BUMP_OPEN_SEQ
+    } else {
+        BUMP_SEQ
+    })
     .bind(t.id())
     .bind(conversation_id)
     .fetch_optional(&mut *conn)
     .await?;
     let seq = seq.ok_or(StoreError::NotFound)?;
     let body = e.body.to_string();
-    sqlx::query(
-        "INSERT INTO conversation_events (conversation_id, seq, tenant_id, kind, sender_type, sender_id, sender_name, client_id, body, private, at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-    )
-    .bind(conversation_id)
-    .bind(seq)
-    .bind(t.id())
-    .bind(e.kind)
-    .bind(e.sender)
-    .bind(e.sender_id)
-    .bind(e.sender_name)
-    .bind(e.client_id)
-    .bind(&body)
-    .bind(flag(e.private))
-    .bind(now)
-    .execute(&mut *conn)
-    .await?;
+    sqlx::query(INSERT_EVENT)
+        .bind(conversation_id)
+        .bind(seq)
+        .bind(t.id())
+        .bind(e.kind)
+        .bind(e.sender)
+        .bind(e.sender_id)
+        .bind(e.sender_name)
+        .bind(e.client_id)
+        .bind(&body)
+        .bind(flag(e.private))
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
     Ok((
         ConversationEvent {
             conversation_id: conversation_id.to_string(),
@@ -526,14 +547,12 @@ async fn event_by_client_id(
     conversation_id: &str,
     client_id: &str,
 ) -> Result<Option<ConversationEvent>> {
-    let row = sqlx::query(&format!(
-        "SELECT {EVENT_COLS} FROM conversation_events WHERE tenant_id = $1 AND conversation_id = $2 AND client_id = $3"
-    ))
-    .bind(t.id())
-    .bind(conversation_id)
-    .bind(client_id)
-    .fetch_optional(&mut *conn)
-    .await?;
+    let row = sqlx::query(EVENT_BY_CLIENT_ID)
+        .bind(t.id())
+        .bind(conversation_id)
+        .bind(client_id)
+        .fetch_optional(&mut *conn)
+        .await?;
     row.as_ref().map(event).transpose()
 }
 

@@ -15,6 +15,7 @@ pub mod audit;
 pub mod channels;
 pub mod conversations;
 pub mod departments;
+pub mod event_log;
 pub mod migrate;
 pub mod offline_messages;
 pub mod quick_replies;
@@ -56,6 +57,9 @@ pub enum StoreError {
     Db(#[source] sqlx::Error),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// From the message writer's own SQLite connection (`event_log`).
+    #[error("database error: {0}")]
+    Native(String),
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -123,6 +127,9 @@ impl Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// The database file, when SQLite on disk (the message writer opens it
+    /// directly; see `event_log`).
+    sqlite_file: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone)]
@@ -182,7 +189,19 @@ impl Store {
             })
             .connect_with(connect)
             .await?;
-        Ok(Self { pool, backend })
+        let sqlite_file = match backend {
+            Backend::Sqlite => sqlite_file_of(&opts.url)?,
+            Backend::Postgres => None,
+        };
+        Ok(Self {
+            pool,
+            backend,
+            sqlite_file,
+        })
+    }
+
+    pub fn sqlite_file(&self) -> Option<&std::path::Path> {
+        self.sqlite_file.as_deref()
     }
 
     pub fn backend(&self) -> Backend {
@@ -238,4 +257,16 @@ pub(crate) fn one_row(affected: u64) -> Result<()> {
     } else {
         Ok(())
     }
+}
+
+/// The file behind a SQLite URL; `None` for an in-memory database, which
+/// only the pool's own connections can see.
+fn sqlite_file_of(url: &str) -> Result<Option<std::path::PathBuf>> {
+    let opts = sqlx::sqlite::SqliteConnectOptions::from_str(url)?;
+    let file = opts.get_filename();
+    let name = file.to_string_lossy();
+    if name.is_empty() || name.contains(":memory:") || url.contains("mode=memory") {
+        return Ok(None);
+    }
+    Ok(Some(file.to_path_buf()))
 }

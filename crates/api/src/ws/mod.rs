@@ -14,6 +14,14 @@ use std::collections::HashMap;
 /// Largest frame a client may send (a text message is ≤ 5,000 characters).
 pub const MAX_FRAME: usize = 64 * 1024;
 
+#[derive(serde::Deserialize)]
+struct EventHead<'a> {
+    #[serde(rename = "type")]
+    kind: &'a str,
+    conversation_id: Option<&'a str>,
+    seq: Option<i64>,
+}
+
 pub(crate) struct Out {
     sink: SplitSink<WebSocket, Message>,
     /// Highest event seq sent per conversation.
@@ -48,16 +56,19 @@ impl Out {
 
     /// Forward a hub frame; event frames go through the sequence filter.
     pub async fn forward(&mut self, text: &str) -> bool {
-        if text.starts_with(r#"{"type":"event""#) || text.contains(r#""type":"event""#) {
-            if let Ok(v) = serde_json::from_str::<serde_json::Value>(text) {
-                if v["type"] == "event" {
-                    let conv = v["conversation_id"].as_str().unwrap_or("").to_string();
-                    let seq = v["seq"].as_i64().unwrap_or(0);
-                    let last = self.sent.entry(conv).or_insert(0);
-                    if seq <= *last {
-                        return true;
+        if text.contains(r#""type":"event""#) {
+            // Only the three fields the filter needs, borrowed, not the whole frame.
+            if let Ok(head) = serde_json::from_str::<EventHead<'_>>(text) {
+                if head.kind == "event" {
+                    let seq = head.seq.unwrap_or(0);
+                    let conv = head.conversation_id.unwrap_or("");
+                    match self.sent.get_mut(conv) {
+                        Some(last) if seq <= *last => return true,
+                        Some(last) => *last = seq,
+                        None => {
+                            self.sent.insert(conv.to_string(), seq);
+                        }
                     }
-                    *last = seq;
                 }
             }
         }

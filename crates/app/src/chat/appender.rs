@@ -6,6 +6,10 @@
 //! committed, and a batch that fails is retried one message at a time so one
 //! bad append cannot sink the others.
 //!
+//! The writer is one thread of its own with its own database connection on
+//! SQLite (see `kefu_store::event_log`): the whole batch is stored without
+//! a thread hand-off per statement.
+//!
 //! The writer also publishes each stored event, in commit order: sockets drop
 //! any event whose sequence number is not above the last they delivered, so
 //! events of one conversation must reach the hub in sequence order, which
@@ -13,12 +17,14 @@
 
 use crate::hub::Hub;
 use crate::{AppError, AppResult};
+use kefu_store::event_log::{Append, Appended, EventLog};
 use kefu_store::{conversations, ConversationEvent, Store, TenantScope};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
 const MAX_BATCH: usize = 256;
 
+#[derive(Clone)]
 pub struct OwnedEvent {
     pub kind: String,
     pub sender: String,
@@ -42,7 +48,7 @@ impl OwnedEvent {
         }
     }
 
-    fn borrow(&self) -> conversations::NewEvent<'_> {
+    pub(crate) fn borrow(&self) -> conversations::NewEvent<'_> {
         conversations::NewEvent {
             kind: &self.kind,
             sender: &self.sender,
@@ -59,7 +65,19 @@ struct Job {
     scope: TenantScope,
     conversation: String,
     event: OwnedEvent,
+    require_open: bool,
     reply: oneshot::Sender<AppResult<(ConversationEvent, bool)>>,
+}
+
+impl Job {
+    fn append(&self) -> Append<'_> {
+        Append {
+            scope: &self.scope,
+            conversation_id: &self.conversation,
+            event: self.event.borrow(),
+            require_open: self.require_open,
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -68,23 +86,33 @@ pub struct Appender {
 }
 
 impl Appender {
-    pub fn start(store: Store, hub: Arc<Hub>) -> Self {
+    /// Start the writer thread. Call inside the runtime (the PostgreSQL path
+    /// runs its statements on it).
+    pub fn start(store: Store, hub: Arc<Hub>) -> AppResult<Self> {
+        let log = EventLog::open(&store)?;
         let (tx, rx) = mpsc::channel(8192);
-        tokio::spawn(run(store, hub, rx));
-        Self { tx }
+        std::thread::Builder::new()
+            .name("kefu-writer".into())
+            .spawn(move || run(log, hub, rx))
+            .map_err(|e| AppError::Internal(format!("cannot start the message writer: {e}")))?;
+        Ok(Self { tx })
     }
 
+    /// Store `event` and publish it; `require_open` refuses (as not found) a
+    /// conversation that has been closed meanwhile.
     pub async fn append(
         &self,
         scope: &TenantScope,
         conversation: &str,
         event: OwnedEvent,
+        require_open: bool,
     ) -> AppResult<(ConversationEvent, bool)> {
         let (reply, wait) = oneshot::channel();
         let job = Job {
             scope: scope.clone(),
             conversation: conversation.to_string(),
             event,
+            require_open,
             reply,
         };
         self.tx
@@ -96,9 +124,9 @@ impl Appender {
     }
 }
 
-async fn run(store: Store, hub: Arc<Hub>, mut rx: mpsc::Receiver<Job>) {
+fn run(mut log: EventLog, hub: Arc<Hub>, mut rx: mpsc::Receiver<Job>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
-    while let Some(first) = rx.recv().await {
+    while let Some(first) = rx.blocking_recv() {
         batch.push(first);
         while batch.len() < MAX_BATCH {
             match rx.try_recv() {
@@ -106,53 +134,35 @@ async fn run(store: Store, hub: Arc<Hub>, mut rx: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        match write_batch(&store, &batch).await {
+        let appends: Vec<Append<'_>> = batch.iter().map(Job::append).collect();
+        let results = log.append_batch(&appends);
+        drop(appends);
+        match results {
             Ok(results) => {
                 for (job, r) in batch.drain(..).zip(results) {
-                    if r.1 {
-                        super::publish(&hub, &r.0);
-                    }
-                    let _ = job.reply.send(Ok(r));
+                    finish(&hub, job, r);
                 }
             }
             Err(e) => {
                 tracing::warn!(error = %e, size = batch.len(), "batch append failed; retrying one by one");
                 for job in batch.drain(..) {
-                    let r = write_one(&store, &job).await;
-                    if let Ok((event, true)) = &r {
-                        super::publish(&hub, event);
-                    }
-                    let _ = job.reply.send(r);
+                    let r = match log.append_batch(&[job.append()]) {
+                        Ok(mut one) => one.pop().unwrap_or(Err(kefu_store::StoreError::NotFound)),
+                        Err(e) => Err(e),
+                    };
+                    finish(&hub, job, r);
                 }
             }
         }
     }
 }
 
-async fn write_batch(store: &Store, batch: &[Job]) -> AppResult<Vec<(ConversationEvent, bool)>> {
-    let mut tx = store.begin().await?;
-    let mut out = Vec::with_capacity(batch.len());
-    for job in batch {
-        out.push(
-            conversations::append_event(
-                &mut tx,
-                &job.scope,
-                &job.conversation,
-                &job.event.borrow(),
-            )
-            .await?,
-        );
+/// Publish a new event (in commit order: this runs on the writer thread) and
+/// answer the sender.
+fn finish(hub: &Hub, job: Job, r: Appended) {
+    let r = r.map_err(|e| AppError::from_store("conversation", e));
+    if let Ok((event, true)) = &r {
+        super::publish(hub, event);
     }
-    tx.commit().await?;
-    Ok(out)
-}
-
-async fn write_one(store: &Store, job: &Job) -> AppResult<(ConversationEvent, bool)> {
-    let mut tx = store.begin().await?;
-    let r =
-        conversations::append_event(&mut tx, &job.scope, &job.conversation, &job.event.borrow())
-            .await
-            .map_err(|e| AppError::from_store("conversation", e))?;
-    tx.commit().await?;
-    Ok(r)
+    let _ = job.reply.send(r);
 }

@@ -38,11 +38,11 @@ pub fn event_frame(e: &ConversationEvent) -> serde_json::Value {
 /// Notify everyone on the conversation's staff topic, and the visitor unless
 /// it is an internal note.
 pub(crate) fn publish(hub: &crate::hub::Hub, e: &ConversationEvent) {
-    let frame = event_frame(e);
-    hub.publish(&Topic::Staff(e.conversation_id.clone()), &frame);
+    let frame: crate::hub::Frame = std::sync::Arc::from(event_frame(e).to_string());
     if !e.private {
-        hub.publish(&Topic::Visitor(e.conversation_id.clone()), &frame);
+        hub.publish_text(&Topic::Visitor(e.conversation_id.clone()), frame.clone());
     }
+    hub.publish_text(&Topic::Staff(e.conversation_id.clone()), frame);
 }
 
 /// What the workbench lists for a conversation.
@@ -87,12 +87,19 @@ impl App {
         e: &conversations::NewEvent<'_>,
     ) -> AppResult<(ConversationEvent, bool)> {
         // The writer stores and publishes (in commit order); see `appender`.
-        let appender = self
-            .appender
-            .get_or_init(|| appender::Appender::start(self.store.clone(), self.hub.clone()));
-        appender
-            .append(scope, conversation_id, appender::OwnedEvent::from(e))
+        self.appender()?
+            .append(scope, conversation_id, appender::OwnedEvent::from(e), false)
             .await
+    }
+
+    pub(crate) fn appender(&self) -> AppResult<&appender::Appender> {
+        if let Some(a) = self.appender.get() {
+            return Ok(a);
+        }
+        let started = appender::Appender::start(self.store.clone(), self.hub.clone())?;
+        // Two first callers may race: the loser's writer stops when its
+        // sender is dropped here.
+        Ok(self.appender.get_or_init(|| started))
     }
 
     pub(crate) async fn system_event(

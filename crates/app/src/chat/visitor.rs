@@ -1,6 +1,7 @@
 //! What a visitor does: connect (anonymous or identified), start a
 //! conversation, send messages, rate, leave a message, leave.
 
+use super::appender::OwnedEvent;
 use super::{body, next_state};
 use crate::{secrets, App, AppError, AppResult};
 use hmac::{Hmac, Mac};
@@ -24,6 +25,9 @@ pub struct VisitorSession {
     pub customer: Customer,
     /// The token to keep in the browser (new or the one presented).
     pub token: String,
+    /// The conversation this session's last message went to, if still open
+    /// then: the next message tries it first, without reading the store.
+    open_conversation: Option<String>,
 }
 
 impl VisitorSession {
@@ -134,6 +138,7 @@ impl App {
             visitor,
             customer,
             token,
+            open_conversation: None,
         })
     }
 
@@ -167,6 +172,7 @@ impl App {
             visitor,
             customer,
             token: token.to_string(),
+            open_conversation: None,
         })
     }
 
@@ -310,16 +316,12 @@ impl App {
             return Err(ValidationError::new("client_id", "must be 1–64 characters").into());
         }
         let body = body::parse(raw, true)?;
-        let (c, created) = self
-            .open_visitor_conversation(s, &serde_json::Value::Null)
-            .await?;
-        follow(&c.id);
         let name = if s.customer.name.is_empty() {
             "访客"
         } else {
             s.customer.name.as_str()
         };
-        let e = conversations::NewEvent {
+        let event = OwnedEvent::from(&conversations::NewEvent {
             kind: "message",
             sender: "visitor",
             sender_id: Some(&s.visitor.id),
@@ -327,8 +329,27 @@ impl App {
             client_id: Some(client_id),
             body: &body,
             private: false,
-        };
-        let stored = self.append_and_publish(&s.scope, &c.id, &e).await?;
+        });
+        // The common case: the conversation of the previous message, still open.
+        if let Some(conv) = s.open_conversation.clone() {
+            match self
+                .appender()?
+                .append(&s.scope, &conv, event.clone(), true)
+                .await
+            {
+                Err(AppError::NotFound(_)) => s.open_conversation = None,
+                r => return r,
+            }
+        }
+        let (c, created) = self
+            .open_visitor_conversation(s, &serde_json::Value::Null)
+            .await?;
+        follow(&c.id);
+        let stored = self
+            .appender()?
+            .append(&s.scope, &c.id, event, false)
+            .await?;
+        s.open_conversation = Some(c.id.clone());
         // Routed after the first message is stored, so the agent gets it with the assignment.
         if created {
             self.enqueue_conversation(&s.scope, &c, None).await?;

@@ -226,6 +226,20 @@ async fn visitor_and_agent_talk_from_first_message_to_rating(app: TestApp) {
     for k in ["queued", "assigned", "rating_invited", "rated", "completed"] {
         assert!(kinds.contains(&k), "{k} recorded: {kinds:?}");
     }
+
+    // Writing again after the end starts a new conversation; the finished
+    // one's log stays as it was.
+    v.send(text("m2", "还有一个问题")).await;
+    let ack = v
+        .until(5, |f| f["type"] == "ack" && f["client_id"] == "m2")
+        .await;
+    let next = ack["conversation_id"].as_str().unwrap();
+    assert_ne!(next, conv, "a completed conversation takes no new messages");
+    let after = agent_http
+        .get(&format!("/api/v1/conversations/{conv}/events"))
+        .await
+        .body;
+    assert_eq!(after.as_array().unwrap().len(), seqs.len());
 }
 
 async fn text_typed_while_queued_reaches_the_agent(app: TestApp) {

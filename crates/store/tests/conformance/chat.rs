@@ -261,3 +261,118 @@ pub(crate) async fn visitors_offline_messages_and_quick_replies(store: Store) {
         .unwrap();
     assert_eq!(found.len(), 1);
 }
+
+/// The message writer's batches: one transaction, outcomes per append, a
+/// missing or (when asked) closed conversation failing alone.
+pub(crate) async fn message_writer_batches_fail_one_append_not_all(store: Store) {
+    use kefu_store::event_log::{Append, EventLog};
+    let (t, ch, v) = chat_fixture(&store, "writer").await;
+    let (other, _, _) = chat_fixture(&store, "writer-other").await;
+    let mut c = store.conn().await.unwrap();
+    let new_conv = |state: &'static str| conversations::NewConversation {
+        channel_id: &ch,
+        visitor_id: &v.id,
+        customer_id: &v.customer_id,
+        state,
+        skill_group_id: None,
+        priority: 0,
+    };
+    let open = conversations::create_conversation(&mut c, &t, &new_conv("queued"))
+        .await
+        .unwrap();
+    let done = conversations::create_conversation(&mut c, &t, &new_conv("queued"))
+        .await
+        .unwrap();
+    let ended = conversations::StateChange {
+        state: "closed",
+        agent_id: None,
+        skill_group_id: None,
+        queued: false,
+        assigned: false,
+        ended: true,
+    };
+    conversations::set_state(&mut c, &t, &done.id, &ended)
+        .await
+        .unwrap();
+    drop(c);
+    let body = serde_json::json!({"kind": "text", "text": "在吗"});
+    let append =
+        |scope: &'static str, conv: String, cid, require_open| (scope, conv, cid, require_open);
+    let plan = vec![
+        append("t", open.id.clone(), Some("w-1"), true),
+        append("t", "no-such-conversation".to_string(), Some("w-2"), false),
+        append("other", open.id.clone(), Some("w-3"), false),
+        append("t", open.id.clone(), Some("w-1"), true), // a retry inside the same batch
+        append("t", done.id.clone(), Some("w-4"), true),
+        append("t", done.id.clone(), None, false), // a system note after the end is allowed
+        append("t", open.id.clone(), None, false),
+    ];
+    let results = {
+        let store = store.clone();
+        let (t, other) = (t.clone(), other.clone());
+        let body = body.clone();
+        tokio::task::spawn_blocking(move || {
+            let msg = |cid| conversations::NewEvent {
+                kind: "message",
+                sender: "visitor",
+                sender_id: Some("v"),
+                sender_name: "访客",
+                client_id: cid,
+                body: &body,
+                private: false,
+            };
+            let batch: Vec<Append<'_>> = plan
+                .iter()
+                .map(|(scope, conv, cid, require_open)| Append {
+                    scope: if *scope == "t" { &t } else { &other },
+                    conversation_id: conv,
+                    event: msg(*cid),
+                    require_open: *require_open,
+                })
+                .collect();
+            let mut log = EventLog::open(&store).unwrap();
+            log.append_batch(&batch).unwrap()
+        })
+        .await
+        .unwrap()
+    };
+    let outcome: Vec<String> = results
+        .iter()
+        .map(|r| match r {
+            Ok((e, new)) => format!("seq {} new {new}", e.seq),
+            Err(StoreError::NotFound) => "not found".to_string(),
+            Err(e) => format!("error {e}"),
+        })
+        .collect();
+    assert_eq!(
+        outcome,
+        [
+            "seq 1 new true",
+            "not found",
+            "not found",
+            "seq 1 new false",
+            "not found",
+            "seq 1 new true",
+            "seq 2 new true",
+        ]
+    );
+    let mut c = store.conn().await.unwrap();
+    let log = conversations::events_after(&mut c, &t, &open.id, 0, 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        log.iter()
+            .map(|e| (e.seq, e.client_id.clone()))
+            .collect::<Vec<_>>(),
+        vec![(1, Some("w-1".to_string())), (2, None)]
+    );
+    assert_eq!(log[0].body, body);
+    let after_end = conversations::events_after(&mut c, &t, &done.id, 0, 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        after_end.len(),
+        1,
+        "only the append that allowed a closed conversation"
+    );
+}

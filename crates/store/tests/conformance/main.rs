@@ -41,4 +41,5 @@ conformance!(
     failed_logins_lock_and_clear,
     conversation_log_is_gap_free_and_idempotent,
     visitors_offline_messages_and_quick_replies,
+    message_writer_batches_fail_one_append_not_all,
 );

@@ -1,0 +1,207 @@
+//! The message writer's storage: appends batches of conversation events in one
+//! transaction each.
+//!
+//! On a SQLite file the writer owns a connection of its own, outside sqlx, on
+//! the thread that calls it. Through sqlx every statement is a round trip to
+//! the driver's worker thread; at thousands of messages a second those
+//! hand-offs, not SQLite, were the limit (docs/benchmarks.md). The statements
+//! are the same ones the sqlx path runs ([`conversations`]), prepared once and
+//! cached. Every other backend goes through sqlx on the caller's runtime.
+
+use crate::conversations::{
+    self, NewEvent, BUMP_OPEN_SEQ, BUMP_SEQ, EVENT_BY_CLIENT_ID, INSERT_EVENT,
+};
+use crate::{now_ms, ConversationEvent, Result, Store, StoreError, TenantScope};
+use rusqlite::{OptionalExtension, TransactionBehavior};
+use std::path::Path;
+
+/// One event to append.
+pub struct Append<'a> {
+    pub scope: &'a TenantScope,
+    pub conversation_id: &'a str,
+    pub event: NewEvent<'a>,
+    /// Refuse (as `NotFound`) when the conversation is closed or completed.
+    pub require_open: bool,
+}
+
+/// Each append's outcome: the stored event and whether it is new (`false`
+/// when its client id was stored before). A missing (or, with
+/// `require_open`, closed) conversation fails that append alone.
+pub type Appended = Result<(ConversationEvent, bool)>;
+
+pub struct EventLog {
+    inner: Inner,
+}
+
+enum Inner {
+    Sqlite(Box<rusqlite::Connection>),
+    Sql {
+        store: Store,
+        runtime: tokio::runtime::Handle,
+    },
+}
+
+impl EventLog {
+    /// Open the writer for `store`. Call it inside the tokio runtime; use the
+    /// result from one (non-runtime) thread: [`EventLog::append_batch`] blocks.
+    pub fn open(store: &Store) -> Result<Self> {
+        let inner = match store.sqlite_file() {
+            Some(path) => Inner::Sqlite(Box::new(open_sqlite(path)?)),
+            None => Inner::Sql {
+                store: store.clone(),
+                runtime: tokio::runtime::Handle::try_current().map_err(|_| {
+                    StoreError::Corrupt("the event log must be opened inside the runtime".into())
+                })?,
+            },
+        };
+        Ok(Self { inner })
+    }
+
+    /// Store `batch` in one transaction. `Err` means nothing was stored (the
+    /// caller may retry the appends one by one); otherwise one outcome per
+    /// append, in order.
+    pub fn append_batch(&mut self, batch: &[Append<'_>]) -> Result<Vec<Appended>> {
+        match &mut self.inner {
+            Inner::Sqlite(conn) => append_sqlite(conn, batch),
+            Inner::Sql { store, runtime } => runtime.block_on(append_sql(store, batch)),
+        }
+    }
+}
+
+fn open_sqlite(path: &Path) -> Result<rusqlite::Connection> {
+    let conn = rusqlite::Connection::open(path).map_err(sqlite_err)?;
+    conn.execute_batch(
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; \
+         PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000;",
+    )
+    .map_err(sqlite_err)?;
+    conn.set_prepared_statement_cache_capacity(16);
+    Ok(conn)
+}
+
+fn append_sqlite(conn: &mut rusqlite::Connection, batch: &[Append<'_>]) -> Result<Vec<Appended>> {
+    // IMMEDIATE: take the write lock up front, as `Store::begin` does.
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(sqlite_err)?;
+    let mut out = Vec::with_capacity(batch.len());
+    for a in batch {
+        out.push(append_one_sqlite(&tx, a)?);
+    }
+    tx.commit().map_err(sqlite_err)?;
+    Ok(out)
+}
+
+/// The outer `Err` aborts the batch; the inner one fails this append only.
+fn append_one_sqlite(tx: &rusqlite::Transaction<'_>, a: &Append<'_>) -> Result<Appended> {
+    let (t, conv, e) = (a.scope.id(), a.conversation_id, &a.event);
+    if let Some(cid) = e.client_id {
+        let mut stmt = tx.prepare_cached(EVENT_BY_CLIENT_ID).map_err(sqlite_err)?;
+        let existing = stmt
+            .query_row((t, conv, cid), |r| {
+                Ok((
+                    ConversationEvent {
+                        conversation_id: r.get(0)?,
+                        seq: r.get(1)?,
+                        kind: r.get(2)?,
+                        sender: r.get(3)?,
+                        sender_id: r.get(4)?,
+                        sender_name: r.get(5)?,
+                        client_id: r.get(6)?,
+                        body: serde_json::Value::Null,
+                        private: r.get::<_, i64>(8)? != 0,
+                        at: r.get(9)?,
+                    },
+                    r.get::<_, String>(7)?,
+                ))
+            })
+            .optional()
+            .map_err(sqlite_err)?;
+        if let Some((mut event, body)) = existing {
+            event.body = serde_json::from_str(&body)
+                .map_err(|e| StoreError::Corrupt(format!("event body: {e}")))?;
+            return Ok(Ok((event, false)));
+        }
+    }
+    let bump = if a.require_open {
+        BUMP_OPEN_SEQ
+    } else {
+        BUMP_SEQ
+    };
+    let seq: Option<i64> = tx
+        .prepare_cached(bump)
+        .map_err(sqlite_err)?
+        .query_row((t, conv), |r| r.get(0))
+        .optional()
+        .map_err(sqlite_err)?;
+    let Some(seq) = seq else {
+        return Ok(Err(StoreError::NotFound));
+    };
+    let now = now_ms();
+    let body = e.body.to_string();
+    tx.prepare_cached(INSERT_EVENT)
+        .map_err(sqlite_err)?
+        .execute((
+            conv,
+            seq,
+            t,
+            e.kind,
+            e.sender,
+            e.sender_id,
+            e.sender_name,
+            e.client_id,
+            &body,
+            e.private as i64,
+            now,
+        ))
+        .map_err(sqlite_err)?;
+    Ok(Ok((stored(a, seq, now), true)))
+}
+
+async fn append_sql(store: &Store, batch: &[Append<'_>]) -> Result<Vec<Appended>> {
+    let mut tx = store.begin().await?;
+    let mut out = Vec::with_capacity(batch.len());
+    for a in batch {
+        let r = conversations::append_event_if(
+            &mut tx,
+            a.scope,
+            a.conversation_id,
+            &a.event,
+            a.require_open,
+        )
+        .await;
+        match r {
+            // A missing conversation wrote nothing: the others may commit.
+            Err(StoreError::NotFound) => out.push(Err(StoreError::NotFound)),
+            Err(e) => return Err(e),
+            Ok(v) => out.push(Ok(v)),
+        }
+    }
+    tx.commit().await?;
+    Ok(out)
+}
+
+fn stored(a: &Append<'_>, seq: i64, at: i64) -> ConversationEvent {
+    let e = &a.event;
+    ConversationEvent {
+        conversation_id: a.conversation_id.to_string(),
+        seq,
+        kind: e.kind.to_string(),
+        sender: e.sender.to_string(),
+        sender_id: e.sender_id.map(str::to_string),
+        sender_name: e.sender_name.to_string(),
+        client_id: e.client_id.map(str::to_string),
+        body: e.body.clone(),
+        private: e.private,
+        at,
+    }
+}
+
+fn sqlite_err(e: rusqlite::Error) -> StoreError {
+    if let rusqlite::Error::SqliteFailure(f, _) = &e {
+        if f.code == rusqlite::ErrorCode::ConstraintViolation {
+            return StoreError::Conflict;
+        }
+    }
+    StoreError::Native(e.to_string())
+}
