@@ -298,7 +298,7 @@ pub(crate) async fn message_writer_batches_fail_one_append_not_all(store: Store)
     let body = serde_json::json!({"kind": "text", "text": "在吗"});
     let append =
         |scope: &'static str, conv: String, cid, require_open| (scope, conv, cid, require_open);
-    let plan = vec![
+    let plan = [
         append("t", open.id.clone(), Some("w-1"), true),
         append("t", "no-such-conversation".to_string(), Some("w-2"), false),
         append("other", open.id.clone(), Some("w-3"), false),
