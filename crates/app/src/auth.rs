@@ -274,6 +274,7 @@ impl App {
             tenant: scope,
             user_id: Some(user.id),
             name: user.username,
+            display_name: user.display_name,
             permissions: role.as_ref().map(role_permissions).unwrap_or_default(),
             kind: PrincipalKind::Session {
                 session_id: session.id,
@@ -304,6 +305,7 @@ impl App {
             tenant: scope,
             user_id: None,
             name: format!("token:{}", tok.name),
+            display_name: tok.name,
             permissions: role.as_ref().map(role_permissions).unwrap_or_default(),
             kind: PrincipalKind::ApiToken { token_id: tok.id },
             ip,

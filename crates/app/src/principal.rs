@@ -24,6 +24,9 @@ pub struct Principal {
     pub user_id: Option<String>,
     /// What the audit log shows: the username, or `token:NAME`.
     pub name: String,
+    /// What a message shows as its sender: the user's display name as of
+    /// sign-in (or of the socket's opening), the token's name otherwise.
+    pub display_name: String,
     pub permissions: BTreeSet<Permission>,
     pub kind: PrincipalKind,
     pub ip: Option<String>,

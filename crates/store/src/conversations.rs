@@ -442,10 +442,10 @@ pub struct NewEvent<'a> {
 }
 
 // The append statements, shared with the SQLite writer in `event_log`.
-pub(crate) const BUMP_SEQ: &str =
-    "UPDATE conversations SET last_seq = last_seq + 1 WHERE tenant_id = $1 AND id = $2 RETURNING last_seq";
-pub(crate) const BUMP_OPEN_SEQ: &str = "UPDATE conversations SET last_seq = last_seq + 1 \
-     WHERE tenant_id = $1 AND id = $2 AND state NOT IN ('closed', 'completed') RETURNING last_seq";
+// $3 = 1: only while the conversation is open; $4: only while it is that agent's.
+pub(crate) const BUMP_SEQ: &str = "UPDATE conversations SET last_seq = last_seq + 1 \
+     WHERE tenant_id = $1 AND id = $2 AND ($3 = 0 OR state NOT IN ('closed', 'completed')) \
+     AND ($4 = '' OR agent_id = $4) RETURNING last_seq";
 pub(crate) const INSERT_EVENT: &str = "INSERT INTO conversation_events (conversation_id, seq, tenant_id, kind, sender_type, sender_id, sender_name, client_id, body, private, at) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
 pub(crate) const EVENT_BY_CLIENT_ID: &str = "SELECT conversation_id, seq, kind, sender_type, sender_id, sender_name, client_id, body, private, at \
@@ -481,17 +481,26 @@ pub async fn append_event(
     conversation_id: &str,
     e: &NewEvent<'_>,
 ) -> Result<(ConversationEvent, bool)> {
-    append_event_if(conn, t, conversation_id, e, false).await
+    append_event_if(conn, t, conversation_id, e, &AppendIf::default()).await
 }
 
-/// [`append_event`], but with `require_open` a closed or completed
-/// conversation is `NotFound`: a visitor's message must open a new one.
+/// Conditions on the conversation for an append; one not met is `NotFound`.
+/// They let the message path append without reading the conversation first.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AppendIf<'a> {
+    /// Not closed or completed (a visitor's message must open a new one).
+    pub open: bool,
+    /// Assigned to this agent.
+    pub agent: Option<&'a str>,
+}
+
+/// [`append_event`] under conditions.
 pub async fn append_event_if(
     conn: &mut Conn,
     t: &TenantScope,
     conversation_id: &str,
     e: &NewEvent<'_>,
-    require_open: bool,
+    cond: &AppendIf<'_>,
 ) -> Result<(ConversationEvent, bool)> {
     if let Some(cid) = e.client_id {
         if let Some(existing) = event_by_client_id(conn, t, conversation_id, cid).await? {
@@ -499,15 +508,13 @@ pub async fn append_event_if(
         }
     }
     let now = now_ms();
-    let seq: Option<i64> = sqlx::query_scalar(if require_open {
-        BUMP_OPEN_SEQ
-    } else {
-        BUMP_SEQ
-    })
-    .bind(t.id())
-    .bind(conversation_id)
-    .fetch_optional(&mut *conn)
-    .await?;
+    let seq: Option<i64> = sqlx::query_scalar(BUMP_SEQ)
+        .bind(t.id())
+        .bind(conversation_id)
+        .bind(flag(cond.open))
+        .bind(cond.agent.unwrap_or(""))
+        .fetch_optional(&mut *conn)
+        .await?;
     let seq = seq.ok_or(StoreError::NotFound)?;
     let body = e.body.to_string();
     sqlx::query(INSERT_EVENT)

@@ -2,6 +2,7 @@
 //! internal notes, transfer, close with a summary, invite a rating. Team leads
 //! (`conversations.supervise`) may act on any conversation.
 
+use super::appender::{Cond, OwnedEvent};
 use super::{body, next_state, summary};
 use crate::hub::Topic;
 use crate::{missing_ref, parse_id, App, AppError, AppResult, Principal};
@@ -87,6 +88,31 @@ impl App {
         if client_id.is_empty() || client_id.len() > 64 {
             return Err(ValidationError::new("client_id", "must be 1–64 characters").into());
         }
+        let body = body::parse(raw, false)?;
+        let me = p.require_user()?;
+        let event = OwnedEvent::from(&conversations::NewEvent {
+            kind: "message",
+            sender: "agent",
+            sender_id: Some(me),
+            sender_name: &p.display_name,
+            client_id: Some(client_id),
+            body: &body,
+            private,
+        });
+        // The common case, in one step: an open conversation of this agent's.
+        let mine = Cond {
+            open: true,
+            agent: Some(me.to_string()),
+        };
+        match self
+            .appender()?
+            .append(&p.tenant, id, event.clone(), mine)
+            .await
+        {
+            Err(AppError::NotFound(_)) => {}
+            r => return r,
+        }
+        // Otherwise say why — or let a team lead write into a colleague's.
         let c = self.conversation_for(p, id).await?;
         if !super::state_of(&c)?.is_open() {
             return Err(AppError::conflict(
@@ -94,24 +120,11 @@ impl App {
                 "the conversation has ended",
             ));
         }
-        let body = body::parse(raw, false)?;
-        let me = p.require_user()?;
-        let mut conn = self.store.conn().await?;
-        let name = users::get(&mut conn, &p.tenant, me)
-            .await?
-            .map(|u| u.display_name)
-            .unwrap_or_default();
-        drop(conn);
-        let e = conversations::NewEvent {
-            kind: "message",
-            sender: "agent",
-            sender_id: Some(me),
-            sender_name: &name,
-            client_id: Some(client_id),
-            body: &body,
-            private,
+        let open = Cond {
+            open: true,
+            agent: None,
         };
-        self.append_and_publish(&p.tenant, &c.id, &e).await
+        self.appender()?.append(&p.tenant, &c.id, event, open).await
     }
 
     pub fn typing(&self, conversation_id: &str, from_agent: bool) {

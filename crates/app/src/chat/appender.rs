@@ -61,11 +61,18 @@ impl OwnedEvent {
     }
 }
 
+/// Owned [`conversations::AppendIf`], to cross to the writer thread.
+#[derive(Debug, Clone, Default)]
+pub struct Cond {
+    pub open: bool,
+    pub agent: Option<String>,
+}
+
 struct Job {
     scope: TenantScope,
     conversation: String,
     event: OwnedEvent,
-    require_open: bool,
+    cond: Cond,
     reply: oneshot::Sender<AppResult<(ConversationEvent, bool)>>,
 }
 
@@ -75,7 +82,10 @@ impl Job {
             scope: &self.scope,
             conversation_id: &self.conversation,
             event: self.event.borrow(),
-            require_open: self.require_open,
+            cond: conversations::AppendIf {
+                open: self.cond.open,
+                agent: self.cond.agent.as_deref(),
+            },
         }
     }
 }
@@ -98,21 +108,21 @@ impl Appender {
         Ok(Self { tx })
     }
 
-    /// Store `event` and publish it; `require_open` refuses (as not found) a
-    /// conversation that has been closed meanwhile.
+    /// Store `event` and publish it, if the conversation meets `cond`
+    /// (otherwise `NotFound`).
     pub async fn append(
         &self,
         scope: &TenantScope,
         conversation: &str,
         event: OwnedEvent,
-        require_open: bool,
+        cond: Cond,
     ) -> AppResult<(ConversationEvent, bool)> {
         let (reply, wait) = oneshot::channel();
         let job = Job {
             scope: scope.clone(),
             conversation: conversation.to_string(),
             event,
-            require_open,
+            cond,
             reply,
         };
         self.tx

@@ -88,7 +88,12 @@ impl App {
     ) -> AppResult<(ConversationEvent, bool)> {
         // The writer stores and publishes (in commit order); see `appender`.
         self.appender()?
-            .append(scope, conversation_id, appender::OwnedEvent::from(e), false)
+            .append(
+                scope,
+                conversation_id,
+                appender::OwnedEvent::from(e),
+                appender::Cond::default(),
+            )
             .await
     }
 

@@ -331,10 +331,14 @@ impl App {
             private: false,
         });
         // The common case: the conversation of the previous message, still open.
+        let open = super::appender::Cond {
+            open: true,
+            agent: None,
+        };
         if let Some(conv) = s.open_conversation.clone() {
             match self
                 .appender()?
-                .append(&s.scope, &conv, event.clone(), true)
+                .append(&s.scope, &conv, event.clone(), open.clone())
                 .await
             {
                 Err(AppError::NotFound(_)) => s.open_conversation = None,
@@ -347,7 +351,7 @@ impl App {
         follow(&c.id);
         let stored = self
             .appender()?
-            .append(&s.scope, &c.id, event, false)
+            .append(&s.scope, &c.id, event, Default::default())
             .await?;
         s.open_conversation = Some(c.id.clone());
         // Routed after the first message is stored, so the agent gets it with the assignment.

@@ -188,6 +188,10 @@ async fn visitor_and_agent_talk_from_first_message_to_rating(app: TestApp) {
         !v.seen.iter().any(|f| is_text(f, "老客户，注意语气")),
         "internal note leaked to the visitor"
     );
+    // The agent can no longer write into it, and is told why.
+    agent_ws.send(json!({"type": "message", "conversation_id": conv, "client_id": "a2", "body": {"kind": "text", "text": "还在吗"}})).await;
+    let err = agent_ws.until(5, |f| f["type"] == "error").await;
+    assert_eq!(err["code"], "conversation_ended", "{err}");
 
     let c = agent_http
         .get(&format!("/api/v1/conversations/{conv}"))

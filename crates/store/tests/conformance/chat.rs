@@ -327,7 +327,10 @@ pub(crate) async fn message_writer_batches_fail_one_append_not_all(store: Store)
                     scope: if *scope == "t" { &t } else { &other },
                     conversation_id: conv,
                     event: msg(*cid),
-                    require_open: *require_open,
+                    cond: conversations::AppendIf {
+                        open: *require_open,
+                        agent: None,
+                    },
                 })
                 .collect();
             let mut log = EventLog::open(&store).unwrap();
