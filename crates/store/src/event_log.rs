@@ -69,11 +69,14 @@ fn open_sqlite(path: &Path) -> Result<rusqlite::Connection> {
     let conn = rusqlite::Connection::open(path).map_err(sqlite_err)?;
     // The writer touches the same hot pages (recent events, open
     // conversations) over and over: a large cache and memory-mapped reads
-    // spare it a read() per page miss.
+    // spare it a read() per page miss. Checkpointing every 32 MiB of WAL
+    // instead of every 4 MiB copies each hot page to the database file
+    // once where it was copied eight times.
     conn.execute_batch(
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; \
          PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000; \
-         PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456;",
+         PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456; \
+         PRAGMA wal_autocheckpoint=8192;",
     )
     .map_err(sqlite_err)?;
     conn.set_prepared_statement_cache_capacity(16);
