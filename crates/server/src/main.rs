@@ -105,6 +105,13 @@ async fn serve(s: Settings, demo: bool) -> Result<(), String> {
         println!("  web channel key: {}", d.channel_key);
     }
     println!();
+    // Chat frames are small and come in bursts (an ack, then the event):
+    // with Nagle's algorithm the second waits for the peer's delayed ACK.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "TCP_NODELAY not set");
+        }
+    });
     axum::serve(
         listener,
         router.into_make_service_with_connect_info::<SocketAddr>(),

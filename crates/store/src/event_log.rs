@@ -31,7 +31,11 @@ pub struct EventLog {
 }
 
 enum Inner {
-    Sqlite(Box<rusqlite::Connection>),
+    Sqlite {
+        conn: Box<rusqlite::Connection>,
+        /// Dropping it stops the checkpoint thread.
+        _checkpoints: std::sync::mpsc::Sender<()>,
+    },
     Sql {
         store: Store,
         runtime: tokio::runtime::Handle,
@@ -43,7 +47,10 @@ impl EventLog {
     /// result from one (non-runtime) thread: [`EventLog::append_batch`] blocks.
     pub fn open(store: &Store) -> Result<Self> {
         let inner = match store.sqlite_file() {
-            Some(path) => Inner::Sqlite(Box::new(open_sqlite(path)?)),
+            Some(path) => Inner::Sqlite {
+                conn: Box::new(open_sqlite(path)?),
+                _checkpoints: start_checkpoints(path)?,
+            },
             None => Inner::Sql {
                 store: store.clone(),
                 runtime: tokio::runtime::Handle::try_current().map_err(|_| {
@@ -59,7 +66,7 @@ impl EventLog {
     /// append, in order.
     pub fn append_batch(&mut self, batch: &[Append<'_>]) -> Result<Vec<Appended>> {
         match &mut self.inner {
-            Inner::Sqlite(conn) => append_sqlite(conn, batch),
+            Inner::Sqlite { conn, .. } => append_sqlite(conn, batch),
             Inner::Sql { store, runtime } => runtime.block_on(append_sql(store, batch)),
         }
     }
@@ -69,18 +76,41 @@ fn open_sqlite(path: &Path) -> Result<rusqlite::Connection> {
     let conn = rusqlite::Connection::open(path).map_err(sqlite_err)?;
     // The writer touches the same hot pages (recent events, open
     // conversations) over and over: a large cache and memory-mapped reads
-    // spare it a read() per page miss. Checkpointing every 32 MiB of WAL
-    // instead of every 4 MiB copies each hot page to the database file
-    // once where it was copied eight times.
+    // spare it a read() per page miss. It never checkpoints: copying the
+    // WAL into the database (and the fsync) would stall the messages of
+    // that commit; `start_checkpoints` does it on a thread of its own.
     conn.execute_batch(
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; \
          PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000; \
          PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456; \
-         PRAGMA wal_autocheckpoint=8192;",
+         PRAGMA wal_autocheckpoint=1000;",
     )
     .map_err(sqlite_err)?;
     conn.set_prepared_statement_cache_capacity(16);
     Ok(conn)
+}
+
+/// Checkpoint the WAL once a second, in PASSIVE mode (never waits for the
+/// writer), on a connection and thread of its own, until the sender returned
+/// is dropped.
+fn start_checkpoints(path: &Path) -> Result<std::sync::mpsc::Sender<()>> {
+    let conn = rusqlite::Connection::open(path).map_err(sqlite_err)?;
+    conn.execute_batch("PRAGMA busy_timeout=10000;")
+        .map_err(sqlite_err)?;
+    let (stop, stopped) = std::sync::mpsc::channel::<()>();
+    std::thread::Builder::new()
+        .name("kefu-checkpoint".into())
+        .spawn(move || {
+            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                stopped.recv_timeout(std::time::Duration::from_secs(1))
+            {
+                if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                    tracing::warn!(error = %e, "WAL checkpoint failed");
+                }
+            }
+        })
+        .map_err(|e| StoreError::Native(format!("cannot start the checkpoint thread: {e}")))?;
+    Ok(stop)
 }
 
 fn append_sqlite(conn: &mut rusqlite::Connection, batch: &[Append<'_>]) -> Result<Vec<Appended>> {
