@@ -2,9 +2,11 @@
 //! PostgreSQL (a fresh schema each), so the two backends cannot drift apart.
 
 mod chat;
+mod crm;
 mod people;
 
 use chat::*;
+use crm::*;
 use people::*;
 
 macro_rules! conformance {
@@ -41,4 +43,8 @@ conformance!(
     failed_logins_lock_and_clear,
     conversation_log_is_gap_free_and_idempotent,
     visitors_offline_messages_and_quick_replies,
+    merge_keeps_every_conversation_and_follow_up,
+    pool_hides_a_status_and_claims_once,
+    oneid_never_imports_a_duplicate,
+    templates_are_tenant_scoped_and_kept_while_used,
 );

@@ -1,0 +1,456 @@
+//! Customers (客户): the one record per person that chat, calls, tickets and the
+//! CRM share. Templates are in [`crate::customer_templates`], follow-ups and
+//! OneID merging in [`crate::customer_history`].
+//!
+//! A record merged into another keeps its row (`merged_into` set) for history
+//! and old links, but no list or look-up here returns it.
+
+use crate::conversations::{json_list, to_json};
+use crate::{now_ms, Conn, Customer, Result, StoreError, TenantScope};
+use kefu_domain::CustomerId;
+use sqlx::{any::AnyRow, Row};
+
+pub(crate) const CUSTOMER_COLS: &str =
+    "id, name, phone, email, tags, notes, template_id, field_values, status, \
+    owner_id, source, next_follow_up_at, claimed_at, merged_into, created_at, updated_at";
+
+/// A pool customer whose status is the one its template hides from the pool.
+pub(crate) const HIDDEN_FROM_POOL: &str = "EXISTS (SELECT 1 FROM customer_templates ct \
+    WHERE ct.tenant_id = customers.tenant_id AND ct.id = customers.template_id \
+    AND ct.pool_hidden_status = customers.status)";
+
+/// In the public pool: filed in a template, nobody's, not merged away, and not
+/// in the template's hidden status.
+pub(crate) fn in_pool() -> String {
+    format!(
+        "(owner_id IS NULL AND template_id IS NOT NULL AND merged_into IS NULL AND NOT {HIDDEN_FROM_POOL})"
+    )
+}
+
+pub(crate) fn customer(r: &AnyRow) -> Result<Customer> {
+    let fields: String = r.try_get("field_values")?;
+    Ok(Customer {
+        id: r.try_get("id")?,
+        name: r.try_get("name")?,
+        phone: r.try_get("phone")?,
+        email: r.try_get("email")?,
+        tags: json_list(&r.try_get::<String, _>("tags")?),
+        notes: r.try_get("notes")?,
+        template_id: r.try_get("template_id")?,
+        fields: serde_json::from_str(&fields)
+            .map_err(|e| StoreError::Corrupt(format!("customer fields: {e}")))?,
+        status: r.try_get("status")?,
+        owner_id: r.try_get("owner_id")?,
+        source: r.try_get("source")?,
+        next_follow_up_at: r.try_get("next_follow_up_at")?,
+        claimed_at: r.try_get("claimed_at")?,
+        merged_into: r.try_get("merged_into")?,
+        masked: false,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+    })
+}
+
+/// A new customer as the CRM files it.
+#[derive(Debug, Clone, Default)]
+pub struct NewCustomer {
+    pub name: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub tags: Vec<String>,
+    pub notes: String,
+    pub template_id: Option<String>,
+    pub fields: serde_json::Map<String, serde_json::Value>,
+    pub status: String,
+    pub owner_id: Option<String>,
+    pub source: String,
+    pub next_follow_up_at: Option<i64>,
+}
+
+pub async fn insert_customer(
+    conn: &mut Conn,
+    t: &TenantScope,
+    c: &NewCustomer,
+) -> Result<Customer> {
+    let id = CustomerId::new();
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO customers (id, tenant_id, name, phone, email, tags, notes, template_id, field_values, status, \
+         owner_id, source, next_follow_up_at, claimed_at, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)",
+    )
+    .bind(id.as_str())
+    .bind(t.id())
+    .bind(&c.name)
+    .bind(c.phone.as_deref())
+    .bind(c.email.as_deref())
+    .bind(to_json(&c.tags))
+    .bind(&c.notes)
+    .bind(c.template_id.as_deref())
+    .bind(serde_json::Value::Object(c.fields.clone()).to_string())
+    .bind(&c.status)
+    .bind(c.owner_id.as_deref())
+    .bind(&c.source)
+    .bind(c.next_follow_up_at)
+    .bind(c.owner_id.as_ref().map(|_| now))
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    get_customer(conn, t, id.as_str())
+        .await?
+        .ok_or(StoreError::NotFound)
+}
+
+/// The bare record a new chat contact starts with (no template, not in the pool).
+pub async fn create_customer(
+    conn: &mut Conn,
+    t: &TenantScope,
+    name: &str,
+    phone: Option<&str>,
+    email: Option<&str>,
+) -> Result<Customer> {
+    insert_customer(
+        conn,
+        t,
+        &NewCustomer {
+            name: name.to_string(),
+            phone: phone.map(str::to_string),
+            email: email.map(str::to_string),
+            source: "chat".into(),
+            ..NewCustomer::default()
+        },
+    )
+    .await
+}
+
+/// By id, merged or not (callers follow `merged_into`).
+pub async fn get_customer(conn: &mut Conn, t: &TenantScope, id: &str) -> Result<Option<Customer>> {
+    let row = sqlx::query(&format!(
+        "SELECT {CUSTOMER_COLS} FROM customers WHERE tenant_id = $1 AND id = $2"
+    ))
+    .bind(t.id())
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.as_ref().map(customer).transpose()
+}
+
+/// Write the editable part of the record: profile, template, values, status and
+/// next follow-up. The owner changes only through [`claim`] and [`set_owner`].
+pub async fn update_customer(conn: &mut Conn, t: &TenantScope, c: &Customer) -> Result<()> {
+    let done = sqlx::query(
+        "UPDATE customers SET name = $3, phone = $4, email = $5, tags = $6, notes = $7, template_id = $8, \
+         field_values = $9, status = $10, next_follow_up_at = $11, updated_at = $12 \
+         WHERE tenant_id = $1 AND id = $2",
+    )
+    .bind(t.id())
+    .bind(&c.id)
+    .bind(&c.name)
+    .bind(c.phone.as_deref())
+    .bind(c.email.as_deref())
+    .bind(to_json(&c.tags))
+    .bind(&c.notes)
+    .bind(c.template_id.as_deref())
+    .bind(serde_json::Value::Object(c.fields.clone()).to_string())
+    .bind(&c.status)
+    .bind(c.next_follow_up_at)
+    .bind(now_ms())
+    .execute(&mut *conn)
+    .await?;
+    crate::one_row(done.rows_affected())
+}
+
+/// Whose customers a list shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum OwnerFilter {
+    #[default]
+    Any,
+    /// The public pool (公海), without the customers its templates hide.
+    Pool,
+    User(String),
+}
+
+/// Follow-up plan state (跟进计划).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FollowUpPlan {
+    /// A next follow-up is set and still ahead.
+    OnPlan,
+    /// A next follow-up is set and past.
+    Overdue,
+    /// No next follow-up set.
+    None,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CustomerFilter {
+    /// Text in name, phone or e-mail.
+    pub q: Option<String>,
+    pub template_id: Option<String>,
+    pub status: Option<String>,
+    pub tag: Option<String>,
+    pub owner: OwnerFilter,
+    /// Only what this user may see without "see every customer": their own,
+    /// the pool (minus hidden statuses), and those they served in a conversation.
+    pub visible_to: Option<String>,
+    pub follow_up: Option<FollowUpPlan>,
+    /// "Now" for the follow-up plan.
+    pub now: i64,
+    /// Paging: only ids before this one (lists are newest first).
+    pub before_id: Option<String>,
+    pub limit: i64,
+}
+
+enum Arg {
+    S(String),
+    I(i64),
+}
+
+fn like_pattern(s: &str) -> String {
+    let escaped = s
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// Customers matching the filter, newest first. Merged-away records never show.
+pub async fn list_customers(
+    conn: &mut Conn,
+    t: &TenantScope,
+    f: &CustomerFilter,
+) -> Result<Vec<Customer>> {
+    let mut args = vec![Arg::S(t.id().to_string())];
+    let mut push = |a: Arg| {
+        args.push(a);
+        format!("${}", args.len())
+    };
+    let mut sql = format!(
+        "SELECT {CUSTOMER_COLS} FROM customers WHERE tenant_id = $1 AND merged_into IS NULL"
+    );
+    if let Some(q) = f.q.as_deref().filter(|q| !q.trim().is_empty()) {
+        let n = push(Arg::S(like_pattern(q.trim())));
+        sql += &format!(
+            " AND (LOWER(name) LIKE {n} ESCAPE '\\' OR phone LIKE {n} ESCAPE '\\' OR email LIKE {n} ESCAPE '\\')"
+        );
+    }
+    if let Some(v) = &f.template_id {
+        sql += &format!(" AND template_id = {}", push(Arg::S(v.clone())));
+    }
+    if let Some(v) = &f.status {
+        sql += &format!(" AND status = {}", push(Arg::S(v.clone())));
+    }
+    if let Some(v) = &f.tag {
+        let n = push(Arg::S(like_pattern(&to_json(v))));
+        sql += &format!(" AND LOWER(tags) LIKE {n} ESCAPE '\\'");
+    }
+    match &f.owner {
+        OwnerFilter::Any => {}
+        OwnerFilter::Pool => sql += &format!(" AND {}", in_pool()),
+        OwnerFilter::User(u) => sql += &format!(" AND owner_id = {}", push(Arg::S(u.clone()))),
+    }
+    if let Some(u) = &f.visible_to {
+        let n = push(Arg::S(u.clone()));
+        sql += &format!(
+            " AND (owner_id = {n} OR {} OR EXISTS (SELECT 1 FROM conversations cv \
+             WHERE cv.tenant_id = customers.tenant_id AND cv.customer_id = customers.id AND cv.agent_id = {n}))",
+            in_pool()
+        );
+    }
+    match f.follow_up {
+        None => {}
+        Some(FollowUpPlan::None) => sql += " AND next_follow_up_at IS NULL",
+        Some(FollowUpPlan::OnPlan) => {
+            sql += &format!(" AND next_follow_up_at >= {}", push(Arg::I(f.now)))
+        }
+        Some(FollowUpPlan::Overdue) => {
+            sql += &format!(" AND next_follow_up_at < {}", push(Arg::I(f.now)))
+        }
+    }
+    if let Some(b) = &f.before_id {
+        sql += &format!(" AND id < {}", push(Arg::S(b.clone())));
+    }
+    sql += &format!(
+        " ORDER BY id DESC LIMIT {}",
+        push(Arg::I(f.limit.clamp(1, 10_000)))
+    );
+    let mut q = sqlx::query(&sql);
+    for a in args {
+        q = match a {
+            Arg::S(s) => q.bind(s),
+            Arg::I(i) => q.bind(i),
+        };
+    }
+    let rows = q.fetch_all(&mut *conn).await?;
+    rows.iter().map(customer).collect()
+}
+
+/// Has this user served the customer in a conversation?
+pub async fn served_by(
+    conn: &mut Conn,
+    t: &TenantScope,
+    customer_id: &str,
+    user_id: &str,
+) -> Result<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM conversations WHERE tenant_id = $1 AND customer_id = $2 AND agent_id = $3",
+    )
+    .bind(t.id())
+    .bind(customer_id)
+    .bind(user_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(n > 0)
+}
+
+/// Is the customer in the public pool (and not hidden from it)?
+pub async fn is_in_pool(conn: &mut Conn, t: &TenantScope, id: &str) -> Result<bool> {
+    let n: i64 = sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM customers WHERE tenant_id = $1 AND id = $2 AND {}",
+        in_pool()
+    ))
+    .bind(t.id())
+    .bind(id)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(n > 0)
+}
+
+// ---- OneID look-ups -----------------------------------------------------------
+
+/// Live customers whose phone is exactly this (already normalised) number.
+pub async fn find_by_phone(conn: &mut Conn, t: &TenantScope, phone: &str) -> Result<Vec<Customer>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {CUSTOMER_COLS} FROM customers WHERE tenant_id = $1 AND phone = $2 AND merged_into IS NULL ORDER BY id"
+    ))
+    .bind(t.id())
+    .bind(phone)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(customer).collect()
+}
+
+/// Live customers with this (lower-cased) e-mail address.
+pub async fn find_by_email(conn: &mut Conn, t: &TenantScope, email: &str) -> Result<Vec<Customer>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {CUSTOMER_COLS} FROM customers WHERE tenant_id = $1 AND email = $2 AND merged_into IS NULL ORDER BY id"
+    ))
+    .bind(t.id())
+    .bind(email)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(customer).collect()
+}
+
+/// Live customers behind a channel's user id (the id the host site or the
+/// messaging platform gives its user).
+pub async fn find_by_channel_user(
+    conn: &mut Conn,
+    t: &TenantScope,
+    channel_id: &str,
+    user_id: &str,
+) -> Result<Vec<Customer>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {CUSTOMER_COLS} FROM customers WHERE tenant_id = $1 AND merged_into IS NULL AND id IN \
+         (SELECT customer_id FROM visitors WHERE tenant_id = $1 AND channel_id = $2 AND external_user_id = $3) \
+         ORDER BY id"
+    ))
+    .bind(t.id())
+    .bind(channel_id)
+    .bind(user_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(customer).collect()
+}
+
+// ---- the public pool (公海) -----------------------------------------------------
+
+/// Take a pool customer. `false` when the customer is not (or no longer) in the
+/// pool — someone else was quicker, or the template hides its status.
+pub async fn claim(conn: &mut Conn, t: &TenantScope, id: &str, user_id: &str) -> Result<bool> {
+    let now = now_ms();
+    let done = sqlx::query(&format!(
+        "UPDATE customers SET owner_id = $3, claimed_at = $4, updated_at = $4 \
+         WHERE tenant_id = $1 AND id = $2 AND {}",
+        in_pool()
+    ))
+    .bind(t.id())
+    .bind(id)
+    .bind(user_id)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Give the customer to someone, or (with `None`) back to the pool.
+pub async fn set_owner(
+    conn: &mut Conn,
+    t: &TenantScope,
+    id: &str,
+    owner: Option<&str>,
+) -> Result<()> {
+    let now = now_ms();
+    let done = sqlx::query(
+        "UPDATE customers SET owner_id = $3, claimed_at = $4, updated_at = $5 WHERE tenant_id = $1 AND id = $2",
+    )
+    .bind(t.id())
+    .bind(id)
+    .bind(owner)
+    .bind(owner.map(|_| now))
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    crate::one_row(done.rows_affected())
+}
+
+/// What OneID found for a new record.
+#[derive(Debug, Clone)]
+pub enum Deduped {
+    Created(Box<Customer>),
+    /// An existing live customer has the same phone or e-mail; nothing was
+    /// written. `matched_by` is `phone` or `email`.
+    Duplicate {
+        customer_id: String,
+        matched_by: &'static str,
+    },
+}
+
+/// The first live customer with this phone, else with this e-mail (both
+/// already normalised).
+pub async fn find_match(
+    conn: &mut Conn,
+    t: &TenantScope,
+    phone: Option<&str>,
+    email: Option<&str>,
+) -> Result<Option<(Customer, &'static str)>> {
+    if let Some(p) = phone {
+        if let Some(c) = find_by_phone(conn, t, p).await?.into_iter().next() {
+            return Ok(Some((c, "phone")));
+        }
+    }
+    if let Some(e) = email {
+        if let Some(c) = find_by_email(conn, t, e).await?.into_iter().next() {
+            return Ok(Some((c, "email")));
+        }
+    }
+    Ok(None)
+}
+
+/// Insert unless OneID finds the person already (import, API create). Run in
+/// the caller's transaction so rows earlier in the same batch count too.
+pub async fn insert_unless_duplicate(
+    conn: &mut Conn,
+    t: &TenantScope,
+    c: &NewCustomer,
+) -> Result<Deduped> {
+    if let Some((found, by)) = find_match(conn, t, c.phone.as_deref(), c.email.as_deref()).await? {
+        return Ok(Deduped::Duplicate {
+            customer_id: found.id,
+            matched_by: by,
+        });
+    }
+    Ok(Deduped::Created(Box::new(
+        insert_customer(conn, t, c).await?,
+    )))
+}
