@@ -5,6 +5,8 @@ pub mod audit;
 pub mod auth;
 pub mod channels;
 pub mod chat;
+pub mod customer_templates;
+pub mod customers;
 pub mod files;
 pub mod org;
 pub mod roles;
