@@ -96,9 +96,11 @@ pub async fn insert_customer(
     .bind(now)
     .execute(&mut *conn)
     .await?;
-    get_customer(conn, t, id.as_str())
+    let created = get_customer(conn, t, id.as_str())
         .await?
-        .ok_or(StoreError::NotFound)
+        .ok_or(StoreError::NotFound)?;
+    sync_phones(conn, t, &created).await?;
+    Ok(created)
 }
 
 /// The bare record a new chat contact starts with (no template, not in the pool).
@@ -157,7 +159,46 @@ pub async fn update_customer(conn: &mut Conn, t: &TenantScope, c: &Customer) -> 
     .bind(now_ms())
     .execute(&mut *conn)
     .await?;
-    crate::one_row(done.rows_affected())
+    crate::one_row(done.rows_affected())?;
+    sync_phones(conn, t, c).await
+}
+
+/// Rebuild the customer's rows in `customer_phones`: the main phone and the
+/// values of the template's phone fields.
+async fn sync_phones(conn: &mut Conn, t: &TenantScope, c: &Customer) -> Result<()> {
+    let mut phones: Vec<String> = c.phone.iter().cloned().collect();
+    if let Some(tid) = &c.template_id {
+        if let Some(tpl) = crate::customer_templates::get(conn, t, tid).await? {
+            for f in tpl
+                .fields
+                .iter()
+                .filter(|f| f.kind == kefu_domain::crm::FieldKind::Phone)
+            {
+                if let Some(serde_json::Value::String(p)) = c.fields.get(&f.key) {
+                    phones.push(p.clone());
+                }
+            }
+        }
+    }
+    phones.retain(|p| !p.is_empty());
+    phones.sort();
+    phones.dedup();
+    sqlx::query("DELETE FROM customer_phones WHERE tenant_id = $1 AND customer_id = $2")
+        .bind(t.id())
+        .bind(&c.id)
+        .execute(&mut *conn)
+        .await?;
+    for p in phones {
+        sqlx::query(
+            "INSERT INTO customer_phones (tenant_id, customer_id, phone) VALUES ($1, $2, $3)",
+        )
+        .bind(t.id())
+        .bind(&c.id)
+        .bind(p)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
 }
 
 /// Whose customers a list shows.
@@ -322,6 +363,24 @@ pub async fn is_in_pool(conn: &mut Conn, t: &TenantScope, id: &str) -> Result<bo
 pub async fn find_by_phone(conn: &mut Conn, t: &TenantScope, phone: &str) -> Result<Vec<Customer>> {
     let rows = sqlx::query(&format!(
         "SELECT {CUSTOMER_COLS} FROM customers WHERE tenant_id = $1 AND phone = $2 AND merged_into IS NULL ORDER BY id"
+    ))
+    .bind(t.id())
+    .bind(phone)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(customer).collect()
+}
+
+/// Live customers with this number anywhere: as their phone or in a phone
+/// field of their template (the screen pop; a shared number finds several).
+pub async fn find_by_any_phone(
+    conn: &mut Conn,
+    t: &TenantScope,
+    phone: &str,
+) -> Result<Vec<Customer>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {CUSTOMER_COLS} FROM customers WHERE tenant_id = $1 AND merged_into IS NULL AND id IN \
+         (SELECT customer_id FROM customer_phones WHERE tenant_id = $1 AND phone = $2) ORDER BY id"
     ))
     .bind(t.id())
     .bind(phone)

@@ -173,7 +173,7 @@ impl App {
         ) {
             (Some(ph), None, None, None) => {
                 let ph = parse_phone("phone", &ph)?.unwrap_or_default();
-                customers::find_by_phone(&mut conn, &p.tenant, &ph).await?
+                customers::find_by_any_phone(&mut conn, &p.tenant, &ph).await?
             }
             (None, Some(e), None, None) => {
                 let e = parse_email(&e)?.unwrap_or_default();

@@ -53,3 +53,15 @@ CREATE TABLE customer_imports (
     report          TEXT NOT NULL DEFAULT '[]',
     created_at      BIGINT NOT NULL
 );
+
+-- Every phone number of a live customer (the main one and the template's phone
+-- fields), for the screen pop: a shared number may lead to several customers.
+CREATE TABLE customer_phones (
+    tenant_id   TEXT NOT NULL REFERENCES tenants(id),
+    customer_id TEXT NOT NULL REFERENCES customers(id),
+    phone       TEXT NOT NULL,
+    PRIMARY KEY (customer_id, phone)
+);
+CREATE INDEX customer_phones_phone ON customer_phones(tenant_id, phone);
+INSERT INTO customer_phones (tenant_id, customer_id, phone)
+    SELECT tenant_id, id, phone FROM customers WHERE phone IS NOT NULL AND phone <> '';

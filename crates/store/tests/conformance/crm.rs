@@ -11,7 +11,8 @@ use kefu_store::{conversations, Store, StoreError, TenantScope};
 async fn template(store: &Store, t: &TenantScope, hidden: Option<&str>) -> String {
     let mut c = store.conn().await.unwrap();
     let fields: Vec<FieldDef> = serde_json::from_value(serde_json::json!([
-        {"key": "level", "label": "等级", "kind": "select", "options": ["VIP", "普通"]}
+        {"key": "level", "label": "等级", "kind": "select", "options": ["VIP", "普通"]},
+        {"key": "backup", "label": "备用电话", "kind": "phone"}
     ]))
     .unwrap();
     customer_templates::create(
@@ -367,6 +368,43 @@ pub(crate) async fn oneid_never_imports_a_duplicate(store: Store) {
             .unwrap(),
         Deduped::Created(_)
     ));
+    // The screen pop also finds a number kept in a template's phone field.
+    let tpl = template(&store, &t, None).await;
+    let mut fields = serde_json::Map::new();
+    fields.insert("backup".into(), "13900001111".into());
+    let shared = customers::insert_customer(
+        &mut c,
+        &t,
+        &NewCustomer {
+            template_id: Some(tpl),
+            fields,
+            ..new("前台总机", Some("01088886666"), None)
+        },
+    )
+    .await
+    .unwrap();
+    let mut both: Vec<String> = customers::find_by_any_phone(&mut c, &t, "13900001111")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    both.sort();
+    let mut want = vec![first.id.clone(), shared.id.clone()];
+    want.sort();
+    assert_eq!(both, want);
+    assert_eq!(
+        customers::find_by_phone(&mut c, &t, "13900001111")
+            .await
+            .unwrap()
+            .len(),
+        1,
+        "duplicates are judged on the main phone only"
+    );
+    assert!(customers::find_by_any_phone(&mut c, &other, "01088886666")
+        .await
+        .unwrap()
+        .is_empty());
     // A merged-away record is no match.
     let twin = customers::insert_customer(&mut c, &t, &new("赵六 twin", Some("13900001111"), None))
         .await
@@ -379,6 +417,14 @@ pub(crate) async fn oneid_never_imports_a_duplicate(store: Store) {
         .unwrap();
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].id, first.id);
+    assert_eq!(
+        customers::find_by_any_phone(&mut c, &t, "13900001111")
+            .await
+            .unwrap()
+            .len(),
+        2,
+        "the merged twin is not found by its number"
+    );
 }
 
 pub(crate) async fn templates_are_tenant_scoped_and_kept_while_used(store: Store) {
