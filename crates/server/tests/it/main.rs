@@ -34,5 +34,6 @@ mod browser_chat;
 mod chat;
 mod chat_service;
 mod cli;
+mod crm;
 mod ops;
 mod tenancy;
