@@ -35,5 +35,7 @@ mod chat;
 mod chat_service;
 mod cli;
 mod crm;
+mod crm_csv;
+mod crm_oneid;
 mod ops;
 mod tenancy;

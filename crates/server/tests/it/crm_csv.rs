@@ -1,0 +1,156 @@
+//! CSV import (duplicate and error report, downloadable) and export of a
+//! filtered list, over HTTP.
+
+use crate::crm::{codes, template};
+use kefu_domain::BuiltinRole;
+use kefu_testkit::TestApp;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+on_both_backends!(csv_import_reports_duplicates_and_errors_and_export_follows_filters);
+
+async fn csv_import_reports_duplicates_and_errors_and_export_follows_filters(app: TestApp) {
+    let t = app.tenant("crmcsv").await;
+    let tpl = template(&t).await;
+    t.admin
+        .post(
+            "/api/v1/customers",
+            json!({"name": "已有客户", "phone": "13800000000", "template_id": tpl, "fields": {"level": "VIP"}}),
+        )
+        .await;
+    let csv = "\u{feff}姓名,phone,email,tags,status,level,年龄,product\r\n\
+        张三,13811110000,zhang@example.cn,VIP;新客,新线索,VIP,30,电子产品/手机\r\n\
+        \"已有, 重复\",+86 138 0000 0000,,,,普通,,\r\n\
+        李四,13822220000,,,,钻石,三十,\r\n\
+        张三 again,,ZHANG@example.cn,,,普通,,\r\n\
+        王五,13833330000,,,,普通,,\r\n"
+        .to_string();
+    let (_, agent) = app.user(&t, "agent1", BuiltinRole::Agent).await;
+    let path = format!("/api/v1/customer-imports?template_id={tpl}");
+    let (r, _) = agent
+        .text(Method::POST, &path, "text/csv", csv.clone())
+        .await;
+    assert_eq!(
+        (r.status, r.body["details"]["permission"].clone()),
+        (StatusCode::FORBIDDEN, json!("customers.import"))
+    );
+    let (r, _) = t.admin.text(Method::POST, &path, "text/csv", csv).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let imp = r.body;
+    assert_eq!(
+        (
+            imp["total"].clone(),
+            imp["created"].clone(),
+            imp["duplicates"].clone(),
+            imp["errors"].clone()
+        ),
+        (json!(5), json!(2), json!(2), json!(1))
+    );
+    let report = imp["report"].as_array().unwrap();
+    assert_eq!(report[0]["row"], 3);
+    assert_eq!(report[0]["outcome"], "duplicate");
+    assert_eq!(report[0]["matched_by"], "phone");
+    assert_eq!(report[1]["row"], 4);
+    assert_eq!(report[1]["outcome"], "error");
+    let bad: Vec<&str> = report[1]["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(bad, ["not_a_number", "not_an_option"]);
+    assert_eq!(
+        (report[2]["row"].clone(), report[2]["matched_by"].clone()),
+        (json!(5), json!("email")),
+        "a repeat within the file is a duplicate too"
+    );
+    // The report downloads afterwards, as CSV.
+    let id = imp["id"].as_str().unwrap();
+    let (r, text) = t
+        .admin
+        .text(
+            Method::GET,
+            &format!("/api/v1/customer-imports/{id}?format=csv"),
+            "",
+            String::new(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let lines: Vec<&str> = text.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(
+        lines[0],
+        "row,outcome,customer_id,matched_by,field,code,message"
+    );
+    assert_eq!(lines.len(), 1 + 2 + 2, "{text}");
+    assert!(lines
+        .iter()
+        .any(|l| l.starts_with("4,error,,,fields.age,not_a_number")));
+    // Unknown columns are refused before anything is written.
+    let (r, _) = t
+        .admin
+        .text(
+            Method::POST,
+            &path,
+            "text/csv",
+            "name,shoe_size\n甲,42\n".into(),
+        )
+        .await;
+    assert_eq!(
+        (r.status, codes(&r.body)),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            vec![(
+                "columns.shoe_size".to_string(),
+                "unknown_column".to_string()
+            )]
+        )
+    );
+
+    // Imported rows are in the pool; export of a filtered list follows the
+    // filter and masks pool phones for a role without pool.phone.view.
+    let (_, lead) = app.user(&t, "lead1", BuiltinRole::TeamLead).await;
+    let (r, text) = lead
+        .text(
+            Method::GET,
+            &format!(
+                "/api/v1/customers/export?template_id={tpl}&status=%E6%96%B0%E7%BA%BF%E7%B4%A2"
+            ),
+            "",
+            String::new(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{text}");
+    let rows = kefu_domain::csv::parse(&text);
+    assert_eq!(rows.len(), 2, "{text}");
+    assert_eq!(rows[0][1], "name");
+    let col = |name: &str| rows[0].iter().position(|h| h == name).unwrap();
+    assert_eq!(rows[1][col("name")], "张三");
+    assert_eq!(rows[1][col("phone")], "138****0000");
+    assert_eq!(rows[1][col("tags")], "VIP;新客");
+    assert_eq!(rows[1][col("product")], "电子产品/手机");
+    assert_eq!(rows[1][col("age")], "30");
+    // Export needs data.export.
+    let (r, _) = agent
+        .text(Method::GET, "/api/v1/customers/export", "", String::new())
+        .await;
+    assert_eq!(
+        (r.status, r.body["details"]["permission"].clone()),
+        (StatusCode::FORBIDDEN, json!("data.export"))
+    );
+    // Export then import into the same template finds only duplicates.
+    let (_, all) = t
+        .admin
+        .text(
+            Method::GET,
+            &format!("/api/v1/customers/export?template_id={tpl}"),
+            "",
+            String::new(),
+        )
+        .await;
+    let (r, _) = t.admin.text(Method::POST, &path, "text/csv", all).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    assert_eq!(
+        (r.body["created"].clone(), r.body["duplicates"].clone()),
+        (json!(0), json!(3))
+    );
+}
