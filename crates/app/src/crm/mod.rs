@@ -96,47 +96,43 @@ impl App {
         mut c: Customer,
         access: Access,
     ) -> AppResult<Customer> {
-        let unowned = c.owner_id.is_none() && c.template_id.is_some();
-        if !unowned || access == Access::Served || p.can(Permission::PoolPhoneView) {
-            return Ok(c);
+        if needs_mask(p, &c, access) {
+            let t = match &c.template_id {
+                Some(tid) => customer_templates::get(conn, &p.tenant, tid).await?,
+                None => None,
+            };
+            mask(&mut c, t.as_ref());
         }
-        c.phone = c.phone.as_deref().map(crm::mask_phone);
-        if let Some(tid) = &c.template_id {
-            if let Some(t) = customer_templates::get(conn, &p.tenant, tid).await? {
-                for f in t.fields.iter().filter(|f| f.kind == FieldKind::Phone) {
-                    if let Some(serde_json::Value::String(s)) = c.fields.get_mut(&f.key) {
-                        *s = crm::mask_phone(s);
-                    }
-                }
-            }
-        }
-        c.masked = true;
         Ok(c)
     }
 
-    /// Present a list that the store already restricted to what `p` may see.
+    /// Present a list that the store already restricted to what `p` may see
+    /// (templates read once; "served" asked only where it decides masking).
     pub(crate) async fn present_all(
         &self,
         conn: &mut Conn,
         p: &Principal,
         list: Vec<Customer>,
     ) -> AppResult<Vec<Customer>> {
+        if !list.iter().any(|c| needs_mask(p, c, Access::Pool)) {
+            return Ok(list);
+        }
+        let templates = customer_templates::list(conn, &p.tenant).await?;
         let mut out = Vec::with_capacity(list.len());
-        let mut served = std::collections::BTreeSet::new();
-        for c in &list {
-            if let Some(me) = p.user_id.as_deref() {
-                if c.owner_id.is_none() && customers::served_by(conn, &p.tenant, &c.id, me).await? {
-                    served.insert(c.id.clone());
+        for mut c in list {
+            if needs_mask(p, &c, Access::Pool) {
+                let served = match p.user_id.as_deref() {
+                    Some(me) => customers::served_by(conn, &p.tenant, &c.id, me).await?,
+                    None => false,
+                };
+                if !served {
+                    let t = templates
+                        .iter()
+                        .find(|t| Some(&t.id) == c.template_id.as_ref());
+                    mask(&mut c, t);
                 }
             }
-        }
-        for c in list {
-            let access = if served.contains(&c.id) {
-                Access::Served
-            } else {
-                Access::Pool
-            };
-            out.push(self.present(conn, p, c, access).await?);
+            out.push(c);
         }
         Ok(out)
     }
@@ -153,6 +149,25 @@ impl App {
             .await?
             .ok_or_else(|| crate::missing_ref("template_id", "customer template"))
     }
+}
+
+/// Would `p` see this customer's phones masked (given how they see it)?
+pub(crate) fn needs_mask(p: &Principal, c: &Customer, access: Access) -> bool {
+    let unowned = c.owner_id.is_none() && c.template_id.is_some();
+    unowned && access != Access::Served && !p.can(Permission::PoolPhoneView)
+}
+
+/// Mask the main phone and the template's phone fields (`138****5678`).
+pub(crate) fn mask(c: &mut Customer, template: Option<&CustomerTemplate>) {
+    c.phone = c.phone.as_deref().map(crm::mask_phone);
+    if let Some(t) = template {
+        for f in t.fields.iter().filter(|f| f.kind == FieldKind::Phone) {
+            if let Some(serde_json::Value::String(s)) = c.fields.get_mut(&f.key) {
+                *s = crm::mask_phone(s);
+            }
+        }
+    }
+    c.masked = true;
 }
 
 /// A phone as OneID stores it; blank is none.

@@ -1,7 +1,8 @@
 //! Creating, listing, reading and editing customers, and their follow-ups.
 
 use super::{
-    check_filed, check_notes, clean_name, clean_tags, parse_email, parse_phone, sees_all, Access,
+    check_filed, check_notes, clean_name, clean_tags, mask, needs_mask, parse_email, parse_phone,
+    sees_all, Access,
 };
 use crate::{double_option, parse_id, App, AppError, AppResult, Principal};
 use kefu_domain::{Permission, ValidationError};
@@ -258,10 +259,23 @@ impl App {
                 "claim this customer from the public pool before changing it".into(),
             ));
         }
+        // What the viewer was shown: a masked number sent back unchanged (a
+        // form saved as a whole) changes nothing.
+        let mut shown = c.clone();
+        if needs_mask(p, &c, access) {
+            let t = match &c.template_id {
+                Some(t) => Some(self.template_in_tenant(&mut tx, p, t).await?),
+                None => None,
+            };
+            mask(&mut shown, t.as_ref());
+        }
         if let Some(n) = patch.name {
             c.name = clean_name(&n);
         }
-        if let Some(ph) = patch.phone {
+        if let Some(ph) = patch
+            .phone
+            .filter(|ph| !shown.masked || Some(ph) != shown.phone.as_ref())
+        {
             c.phone = parse_phone("phone", &ph)?;
         }
         if let Some(e) = patch.email {
@@ -282,7 +296,12 @@ impl App {
         }
         if let Some(values) = patch.fields {
             for (k, v) in values {
-                c.fields.insert(k, v);
+                if !(shown.masked
+                    && shown.fields.get(&k) == Some(&v)
+                    && c.fields.get(&k) != Some(&v))
+                {
+                    c.fields.insert(k, v);
+                }
             }
         }
         if let Some(s) = patch.status {

@@ -337,6 +337,29 @@ async fn pool_masks_phones_until_claimed(app: TestApp) {
     // The lead sees the hidden pool customer, still masked (no pool.phone.view).
     let r = lead.get(&format!("/api/v1/customers/{hidden}")).await;
     assert_eq!(r.body["customer"]["phone"], "139****5678");
+    // Saving the form as shown (masked number included) keeps the real number.
+    let r = lead
+        .patch(
+            &format!("/api/v1/customers/{hidden}"),
+            json!({"phone": "139****5678", "notes": "经理备注"}),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.body["phone"].clone()),
+        (StatusCode::OK, json!("139****5678"))
+    );
+    let real = t
+        .admin
+        .get(&format!("/api/v1/customers/{hidden}"))
+        .await
+        .body;
+    assert_eq!(
+        (
+            real["customer"]["phone"].clone(),
+            real["customer"]["notes"].clone()
+        ),
+        (json!("13912345678"), json!("经理备注"))
+    );
     // Only the owner releases; then it is back, masked again.
     let r = a2
         .post(&format!("/api/v1/customers/{open}/release"), json!({}))
