@@ -14,6 +14,8 @@ pub mod attachments;
 pub mod audit;
 pub mod channels;
 pub mod conversations;
+pub mod customer_board;
+pub mod customer_filter;
 pub mod customer_history;
 pub mod customer_templates;
 pub mod customers;

@@ -47,4 +47,5 @@ conformance!(
     pool_hides_a_status_and_claims_once,
     oneid_never_imports_a_duplicate,
     templates_are_tenant_scoped_and_kept_while_used,
+    board_counts_follow_the_filter,
 );
