@@ -37,14 +37,19 @@ async fn grouped(
     let rows = bind_all(sqlx::query(&sql), args)
         .fetch_all(&mut *conn)
         .await?;
-    rows.iter()
+    let mut out = rows
+        .iter()
         .map(|r| {
             Ok((
                 r.try_get::<Option<String>, _>("k")?,
                 r.try_get::<i64, _>("n")?,
             ))
         })
-        .collect()
+        .collect::<Result<Vec<_>>>()?;
+    // Most first, then by key in byte order: the same on both backends,
+    // whatever the database's collation.
+    out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    Ok(out)
 }
 
 /// Counts over the customers the filter selects (its paging is ignored).
