@@ -108,6 +108,7 @@ pub fn router(secure_cookies: bool) -> Router<App> {
         .route("/customers/lookup", get(customers::lookup))
         .route("/customers/export", get(customers::export))
         .route("/customer-pool", get(customers::pool))
+        .route("/customer-board", get(customer_board::board))
         .route("/customers/{id}/claim", post(customers::claim))
         .route("/customers/{id}/release", post(customers::release))
         .route("/customers/{id}/merge", post(customers::merge))

@@ -36,7 +36,7 @@ use utoipa::{Modify, OpenApi};
         customers::list, customers::create, customers::lookup, customers::export, customers::pool,
         customers::claim, customers::release, customers::merge, customers::follow_ups, customers::add_follow_up,
         customer_templates::list, customer_templates::create, customer_templates::get, customer_templates::update,
-        customer_templates::delete, customer_templates::import, customer_templates::report,
+        customer_templates::delete, customer_templates::import, customer_templates::report, customer_board::board,
     ),
     components(schemas(crate::error::ErrorBody)),
     modifiers(&Security),

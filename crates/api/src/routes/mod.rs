@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod channels;
 pub mod chat;
+pub mod customer_board;
 pub mod customer_templates;
 pub mod customers;
 pub mod files;

@@ -7,6 +7,7 @@
 //! of an unowned, filed customer are masked (`138****5678`) unless the viewer
 //! holds `pool.phone.view` or served that customer.
 
+pub mod board;
 pub mod oneid;
 pub mod pool;
 pub mod records;

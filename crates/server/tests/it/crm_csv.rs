@@ -1,5 +1,5 @@
-//! CSV import (duplicate and error report, downloadable) and export of a
-//! filtered list, over HTTP.
+//! CSV import (duplicate and error report, downloadable), export of a
+//! filtered list, and the data board, over HTTP.
 
 use crate::crm::{codes, template};
 use kefu_domain::BuiltinRole;
@@ -7,7 +7,10 @@ use kefu_testkit::TestApp;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-on_both_backends!(csv_import_reports_duplicates_and_errors_and_export_follows_filters);
+on_both_backends!(
+    csv_import_reports_duplicates_and_errors_and_export_follows_filters,
+    data_board_counts_what_the_viewer_may_see,
+);
 
 async fn csv_import_reports_duplicates_and_errors_and_export_follows_filters(app: TestApp) {
     let t = app.tenant("crmcsv").await;
@@ -152,5 +155,135 @@ async fn csv_import_reports_duplicates_and_errors_and_export_follows_filters(app
     assert_eq!(
         (r.body["created"].clone(), r.body["duplicates"].clone()),
         (json!(0), json!(3))
+    );
+}
+
+async fn data_board_counts_what_the_viewer_may_see(app: TestApp) {
+    let t = app.tenant("crmboard").await;
+    let tpl = template(&t).await;
+    let dept = t
+        .admin
+        .post("/api/v1/departments", json!({"name": "华东销售部"}))
+        .await
+        .id();
+    let role = t.role_id(BuiltinRole::Agent).await;
+    let r = t
+        .admin
+        .post(
+            "/api/v1/users",
+            json!({"username": "seller", "password": kefu_testkit::PASSWORD, "display_name": "seller",
+                   "role_id": role, "department_id": dept}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let seller = kefu_testkit::Client::login(&app.base, &t.slug, "seller", kefu_testkit::PASSWORD)
+        .await
+        .unwrap();
+    for (name, status) in [("甲", "新线索"), ("乙", "跟进中")] {
+        let r = seller
+            .post(
+                "/api/v1/customers",
+                json!({"name": name, "template_id": tpl, "status": status, "fields": {"level": "VIP"},
+                       "next_follow_up_at": 4_102_444_800_000i64}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    }
+    crate::crm::pool_customer(&t, &tpl, "丙", "13800000009", "新线索").await;
+    crate::crm::pool_customer(&t, &tpl, "丁", "13800000008", "已成交").await;
+    t.admin
+        .post(
+            "/api/v1/customers",
+            json!({"name": "戊", "template_id": tpl, "fields": {"level": "VIP"}}),
+        )
+        .await;
+
+    // A lead sees the whole tenant, the funnel in the template's order.
+    let (_, lead) = app.user(&t, "lead1", BuiltinRole::TeamLead).await;
+    let b = lead
+        .get(&format!("/api/v1/customer-board?template_id={tpl}"))
+        .await;
+    assert_eq!(b.status, StatusCode::OK, "{:?}", b.body);
+    let b = b.body;
+    assert_eq!(
+        (b["total"].clone(), b["pool"].clone()),
+        (json!(5), json!(2))
+    );
+    let pairs = |section: &str| -> Vec<(String, i64)> {
+        b[section]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| {
+                (
+                    x["label"].as_str().unwrap().to_string(),
+                    x["count"].as_i64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        pairs("funnel"),
+        [
+            ("新线索".into(), 2),
+            ("跟进中".into(), 1),
+            ("已成交".into(), 1),
+            ("".into(), 1)
+        ]
+    );
+    assert_eq!(
+        pairs("follow_up"),
+        [
+            ("on_plan".into(), 2),
+            ("overdue".into(), 0),
+            ("none".into(), 3)
+        ]
+    );
+    assert_eq!(pairs("sources"), [("manual".into(), 5)]);
+    assert_eq!(
+        pairs("departments"),
+        [("".into(), 3), ("华东销售部".into(), 2)]
+    );
+    // The seller's board counts only what they see: their own and the pool
+    // (less the hidden status).
+    let mine = seller.get("/api/v1/customer-board").await.body;
+    assert_eq!(
+        (mine["total"].clone(), mine["pool"].clone()),
+        (json!(3), json!(1))
+    );
+    // As SVG and as CSV (export needs data.export).
+    let (r, svg) = lead
+        .text(
+            Method::GET,
+            &format!("/api/v1/customer-board?template_id={tpl}&format=svg&chart=funnel"),
+            "",
+            String::new(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(svg.starts_with("<svg") && svg.contains("新线索") && svg.ends_with("</svg>"));
+    let (r, csv) = lead
+        .text(
+            Method::GET,
+            "/api/v1/customer-board?format=csv",
+            "",
+            String::new(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let rows = kefu_domain::csv::parse(&csv);
+    assert_eq!(rows[0], ["section", "key", "label", "count"]);
+    assert!(rows.contains(&vec!["total".into(), "".into(), "".into(), "5".into()]));
+    let (r, _) = seller
+        .text(
+            Method::GET,
+            "/api/v1/customer-board?format=csv",
+            "",
+            String::new(),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.body["details"]["permission"].clone()),
+        (StatusCode::FORBIDDEN, json!("data.export"))
     );
 }
