@@ -373,6 +373,44 @@ pub async fn find_match(
     Ok(None)
 }
 
+/// Serialise OneID checks on the same phone/e-mail across connections until
+/// the caller's transaction ends. SQLite needs nothing (`BEGIN IMMEDIATE`
+/// already makes writers take turns); on PostgreSQL two nodes checking the same
+/// number at once would both see "no match" without this advisory lock.
+pub async fn lock_identity(
+    conn: &mut Conn,
+    t: &TenantScope,
+    phone: Option<&str>,
+    email: Option<&str>,
+) -> Result<()> {
+    if conn.backend_name() != "PostgreSQL" {
+        return Ok(());
+    }
+    let mut keys: Vec<i64> = [("phone", phone), ("email", email)]
+        .into_iter()
+        .filter_map(|(kind, v)| v.map(|v| fnv1a(&format!("oneid|{}|{kind}|{v}", t.id()))))
+        .collect();
+    // Always in the same order, so two transactions cannot deadlock on them.
+    keys.sort_unstable();
+    for k in keys {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(k)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// FNV-1a, 64 bits: a stable hash (the same on every node and version).
+fn fnv1a(s: &str) -> i64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in s.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h as i64
+}
+
 /// Insert unless OneID finds the person already (import, API create). Run in
 /// the caller's transaction so rows earlier in the same batch count too.
 pub async fn insert_unless_duplicate(
@@ -380,6 +418,7 @@ pub async fn insert_unless_duplicate(
     t: &TenantScope,
     c: &NewCustomer,
 ) -> Result<Deduped> {
+    lock_identity(conn, t, c.phone.as_deref(), c.email.as_deref()).await?;
     if let Some((found, by)) = find_match(conn, t, c.phone.as_deref(), c.email.as_deref()).await? {
         return Ok(Deduped::Duplicate {
             customer_id: found.id,

@@ -268,6 +268,13 @@ impl App {
             return Ok(None);
         }
         let mut tx = self.store.begin().await?;
+        customers::lock_identity(
+            &mut tx,
+            t,
+            contact.phone.as_deref(),
+            contact.email.as_deref(),
+        )
+        .await?;
         let Some((existing, by)) = customers::find_match(
             &mut tx,
             t,

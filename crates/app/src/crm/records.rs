@@ -315,6 +315,8 @@ impl App {
             None => None,
         };
         c.fields = check_filed(template.as_ref(), &c.fields, &c.status)?;
+        customers::lock_identity(&mut tx, &p.tenant, c.phone.as_deref(), c.email.as_deref())
+            .await?;
         if let Some((other, by)) =
             customers::find_match(&mut tx, &p.tenant, c.phone.as_deref(), c.email.as_deref())
                 .await?

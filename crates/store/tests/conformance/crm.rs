@@ -555,3 +555,40 @@ pub(crate) async fn board_counts_follow_the_filter(store: Store) {
         .unwrap();
     assert_eq!(b.total, 1);
 }
+
+pub(crate) async fn concurrent_creates_of_one_person_make_one_customer(store: Store) {
+    let t = tenant(&store, "crm-race").await;
+    let attempt = |name: &'static str| {
+        let store = store.clone();
+        let t = t.clone();
+        async move {
+            let mut tx = store.begin().await.unwrap();
+            let out = customers::insert_unless_duplicate(
+                &mut tx,
+                &t,
+                &new(name, Some("13512345678"), None),
+            )
+            .await
+            .unwrap();
+            tx.commit().await.unwrap();
+            matches!(out, Deduped::Created(_))
+        }
+    };
+    let handles: Vec<_> = ["一", "二", "三", "四"]
+        .into_iter()
+        .map(|n| tokio::spawn(attempt(n)))
+        .collect();
+    let mut created = 0;
+    for h in handles {
+        created += usize::from(h.await.unwrap());
+    }
+    assert_eq!(created, 1, "exactly one transaction creates the customer");
+    let mut c = store.conn().await.unwrap();
+    assert_eq!(
+        customers::find_by_phone(&mut c, &t, "13512345678")
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}

@@ -48,4 +48,5 @@ conformance!(
     oneid_never_imports_a_duplicate,
     templates_are_tenant_scoped_and_kept_while_used,
     board_counts_follow_the_filter,
+    concurrent_creates_of_one_person_make_one_customer,
 );
