@@ -121,37 +121,26 @@ pub async fn delete(conn: &mut Conn, t: &TenantScope, id: &str) -> Result<()> {
     crate::one_row(done.rows_affected())
 }
 
-// ---- import reports -------------------------------------------------------------
+// ---- imports and their reports ---------------------------------------------------
 
-pub struct NewImport<'a> {
-    pub template_id: Option<&'a str>,
-    pub actor_id: Option<&'a str>,
-    pub total: i64,
-    pub created: i64,
-    pub duplicates: i64,
-    pub errors: i64,
-    pub report: &'a [serde_json::Value],
-}
-
-pub async fn record_import(
+/// Start an import of `total` rows: `running`, nothing processed yet.
+pub async fn start_import(
     conn: &mut Conn,
     t: &TenantScope,
-    i: &NewImport<'_>,
+    template_id: &str,
+    actor_id: Option<&str>,
+    total: i64,
 ) -> Result<CustomerImport> {
     let id = CustomerImportId::new();
     sqlx::query(
         "INSERT INTO customer_imports (id, tenant_id, template_id, actor_id, total, created_count, duplicate_count, \
-         error_count, report, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+         error_count, report, status, processed, created_at) VALUES ($1, $2, $3, $4, $5, 0, 0, 0, '[]', 'running', 0, $6)",
     )
     .bind(id.as_str())
     .bind(t.id())
-    .bind(i.template_id)
-    .bind(i.actor_id)
-    .bind(i.total)
-    .bind(i.created)
-    .bind(i.duplicates)
-    .bind(i.errors)
-    .bind(to_json(&i.report))
+    .bind(template_id)
+    .bind(actor_id)
+    .bind(total)
     .bind(now_ms())
     .execute(&mut *conn)
     .await?;
@@ -160,14 +149,67 @@ pub async fn record_import(
         .ok_or(StoreError::NotFound)
 }
 
+/// Counts so far (the progress a client polls for).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ImportCounts {
+    pub processed: i64,
+    pub created: i64,
+    pub duplicates: i64,
+    pub errors: i64,
+}
+
+pub async fn import_progress(
+    conn: &mut Conn,
+    t: &TenantScope,
+    id: &str,
+    n: ImportCounts,
+) -> Result<()> {
+    let done = sqlx::query(
+        "UPDATE customer_imports SET processed = $3, created_count = $4, duplicate_count = $5, error_count = $6 \
+         WHERE tenant_id = $1 AND id = $2",
+    )
+    .bind(t.id())
+    .bind(id)
+    .bind(n.processed)
+    .bind(n.created)
+    .bind(n.duplicates)
+    .bind(n.errors)
+    .execute(&mut *conn)
+    .await?;
+    crate::one_row(done.rows_affected())
+}
+
+/// The end of an import: `done` (or `failed` with the reason) and its report.
+pub async fn finish_import(
+    conn: &mut Conn,
+    t: &TenantScope,
+    id: &str,
+    n: ImportCounts,
+    report: &[serde_json::Value],
+    error: Option<&str>,
+) -> Result<CustomerImport> {
+    import_progress(conn, t, id, n).await?;
+    sqlx::query(
+        "UPDATE customer_imports SET report = $3, status = $4, error = $5 WHERE tenant_id = $1 AND id = $2",
+    )
+    .bind(t.id())
+    .bind(id)
+    .bind(to_json(&report))
+    .bind(if error.is_some() { "failed" } else { "done" })
+    .bind(error)
+    .execute(&mut *conn)
+    .await?;
+    get_import(conn, t, id).await?.ok_or(StoreError::NotFound)
+}
+
 pub async fn get_import(
     conn: &mut Conn,
     t: &TenantScope,
     id: &str,
 ) -> Result<Option<CustomerImport>> {
     let row = sqlx::query(
-        "SELECT id, template_id, actor_id, total, created_count, duplicate_count, error_count, report, created_at \
-         FROM customer_imports WHERE tenant_id = $1 AND id = $2",
+        "SELECT id, template_id, actor_id, total, created_count, duplicate_count, error_count, report, status, \
+         processed, error, created_at FROM customer_imports WHERE tenant_id = $1 AND id = $2",
     )
     .bind(t.id())
     .bind(id)
@@ -179,10 +221,13 @@ pub async fn get_import(
             id: r.try_get("id")?,
             template_id: r.try_get("template_id")?,
             actor_id: r.try_get("actor_id")?,
+            status: r.try_get("status")?,
             total: r.try_get("total")?,
+            processed: r.try_get("processed")?,
             created: r.try_get("created_count")?,
             duplicates: r.try_get("duplicate_count")?,
             errors: r.try_get("error_count")?,
+            error: r.try_get("error")?,
             report: serde_json::from_str(&report)
                 .map_err(|e| StoreError::Corrupt(format!("import report: {e}")))?,
             created_at: r.try_get("created_at")?,

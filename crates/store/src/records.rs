@@ -215,16 +215,23 @@ pub struct FollowUp {
     pub created_at: i64,
 }
 
-/// A finished CSV import with its per-row report.
+/// A CSV import: its progress, and when done its per-row report.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CustomerImport {
     pub id: String,
     pub template_id: Option<String>,
     pub actor_id: Option<String>,
+    /// `running`, `done` or `failed`.
+    pub status: String,
+    /// Data rows in the file.
     pub total: i64,
+    /// Rows read so far (the progress bar: `processed / total`).
+    pub processed: i64,
     pub created: i64,
     pub duplicates: i64,
     pub errors: i64,
+    /// Why a failed import stopped (rows before it are kept).
+    pub error: Option<String>,
     /// One entry per data row that was not simply created: `{row, outcome,
     /// customer_id?, matched_by?, errors?}`.
     #[schema(value_type = Vec<Object>)]

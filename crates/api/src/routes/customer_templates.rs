@@ -76,17 +76,25 @@ pub async fn delete(
 /// with bad values are reported with each field's code.
 #[utoipa::path(post, path = "/api/v1/customer-imports", tag = "customers", params(ImportQuery),
     request_body(content = String, content_type = "text/csv"),
-    responses((status = 201, body = CustomerImport), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, description = "imported", body = CustomerImport),
+        (status = 202, description = "with `background=true`: running; poll for progress", body = CustomerImport),
+        (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn import(
     State(app): State<App>,
     Auth(p): Auth,
     Query(q): Query<ImportQuery>,
     body: String,
 ) -> ApiResult<Response> {
-    Ok(created(app.import_customers(&p, &q, &body).await?))
+    let imp = app.import_customers(&p, &q, &body).await?;
+    Ok(if q.background.unwrap_or(false) {
+        (StatusCode::ACCEPTED, Json(imp)).into_response()
+    } else {
+        created(imp)
+    })
 }
 
-/// An import's report: JSON, or with `format=csv` a download with one line per
+/// An import: its progress (`status`, `processed` of `total`) and, once done,
+/// its report — JSON, or with `format=csv` a download with one line per
 /// duplicate or bad field.
 #[utoipa::path(get, path = "/api/v1/customer-imports/{id}", tag = "customers", params(("id" = String, Path), ReportQuery),
     responses((status = 200, body = CustomerImport), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]

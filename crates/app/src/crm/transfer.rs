@@ -6,7 +6,7 @@ use super::{clean_name, clean_tags};
 use crate::{audit, json, parse_id, App, AppError, AppResult, Principal};
 use kefu_domain::crm::{self, FieldDef, FieldError};
 use kefu_domain::{csv, Email, Permission, ValidationError};
-use kefu_store::customer_templates::{self, NewImport};
+use kefu_store::customer_templates::{self, ImportCounts};
 use kefu_store::customers::{self, Deduped, NewCustomer};
 use kefu_store::{CustomerImport, CustomerTemplate};
 use serde::Deserialize;
@@ -26,6 +26,100 @@ pub struct ImportQuery {
     pub template_id: String,
     /// `pool` (default: the public pool) or `me`.
     pub owner: Option<String>,
+    /// Answer at once (202, `running`) and import in the background; poll
+    /// `GET /customer-imports/{id}` for `processed` of `total`.
+    pub background: Option<bool>,
+}
+
+/// One import's rows on their way in.
+struct ImportJob {
+    app: App,
+    p: Principal,
+    id: String,
+    template: CustomerTemplate,
+    cols: Vec<Column>,
+    rows: Vec<Vec<String>>,
+    owner: Option<String>,
+}
+
+impl ImportJob {
+    /// Every chunk in one transaction with its progress; at the end the report.
+    /// A failure keeps the chunks committed before it and marks the import failed.
+    async fn run(self) -> AppResult<CustomerImport> {
+        let mut n = ImportCounts::default();
+        let mut report: Vec<Value> = Vec::new();
+        for (chunk_no, chunk) in self.rows.chunks(CHUNK).enumerate() {
+            if let Err(e) = self.chunk(chunk_no, chunk, &mut n, &mut report).await {
+                tracing::error!(error = %e, import = %self.id, "customer import stopped");
+                let mut conn = self.app.store.conn().await?;
+                let why = format!(
+                    "stopped by an internal error at row {}",
+                    chunk_no * CHUNK + 2
+                );
+                customer_templates::finish_import(
+                    &mut conn,
+                    &self.p.tenant,
+                    &self.id,
+                    n,
+                    &report,
+                    Some(&why),
+                )
+                .await?;
+                return Err(e);
+            }
+        }
+        let mut conn = self.app.store.conn().await?;
+        Ok(
+            customer_templates::finish_import(
+                &mut conn,
+                &self.p.tenant,
+                &self.id,
+                n,
+                &report,
+                None,
+            )
+            .await?,
+        )
+    }
+
+    async fn chunk(
+        &self,
+        chunk_no: usize,
+        chunk: &[Vec<String>],
+        n: &mut ImportCounts,
+        report: &mut Vec<Value>,
+    ) -> AppResult<()> {
+        let t = &self.p.tenant;
+        let mut tx = self.app.store.begin().await?;
+        let mut counts = *n;
+        let mut lines = Vec::new();
+        for (i, cells) in chunk.iter().enumerate() {
+            // Spreadsheet numbering: the header is row 1.
+            let row = chunk_no * CHUNK + i + 2;
+            counts.processed += 1;
+            match row_to_customer(&self.cols, cells, &self.template, self.owner.as_deref()) {
+                Err(errs) => {
+                    counts.errors += 1;
+                    lines.push(json!({"row": row, "outcome": "error", "errors": errs}));
+                }
+                Ok(new) => match customers::insert_unless_duplicate(&mut tx, t, &new).await? {
+                    Deduped::Created(_) => counts.created += 1,
+                    Deduped::Duplicate {
+                        customer_id,
+                        matched_by,
+                    } => {
+                        counts.duplicates += 1;
+                        lines.push(json!({"row": row, "outcome": "duplicate", "customer_id": customer_id, "matched_by": matched_by}));
+                    }
+                },
+            }
+        }
+        customer_templates::import_progress(&mut tx, t, &self.id, counts).await?;
+        tx.commit().await?;
+        *n = counts;
+        report.extend(lines);
+        Ok(())
+    }
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -168,7 +262,9 @@ impl App {
     /// Import customers from CSV into a template. A row whose phone or e-mail
     /// matches an existing customer (or an earlier row) is reported as a
     /// duplicate and not written; a row with bad values is reported with each
-    /// field's code. The report is kept to download afterwards.
+    /// field's code. The report is kept to download afterwards. With
+    /// `background`, the import is answered at once (`running`) and its
+    /// progress is read with [`App::customer_import`].
     pub async fn import_customers(
         &self,
         p: &Principal,
@@ -186,15 +282,16 @@ impl App {
             .template_in_tenant(&mut conn, p, &q.template_id)
             .await?;
         drop(conn);
-        let rows = csv::parse(text);
-        let Some((header, data)) = rows.split_first() else {
+        let mut rows = csv::parse(text);
+        if rows.is_empty() {
             return Err(ValidationError::new(
                 "file",
                 "is empty: the first line must name the columns",
             )
             .into());
-        };
-        if data.len() > MAX_IMPORT_ROWS {
+        }
+        let header = rows.remove(0);
+        if rows.len() > MAX_IMPORT_ROWS {
             return Err(ValidationError::new(
                 "file",
                 format!("has more than {MAX_IMPORT_ROWS} rows"),
@@ -203,7 +300,7 @@ impl App {
         }
         let mut cols = Vec::new();
         let mut unknown = Vec::new();
-        for h in header {
+        for h in &header {
             match column(h, &template.fields) {
                 Some(c) => cols.push(c),
                 None => unknown.push(h.trim().to_string()),
@@ -223,47 +320,13 @@ impl App {
                     .collect(),
             ));
         }
-        let (mut created, mut duplicates, mut errors) = (0i64, 0i64, 0i64);
-        let mut report: Vec<Value> = Vec::new();
-        for (chunk_no, chunk) in data.chunks(CHUNK).enumerate() {
-            let mut tx = self.store.begin().await?;
-            for (i, cells) in chunk.iter().enumerate() {
-                // Spreadsheet numbering: the header is row 1.
-                let row = chunk_no * CHUNK + i + 2;
-                match row_to_customer(&cols, cells, &template, owner.as_deref()) {
-                    Err(errs) => {
-                        errors += 1;
-                        report.push(json!({"row": row, "outcome": "error", "errors": errs}));
-                    }
-                    Ok(new) => {
-                        match customers::insert_unless_duplicate(&mut tx, &p.tenant, &new).await? {
-                            Deduped::Created(_) => created += 1,
-                            Deduped::Duplicate {
-                                customer_id,
-                                matched_by,
-                            } => {
-                                duplicates += 1;
-                                report.push(json!({"row": row, "outcome": "duplicate", "customer_id": customer_id, "matched_by": matched_by}));
-                            }
-                        }
-                    }
-                }
-            }
-            tx.commit().await?;
-        }
         let mut tx = self.store.begin().await?;
-        let done = customer_templates::record_import(
+        let started = customer_templates::start_import(
             &mut tx,
             &p.tenant,
-            &NewImport {
-                template_id: Some(&template.id),
-                actor_id: p.user_id.as_deref(),
-                total: data.len() as i64,
-                created,
-                duplicates,
-                errors,
-                report: &report,
-            },
+            &template.id,
+            p.user_id.as_deref(),
+            rows.len() as i64,
         )
         .await?;
         audit(
@@ -271,13 +334,30 @@ impl App {
             p,
             "customer.import",
             "customer_import",
-            Some(&done.id),
+            Some(&started.id),
             None,
-            json(&json!({"template_id": template.id, "total": done.total, "created": created, "duplicates": duplicates, "errors": errors})),
+            json(&json!({"template_id": template.id, "total": started.total})),
         )
         .await?;
         tx.commit().await?;
-        Ok(done)
+        let job = ImportJob {
+            app: self.clone(),
+            p: p.clone(),
+            id: started.id.clone(),
+            template,
+            cols,
+            rows,
+            owner,
+        };
+        if q.background.unwrap_or(false) {
+            tokio::spawn(async move {
+                if let Err(e) = job.run().await {
+                    tracing::error!(error = %e, "background customer import failed");
+                }
+            });
+            return Ok(started);
+        }
+        job.run().await
     }
 
     pub async fn customer_import(&self, p: &Principal, id: &str) -> AppResult<CustomerImport> {

@@ -10,6 +10,7 @@ use serde_json::json;
 on_both_backends!(
     csv_import_reports_duplicates_and_errors_and_export_follows_filters,
     data_board_counts_what_the_viewer_may_see,
+    a_background_import_shows_progress_until_done,
 );
 
 async fn csv_import_reports_duplicates_and_errors_and_export_follows_filters(app: TestApp) {
@@ -286,4 +287,61 @@ async fn data_board_counts_what_the_viewer_may_see(app: TestApp) {
         (r.status, r.body["details"]["permission"].clone()),
         (StatusCode::FORBIDDEN, json!("data.export"))
     );
+}
+
+async fn a_background_import_shows_progress_until_done(app: TestApp) {
+    let t = app.tenant("crmbg").await;
+    let tpl = template(&t).await;
+    // 1,200 rows (three chunks of work); every 100th repeats an earlier phone.
+    let mut csv = String::from("name,phone,level\n");
+    for i in 0..1200u32 {
+        let n = if i % 100 == 99 { i - 1 } else { i };
+        csv += &format!("客户{i},1390000{n:04},普通\n");
+    }
+    let (r, _) = t
+        .admin
+        .text(
+            Method::POST,
+            &format!("/api/v1/customer-imports?template_id={tpl}&background=true"),
+            "text/csv",
+            csv,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{:?}", r.body);
+    assert_eq!(
+        (r.body["status"].clone(), r.body["total"].clone()),
+        (json!("running"), json!(1200))
+    );
+    let id = r.id();
+    // Poll as a progress bar would: `processed` only grows, a chunk at a time.
+    let mut seen = vec![];
+    let done = loop {
+        let r = t.admin.get(&format!("/api/v1/customer-imports/{id}")).await;
+        assert_eq!(r.status, StatusCode::OK);
+        let processed = r.body["processed"].as_i64().unwrap();
+        assert!(
+            processed % 500 == 0 || processed == 1200,
+            "progress moves by whole chunks: {processed}"
+        );
+        assert!(seen.last().is_none_or(|l| *l <= processed));
+        seen.push(processed);
+        if r.body["status"] != "running" {
+            break r.body;
+        }
+        assert!(seen.len() < 2000, "the import never finished");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    assert_eq!(done["status"], "done");
+    assert_eq!(
+        (
+            done["processed"].clone(),
+            done["created"].clone(),
+            done["duplicates"].clone(),
+            done["errors"].clone()
+        ),
+        (json!(1200), json!(1188), json!(12), json!(0))
+    );
+    assert_eq!(done["report"].as_array().unwrap().len(), 12);
+    let pool = t.admin.get("/api/v1/customer-board").await.body;
+    assert_eq!(pool["pool"], 1188);
 }

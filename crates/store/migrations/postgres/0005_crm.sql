@@ -51,6 +51,10 @@ CREATE TABLE customer_imports (
     duplicate_count BIGINT NOT NULL,
     error_count     BIGINT NOT NULL,
     report          TEXT NOT NULL DEFAULT '[]',
+    -- running (rows still being read; `processed` counts them), done, failed.
+    status          TEXT NOT NULL DEFAULT 'done',
+    processed       BIGINT NOT NULL DEFAULT 0,
+    error           TEXT,
     created_at      BIGINT NOT NULL
 );
 
