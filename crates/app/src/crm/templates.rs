@@ -162,3 +162,32 @@ impl App {
         Ok(())
     }
 }
+
+/// The demo tenant's customer template (零售客户): a few fields of the common
+/// kinds, a funnel, and 已成交 hidden from the pool.
+pub(crate) async fn seed_demo_template(
+    conn: &mut kefu_store::Conn,
+    t: &kefu_store::TenantScope,
+) -> AppResult<CustomerTemplate> {
+    let fields: Vec<FieldDef> = serde_json::from_value(serde_json::json!([
+        {"key": "level", "label": "客户等级", "kind": "select", "options": ["VIP", "普通"]},
+        {"key": "product", "label": "意向产品", "kind": "cascade", "cascade": [
+            {"label": "手机", "children": [{"label": "旗舰"}, {"label": "入门"}]},
+            {"label": "配件"}]},
+        {"key": "region", "label": "所在地区", "kind": "region"},
+        {"key": "backup_phone", "label": "备用电话", "kind": "phone"}
+    ]))
+    .map_err(|e| AppError::Internal(e.to_string()))?;
+    let statuses: Vec<String> = ["新线索", "跟进中", "已成交"].map(String::from).to_vec();
+    Ok(customer_templates::create(
+        conn,
+        t,
+        &TemplateFields {
+            name: "零售客户",
+            fields: &fields,
+            statuses: &statuses,
+            pool_hidden_status: Some("已成交"),
+        },
+    )
+    .await?)
+}
