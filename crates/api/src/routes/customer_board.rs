@@ -21,6 +21,8 @@ pub struct BoardFormat {
     pub format: Option<String>,
     /// For `svg`: `funnel` (default), `follow_up`, `sources` or `departments`.
     pub chart: Option<String>,
+    /// For `svg`: the title's language, `zh-CN` or `en` (default: both).
+    pub lang: Option<String>,
 }
 
 fn esc(s: &str) -> String {
@@ -60,14 +62,20 @@ pub fn bars_svg(title: &str, buckets: &[Bucket]) -> String {
     s + "</svg>"
 }
 
-fn chart(board: &CustomerBoard, name: &str) -> Option<(&'static str, Vec<Bucket>)> {
-    Some(match name {
-        "funnel" => ("客户状态漏斗 / Status funnel", board.funnel.clone()),
-        "follow_up" => ("跟进计划 / Follow-up plan", board.follow_up.clone()),
-        "sources" => ("客户来源 / Sources", board.sources.clone()),
-        "departments" => ("部门分布 / By department", board.departments.clone()),
+fn chart(board: &CustomerBoard, name: &str, lang: Option<&str>) -> Option<(String, Vec<Bucket>)> {
+    let (zh, en, data) = match name {
+        "funnel" => ("客户状态漏斗", "Status funnel", &board.funnel),
+        "follow_up" => ("跟进计划", "Follow-up plan", &board.follow_up),
+        "sources" => ("客户来源", "Sources", &board.sources),
+        "departments" => ("部门分布", "By department", &board.departments),
         _ => return None,
-    })
+    };
+    let title = match lang {
+        Some("zh-CN" | "zh") => zh.to_string(),
+        Some("en") => en.to_string(),
+        _ => format!("{zh} / {en}"),
+    };
+    Some((title, data.clone()))
 }
 
 /// The data board over the filtered list I may see: totals, status funnel,
@@ -87,17 +95,21 @@ pub async fn board(
         )),
         "svg" => {
             let board = app.customer_board(&p, &q).await?;
-            let (title, buckets) = chart(&board, fmt.chart.as_deref().unwrap_or("funnel"))
-                .ok_or_else(|| {
-                    ApiError::new(
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        "validation_failed",
-                        "chart must be funnel, follow_up, sources or departments",
-                    )
-                })?;
+            let (title, buckets) = chart(
+                &board,
+                fmt.chart.as_deref().unwrap_or("funnel"),
+                fmt.lang.as_deref(),
+            )
+            .ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "validation_failed",
+                    "chart must be funnel, follow_up, sources or departments",
+                )
+            })?;
             Ok((
                 [(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8")],
-                bars_svg(title, &buckets),
+                bars_svg(&title, &buckets),
             )
                 .into_response())
         }

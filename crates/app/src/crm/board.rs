@@ -76,7 +76,7 @@ impl App {
         let f = self.customer_filter(p, q, 500)?;
         let mut conn = self.store.conn().await?;
         let counts = customer_board::board(&mut conn, &p.tenant, &f).await?;
-        let template = match &q.template_id {
+        let template = match &q.template() {
             Some(t) => Some(self.template_in_tenant(&mut conn, p, t).await?),
             None => None,
         };

@@ -91,6 +91,13 @@ pub struct CustomerQuery {
     pub limit: Option<i64>,
 }
 
+impl CustomerQuery {
+    /// The template filter; an empty value (a form's "all templates") is none.
+    pub fn template(&self) -> Option<String> {
+        self.template_id.clone().filter(|t| !t.trim().is_empty())
+    }
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FollowUpInput {
@@ -120,7 +127,7 @@ impl App {
     ) -> AppResult<CustomerFilter> {
         let owner =
             match q.owner.as_deref().unwrap_or("any") {
-                "any" => OwnerFilter::Any,
+                "any" | "" => OwnerFilter::Any,
                 "pool" => OwnerFilter::Pool,
                 "me" => OwnerFilter::User(p.require_user()?.to_string()),
                 other => OwnerFilter::User(parse_id("user", other).map_err(|_| {
@@ -140,7 +147,7 @@ impl App {
         };
         Ok(CustomerFilter {
             q: q.q.clone(),
-            template_id: q.template_id.clone(),
+            template_id: q.template(),
             status: q.status.clone().filter(|s| !s.is_empty()),
             tag: q.tag.clone().filter(|s| !s.is_empty()),
             owner,

@@ -425,7 +425,7 @@ impl App {
         p.require(Permission::CustomersView)?;
         p.require(Permission::Export)?;
         let mut conn = self.store.conn().await?;
-        let template = match &q.template_id {
+        let template = match &q.template() {
             Some(t) => Some(self.template_in_tenant(&mut conn, p, t).await?),
             None => None,
         };

@@ -263,6 +263,20 @@ async fn data_board_counts_what_the_viewer_may_see(app: TestApp) {
         .await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(svg.starts_with("<svg") && svg.contains("新线索") && svg.ends_with("</svg>"));
+    assert!(svg.contains("客户状态漏斗 / Status funnel"));
+    let (_, en) = lead
+        .text(
+            Method::GET,
+            "/api/v1/customer-board?format=svg&chart=sources&lang=en",
+            "",
+            String::new(),
+        )
+        .await;
+    assert!(en.contains(">Sources<") && en.contains(">manual<"), "{en}");
+    let r = lead
+        .get("/api/v1/customer-board?format=svg&chart=pie")
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let (r, csv) = lead
         .text(
             Method::GET,

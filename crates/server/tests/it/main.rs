@@ -31,6 +31,7 @@ mod access;
 mod auth;
 mod browser;
 mod browser_chat;
+mod browser_crm;
 mod chat;
 mod chat_service;
 mod cli;
