@@ -237,9 +237,12 @@ pub async fn is_in_pool(conn: &mut Conn, t: &TenantScope, id: &str) -> Result<bo
 // ---- OneID look-ups -----------------------------------------------------------
 
 /// Live customers whose phone is exactly this (already normalised) number.
+/// A number of a record merged away leads to the record it was merged into,
+/// so a merge never makes the person findable as new.
 pub async fn find_by_phone(conn: &mut Conn, t: &TenantScope, phone: &str) -> Result<Vec<Customer>> {
     let rows = sqlx::query(&format!(
-        "SELECT {CUSTOMER_COLS} FROM customers WHERE tenant_id = $1 AND phone = $2 AND merged_into IS NULL ORDER BY id"
+        "SELECT {CUSTOMER_COLS} FROM customers WHERE tenant_id = $1 AND merged_into IS NULL AND id IN \
+         (SELECT COALESCE(merged_into, id) FROM customers WHERE tenant_id = $1 AND phone = $2) ORDER BY id"
     ))
     .bind(t.id())
     .bind(phone)
@@ -257,7 +260,8 @@ pub async fn find_by_any_phone(
 ) -> Result<Vec<Customer>> {
     let rows = sqlx::query(&format!(
         "SELECT {CUSTOMER_COLS} FROM customers WHERE tenant_id = $1 AND merged_into IS NULL AND id IN \
-         (SELECT customer_id FROM customer_phones WHERE tenant_id = $1 AND phone = $2) ORDER BY id"
+         (SELECT COALESCE(c.merged_into, c.id) FROM customer_phones p JOIN customers c ON c.id = p.customer_id \
+          WHERE p.tenant_id = $1 AND p.phone = $2) ORDER BY id"
     ))
     .bind(t.id())
     .bind(phone)
@@ -269,7 +273,8 @@ pub async fn find_by_any_phone(
 /// Live customers with this (lower-cased) e-mail address.
 pub async fn find_by_email(conn: &mut Conn, t: &TenantScope, email: &str) -> Result<Vec<Customer>> {
     let rows = sqlx::query(&format!(
-        "SELECT {CUSTOMER_COLS} FROM customers WHERE tenant_id = $1 AND email = $2 AND merged_into IS NULL ORDER BY id"
+        "SELECT {CUSTOMER_COLS} FROM customers WHERE tenant_id = $1 AND merged_into IS NULL AND id IN \
+         (SELECT COALESCE(merged_into, id) FROM customers WHERE tenant_id = $1 AND email = $2) ORDER BY id"
     ))
     .bind(t.id())
     .bind(email)

@@ -425,6 +425,37 @@ pub(crate) async fn oneid_never_imports_a_duplicate(store: Store) {
         2,
         "the merged twin is not found by its number"
     );
+    // A number only the merged-away record had still finds the person.
+    let other_twin = customers::insert_customer(
+        &mut c,
+        &t,
+        &new("赵六 旧号", Some("13900002222"), Some("old@example.cn")),
+    )
+    .await
+    .unwrap();
+    customer_history::merge(&mut c, &t, &first.id, &other_twin.id)
+        .await
+        .unwrap();
+    for found in [
+        customers::find_by_phone(&mut c, &t, "13900002222")
+            .await
+            .unwrap(),
+        customers::find_by_any_phone(&mut c, &t, "13900002222")
+            .await
+            .unwrap(),
+        customers::find_by_email(&mut c, &t, "old@example.cn")
+            .await
+            .unwrap(),
+    ] {
+        let ids: Vec<&str> = found.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, [first.id.as_str()]);
+    }
+    assert!(matches!(
+        customers::insert_unless_duplicate(&mut c, &t, &new("又来", Some("13900002222"), None))
+            .await
+            .unwrap(),
+        Deduped::Duplicate { ref customer_id, .. } if customer_id == &first.id
+    ));
 }
 
 pub(crate) async fn templates_are_tenant_scoped_and_kept_while_used(store: Store) {
