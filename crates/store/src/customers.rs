@@ -96,10 +96,27 @@ pub async fn insert_customer(
     .bind(now)
     .execute(&mut *conn)
     .await?;
-    let created = get_customer(conn, t, id.as_str())
-        .await?
-        .ok_or(StoreError::NotFound)?;
-    sync_phones(conn, t, &created).await?;
+    // The row as written, without reading it back (imports insert many).
+    let created = Customer {
+        id: id.to_string(),
+        name: c.name.clone(),
+        phone: c.phone.clone(),
+        email: c.email.clone(),
+        tags: c.tags.clone(),
+        notes: c.notes.clone(),
+        template_id: c.template_id.clone(),
+        fields: c.fields.clone(),
+        status: c.status.clone(),
+        owner_id: c.owner_id.clone(),
+        source: c.source.clone(),
+        next_follow_up_at: c.next_follow_up_at,
+        claimed_at: c.owner_id.as_ref().map(|_| now),
+        merged_into: None,
+        masked: false,
+        created_at: now,
+        updated_at: now,
+    };
+    sync_phones(conn, t, &created, false).await?;
     Ok(created)
 }
 
@@ -160,14 +177,14 @@ pub async fn update_customer(conn: &mut Conn, t: &TenantScope, c: &Customer) -> 
     .execute(&mut *conn)
     .await?;
     crate::one_row(done.rows_affected())?;
-    sync_phones(conn, t, c).await
+    sync_phones(conn, t, c, true).await
 }
 
 /// Rebuild the customer's rows in `customer_phones`: the main phone and the
 /// values of the template's phone fields.
-async fn sync_phones(conn: &mut Conn, t: &TenantScope, c: &Customer) -> Result<()> {
+async fn sync_phones(conn: &mut Conn, t: &TenantScope, c: &Customer, replace: bool) -> Result<()> {
     let mut phones: Vec<String> = c.phone.iter().cloned().collect();
-    if let Some(tid) = &c.template_id {
+    if let Some(tid) = c.template_id.as_ref().filter(|_| !c.fields.is_empty()) {
         if let Some(tpl) = crate::customer_templates::get(conn, t, tid).await? {
             for f in tpl
                 .fields
@@ -183,11 +200,13 @@ async fn sync_phones(conn: &mut Conn, t: &TenantScope, c: &Customer) -> Result<(
     phones.retain(|p| !p.is_empty());
     phones.sort();
     phones.dedup();
-    sqlx::query("DELETE FROM customer_phones WHERE tenant_id = $1 AND customer_id = $2")
-        .bind(t.id())
-        .bind(&c.id)
-        .execute(&mut *conn)
-        .await?;
+    if replace {
+        sqlx::query("DELETE FROM customer_phones WHERE tenant_id = $1 AND customer_id = $2")
+            .bind(t.id())
+            .bind(&c.id)
+            .execute(&mut *conn)
+            .await?;
+    }
     for p in phones {
         sqlx::query(
             "INSERT INTO customer_phones (tenant_id, customer_id, phone) VALUES ($1, $2, $3)",
