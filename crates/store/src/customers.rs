@@ -255,19 +255,50 @@ pub async fn is_in_pool(conn: &mut Conn, t: &TenantScope, id: &str) -> Result<bo
 
 // ---- OneID look-ups -----------------------------------------------------------
 
+/// The live customers behind these ids: a merged-away record leads to the
+/// record it was merged into (one hop always reaches it); each once, by id.
+/// Look-ups find ids with one indexed query and then read rows by primary key:
+/// a plan that cannot go wrong on a table the planner has no statistics for.
+async fn live_by_ids(conn: &mut Conn, t: &TenantScope, ids: Vec<String>) -> Result<Vec<Customer>> {
+    let mut out: Vec<Customer> = Vec::new();
+    for id in ids {
+        let Some(mut c) = get_customer(conn, t, &id).await? else {
+            continue;
+        };
+        if let Some(live) = c.merged_into.clone() {
+            match get_customer(conn, t, &live).await? {
+                Some(l) if l.merged_into.is_none() => c = l,
+                _ => continue,
+            }
+        }
+        if !out.iter().any(|o| o.id == c.id) {
+            out.push(c);
+        }
+    }
+    out.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(out)
+}
+
+async fn ids(conn: &mut Conn, sql: &str, t: &TenantScope, args: &[&str]) -> Result<Vec<String>> {
+    let mut q = sqlx::query_scalar::<_, String>(sql).bind(t.id());
+    for a in args {
+        q = q.bind(a.to_string());
+    }
+    Ok(q.fetch_all(&mut *conn).await?)
+}
+
 /// Live customers whose phone is exactly this (already normalised) number.
 /// A number of a record merged away leads to the record it was merged into,
 /// so a merge never makes the person findable as new.
 pub async fn find_by_phone(conn: &mut Conn, t: &TenantScope, phone: &str) -> Result<Vec<Customer>> {
-    let rows = sqlx::query(&format!(
-        "SELECT {CUSTOMER_COLS} FROM customers WHERE tenant_id = $1 AND merged_into IS NULL AND id IN \
-         (SELECT COALESCE(merged_into, id) FROM customers WHERE tenant_id = $1 AND phone = $2) ORDER BY id"
-    ))
-    .bind(t.id())
-    .bind(phone)
-    .fetch_all(&mut *conn)
+    let found = ids(
+        conn,
+        "SELECT id FROM customers WHERE tenant_id = $1 AND phone = $2",
+        t,
+        &[phone],
+    )
     .await?;
-    rows.iter().map(customer).collect()
+    live_by_ids(conn, t, found).await
 }
 
 /// Live customers with this number anywhere: as their phone or in a phone
@@ -277,29 +308,26 @@ pub async fn find_by_any_phone(
     t: &TenantScope,
     phone: &str,
 ) -> Result<Vec<Customer>> {
-    let rows = sqlx::query(&format!(
-        "SELECT {CUSTOMER_COLS} FROM customers WHERE tenant_id = $1 AND merged_into IS NULL AND id IN \
-         (SELECT COALESCE(c.merged_into, c.id) FROM customer_phones p JOIN customers c ON c.id = p.customer_id \
-          WHERE p.tenant_id = $1 AND p.phone = $2) ORDER BY id"
-    ))
-    .bind(t.id())
-    .bind(phone)
-    .fetch_all(&mut *conn)
+    let found = ids(
+        conn,
+        "SELECT customer_id FROM customer_phones WHERE tenant_id = $1 AND phone = $2",
+        t,
+        &[phone],
+    )
     .await?;
-    rows.iter().map(customer).collect()
+    live_by_ids(conn, t, found).await
 }
 
 /// Live customers with this (lower-cased) e-mail address.
 pub async fn find_by_email(conn: &mut Conn, t: &TenantScope, email: &str) -> Result<Vec<Customer>> {
-    let rows = sqlx::query(&format!(
-        "SELECT {CUSTOMER_COLS} FROM customers WHERE tenant_id = $1 AND merged_into IS NULL AND id IN \
-         (SELECT COALESCE(merged_into, id) FROM customers WHERE tenant_id = $1 AND email = $2) ORDER BY id"
-    ))
-    .bind(t.id())
-    .bind(email)
-    .fetch_all(&mut *conn)
+    let found = ids(
+        conn,
+        "SELECT id FROM customers WHERE tenant_id = $1 AND email = $2",
+        t,
+        &[email],
+    )
     .await?;
-    rows.iter().map(customer).collect()
+    live_by_ids(conn, t, found).await
 }
 
 /// Live customers behind a channel's user id (the id the host site or the
@@ -310,17 +338,14 @@ pub async fn find_by_channel_user(
     channel_id: &str,
     user_id: &str,
 ) -> Result<Vec<Customer>> {
-    let rows = sqlx::query(&format!(
-        "SELECT {CUSTOMER_COLS} FROM customers WHERE tenant_id = $1 AND merged_into IS NULL AND id IN \
-         (SELECT customer_id FROM visitors WHERE tenant_id = $1 AND channel_id = $2 AND external_user_id = $3) \
-         ORDER BY id"
-    ))
-    .bind(t.id())
-    .bind(channel_id)
-    .bind(user_id)
-    .fetch_all(&mut *conn)
+    let found = ids(
+        conn,
+        "SELECT customer_id FROM visitors WHERE tenant_id = $1 AND channel_id = $2 AND external_user_id = $3",
+        t,
+        &[channel_id, user_id],
+    )
     .await?;
-    rows.iter().map(customer).collect()
+    live_by_ids(conn, t, found).await
 }
 
 // ---- the public pool (公海) -----------------------------------------------------
