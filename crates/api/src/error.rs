@@ -52,6 +52,21 @@ impl From<AppError> for ApiError {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::InvalidFields(errors) => {
+                details = serde_json::json!({
+                    "field": errors.first().map(|e| e.field.as_str()),
+                    "errors": errors,
+                });
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            AppError::DuplicateCustomer {
+                customer_id,
+                matched_by,
+            } => {
+                details =
+                    serde_json::json!({ "customer_id": customer_id, "matched_by": matched_by });
+                StatusCode::CONFLICT
+            }
             AppError::Unauthenticated(_)
             | AppError::InvalidCredentials
             | AppError::TotpRequired

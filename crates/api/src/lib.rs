@@ -104,6 +104,30 @@ pub fn router(secure_cookies: bool) -> Router<App> {
             "/customers/{id}",
             get(chat::customer).patch(chat::update_customer),
         )
+        .route("/customers", get(customers::list).post(customers::create))
+        .route("/customers/lookup", get(customers::lookup))
+        .route("/customers/export", get(customers::export))
+        .route("/customer-pool", get(customers::pool))
+        .route("/customer-board", get(customer_board::board))
+        .route("/customers/{id}/claim", post(customers::claim))
+        .route("/customers/{id}/release", post(customers::release))
+        .route("/customers/{id}/merge", post(customers::merge))
+        .route(
+            "/customers/{id}/follow-ups",
+            get(customers::follow_ups).post(customers::add_follow_up),
+        )
+        .route(
+            "/customer-templates",
+            get(customer_templates::list).post(customer_templates::create),
+        )
+        .route(
+            "/customer-templates/{id}",
+            get(customer_templates::get)
+                .put(customer_templates::update)
+                .delete(customer_templates::delete),
+        )
+        .route("/customer-imports", post(customer_templates::import))
+        .route("/customer-imports/{id}", get(customer_templates::report))
         .route("/transfer-targets", get(chat::transfer_targets))
         .route("/attachments", post(files::upload))
         .route("/visitor/attachments", post(files::visitor_upload))

@@ -1,6 +1,6 @@
 //! The demo tenant `kefu serve --demo` seeds so a newcomer has something to
 //! manage: departments, three skill groups, an administrator, a team lead, four
-//! agents and a web channel.
+//! agents, a web channel and a customer template.
 
 use crate::{App, AppResult};
 use kefu_domain::{BuiltinRole, TenantId};
@@ -131,6 +131,7 @@ impl App {
             },
         )
         .await?;
+        crate::crm::templates::seed_demo_template(&mut tx, &scope).await?;
         tx.commit().await?;
         Ok(DemoInfo {
             tenant: DEMO_TENANT.into(),

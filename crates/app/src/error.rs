@@ -30,6 +30,15 @@ pub enum AppError {
     InvalidTotp,
     #[error("missing or wrong CSRF token; reload the page and try again")]
     CsrfFailed,
+    /// Customer field values that do not fit the template, each with its code.
+    #[error("some field values are not valid")]
+    InvalidFields(Vec<kefu_domain::crm::FieldError>),
+    /// OneID found the person already; nothing was created.
+    #[error("this customer already exists (same {matched_by}); open or merge the existing record")]
+    DuplicateCustomer {
+        customer_id: String,
+        matched_by: &'static str,
+    },
     #[error("internal error")]
     Internal(String),
 }
@@ -49,6 +58,8 @@ impl AppError {
             AppError::TotpRequired => "totp_required",
             AppError::InvalidTotp => "invalid_totp",
             AppError::CsrfFailed => "csrf_failed",
+            AppError::InvalidFields(_) => "invalid_fields",
+            AppError::DuplicateCustomer { .. } => "duplicate_customer",
             AppError::Internal(_) => "internal",
         }
     }

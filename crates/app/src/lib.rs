@@ -7,6 +7,7 @@ pub mod audit_log;
 pub mod auth;
 pub mod channels;
 pub mod chat;
+pub mod crm;
 pub mod demo;
 pub mod error;
 pub mod hours;

@@ -63,4 +63,7 @@ id_type!(
     OfflineMessageId,
     QuickReplyId,
     AttachmentId,
+    CustomerTemplateId,
+    FollowUpId,
+    CustomerImportId,
 );

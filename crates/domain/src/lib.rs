@@ -5,6 +5,8 @@
 //! an unchecked string.
 
 pub mod conversation;
+pub mod crm;
+pub mod csv;
 pub mod ids;
 pub mod permission;
 pub mod totp;

@@ -40,6 +40,11 @@ permissions! {
     MultimediaAgent = "agent.multimedia", "Multimedia agent", "多媒体坐席";
     CallCenterAgent = "agent.callcenter", "Call-center agent", "呼叫中心坐席";
     Export = "data.export", "Export data", "导出数据";
+    CustomersView = "customers.view", "View and follow up customers", "查看与跟进客户";
+    CustomersViewAll = "customers.view_all", "See every customer, owned or not", "查看全部客户";
+    CustomersMerge = "customers.merge", "Merge customer records", "合并客户";
+    CustomersImport = "customers.import", "Import customers", "导入客户";
+    CustomerTemplatesManage = "customer_templates.manage", "Manage customer templates", "管理客户模板";
 }
 
 /// The roles every tenant starts with. They are stored like custom roles (so they
@@ -88,8 +93,12 @@ impl BuiltinRole {
                 Supervise,
                 MultimediaAgent,
                 Export,
+                CustomersView,
+                CustomersViewAll,
+                CustomersMerge,
+                CustomersImport,
             ],
-            Self::Agent => vec![MultimediaAgent],
+            Self::Agent => vec![MultimediaAgent, CustomersView],
         }
     }
 }

@@ -1,91 +1,25 @@
-//! Visitors, customers (the record the workbench needs; the full CRM comes
-//! later), conversations and their gap-free event log, and assignments.
+//! Visitors, conversations and their gap-free event log, and assignments. The
+//! customer record itself is in [`crate::customers`].
 
 use crate::{
-    flag, now_ms, Assignment, Conn, Conversation, ConversationEvent, Customer, Result, StoreError,
+    flag, now_ms, Assignment, Conn, Conversation, ConversationEvent, Result, StoreError,
     TenantScope, Visitor,
 };
-use kefu_domain::{AuditId, ConversationId, CustomerId, TenantId, VisitorId};
+use kefu_domain::{AuditId, ConversationId, TenantId, VisitorId};
 use sqlx::{any::AnyRow, Row};
 
-fn json_list(s: &str) -> Vec<String> {
+pub(crate) fn json_list(s: &str) -> Vec<String> {
     serde_json::from_str(s).unwrap_or_default()
 }
 
-fn to_json<T: serde::Serialize>(v: &T) -> String {
+pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "null".into())
 }
 
 // ---- customers -------------------------------------------------------------
-
-const CUSTOMER_COLS: &str = "id, name, phone, email, tags, notes, created_at, updated_at";
-
-fn customer(r: &AnyRow) -> Result<Customer> {
-    Ok(Customer {
-        id: r.try_get("id")?,
-        name: r.try_get("name")?,
-        phone: r.try_get("phone")?,
-        email: r.try_get("email")?,
-        tags: json_list(&r.try_get::<String, _>("tags")?),
-        notes: r.try_get("notes")?,
-        created_at: r.try_get("created_at")?,
-        updated_at: r.try_get("updated_at")?,
-    })
-}
-
-pub async fn create_customer(
-    conn: &mut Conn,
-    t: &TenantScope,
-    name: &str,
-    phone: Option<&str>,
-    email: Option<&str>,
-) -> Result<Customer> {
-    let id = CustomerId::new();
-    let now = now_ms();
-    sqlx::query(
-        "INSERT INTO customers (id, tenant_id, name, phone, email, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6)",
-    )
-    .bind(id.as_str())
-    .bind(t.id())
-    .bind(name)
-    .bind(phone)
-    .bind(email)
-    .bind(now)
-    .execute(&mut *conn)
-    .await?;
-    get_customer(conn, t, id.as_str())
-        .await?
-        .ok_or(StoreError::NotFound)
-}
-
-pub async fn get_customer(conn: &mut Conn, t: &TenantScope, id: &str) -> Result<Option<Customer>> {
-    let row = sqlx::query(&format!(
-        "SELECT {CUSTOMER_COLS} FROM customers WHERE tenant_id = $1 AND id = $2"
-    ))
-    .bind(t.id())
-    .bind(id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    row.as_ref().map(customer).transpose()
-}
-
-pub async fn update_customer(conn: &mut Conn, t: &TenantScope, c: &Customer) -> Result<()> {
-    let done = sqlx::query(
-        "UPDATE customers SET name = $3, phone = $4, email = $5, tags = $6, notes = $7, updated_at = $8 \
-         WHERE tenant_id = $1 AND id = $2",
-    )
-    .bind(t.id())
-    .bind(&c.id)
-    .bind(&c.name)
-    .bind(c.phone.as_deref())
-    .bind(c.email.as_deref())
-    .bind(to_json(&c.tags))
-    .bind(&c.notes)
-    .bind(now_ms())
-    .execute(&mut *conn)
-    .await?;
-    crate::one_row(done.rows_affected())
-}
+// The customer record lives in `customers` (the CRM); the chat keeps calling it
+// from here.
+pub use crate::customers::{create_customer, get_customer, update_customer};
 
 // ---- visitors --------------------------------------------------------------
 

@@ -38,6 +38,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_group_strategy.sql"),
         postgres: include_str!("../migrations/postgres/0004_group_strategy.sql"),
     },
+    Migration {
+        version: 5,
+        name: "crm",
+        sqlite: include_str!("../migrations/sqlite/0005_crm.sql"),
+        postgres: include_str!("../migrations/postgres/0005_crm.sql"),
+    },
 ];
 
 const PG_LOCK_KEY: i64 = 0x6b656675; // "kefu"

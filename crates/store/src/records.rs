@@ -162,8 +162,81 @@ pub struct Customer {
     pub email: Option<String>,
     pub tags: Vec<String>,
     pub notes: String,
+    /// The template (客户模板) the customer is filed in; `None` for a chat contact
+    /// nobody has filed yet (such contacts are never in the public pool).
+    pub template_id: Option<String>,
+    /// The template's field values, by field key.
+    #[schema(value_type = Object)]
+    pub fields: serde_json::Map<String, serde_json::Value>,
+    /// One of the template's statuses, or empty.
+    pub status: String,
+    /// 所属人. `None` with a template: in the public pool (公海).
+    pub owner_id: Option<String>,
+    /// Where the record came from: `chat`, `manual`, `import`, `api`.
+    pub source: String,
+    pub next_follow_up_at: Option<i64>,
+    pub claimed_at: Option<i64>,
+    /// Set when this record was merged into another (OneID); it is then kept
+    /// only for history.
+    pub merged_into: Option<String>,
+    /// True when phone numbers were masked for the viewer (public pool).
+    pub masked: bool,
     pub created_at: i64,
     pub updated_at: i64,
+}
+
+/// A customer template (客户模板/客户数据库): the fields of its customers, their
+/// statuses in funnel order, and the status hidden from the public pool.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CustomerTemplate {
+    pub id: String,
+    pub name: String,
+    #[schema(value_type = Vec<Object>)]
+    pub fields: Vec<kefu_domain::crm::FieldDef>,
+    pub statuses: Vec<String>,
+    /// Pool customers in this status are hidden from the pool (and from
+    /// everyone who could see them only through it).
+    pub pool_hidden_status: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// One entry of a customer's follow-up history (跟进历史).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FollowUp {
+    pub id: String,
+    pub customer_id: String,
+    pub author_id: Option<String>,
+    pub author_name: String,
+    /// `call`, `visit`, `message`, `email`, `other`, or `system` (claim, release, merge).
+    pub kind: String,
+    pub body: String,
+    pub next_follow_up_at: Option<i64>,
+    pub created_at: i64,
+}
+
+/// A CSV import: its progress, and when done its per-row report.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CustomerImport {
+    pub id: String,
+    pub template_id: Option<String>,
+    pub actor_id: Option<String>,
+    /// `running`, `done` or `failed`.
+    pub status: String,
+    /// Data rows in the file.
+    pub total: i64,
+    /// Rows read so far (the progress bar: `processed / total`).
+    pub processed: i64,
+    pub created: i64,
+    pub duplicates: i64,
+    pub errors: i64,
+    /// Why a failed import stopped (rows before it are kept).
+    pub error: Option<String>,
+    /// One entry per data row that was not simply created: `{row, outcome,
+    /// customer_id?, matched_by?, errors?}`.
+    #[schema(value_type = Vec<Object>)]
+    pub report: Vec<serde_json::Value>,
+    pub created_at: i64,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]

@@ -214,6 +214,32 @@ impl Client {
         }
     }
 
+    /// A request with a text body (e.g. CSV) whose answer is read as text
+    /// (a CSV download) and, when it is JSON, as JSON too.
+    pub async fn text(
+        &self,
+        method: Method,
+        path: &str,
+        content_type: &str,
+        body: String,
+    ) -> (Resp, String) {
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if !body.is_empty() {
+            req = req.header("content-type", content_type).body(body);
+        }
+        if let Some(t) = &self.bearer {
+            req = req.bearer_auth(t);
+        }
+        if let Some(c) = &self.csrf {
+            req = req.header("X-CSRF-Token", c);
+        }
+        let resp = req.send().await.expect("request reaches the test server");
+        let status = resp.status();
+        let text = resp.text().await.unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        (Resp { status, body }, text)
+    }
+
     pub async fn get(&self, path: &str) -> Resp {
         self.send(Method::GET, path, None).await
     }

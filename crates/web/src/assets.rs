@@ -13,6 +13,7 @@ const FAVICON: &str = include_str!("../assets/favicon.svg");
 const WORKBENCH_JS: &str = include_str!("../assets/workbench.js");
 const WORKBENCH_CSS: &str = include_str!("../assets/workbench.css");
 const MONITOR_JS: &str = include_str!("../assets/monitor.js");
+const CUSTOMERS_JS: &str = include_str!("../assets/customers.js");
 const WIDGET: &str = include_str!("../assets/widget.js");
 pub(crate) const CHAT_PAGE: &str = include_str!("../assets/chat.html");
 
@@ -29,6 +30,7 @@ pub fn version() -> &'static str {
             WORKBENCH_JS,
             WORKBENCH_CSS,
             MONITOR_JS,
+            CUSTOMERS_JS,
         ];
         for b in all.iter().flat_map(|a| a.bytes()) {
             h ^= u64::from(b);
@@ -78,6 +80,10 @@ pub async fn workbench_css() -> Response {
 
 pub async fn monitor_js() -> Response {
     serve(MONITOR_JS, "text/javascript; charset=utf-8")
+}
+
+pub async fn customers_js() -> Response {
+    serve(CUSTOMERS_JS, "text/javascript; charset=utf-8")
 }
 
 /// The visitor widget, loaded by customers' sites with one script tag. A short

@@ -452,6 +452,41 @@ dictionary! {
     mon_polling: "每 10 秒刷新", "Refreshing every 10 s";
     mon_status_changed: "已修改 {name} 的接待状态。", "Changed the status of {name}.";
     mon_error: "操作失败：{msg}", "That failed: {msg}";
+
+    // Customers (客户). Keys starting with crm_js_ are also handed to customers.js.
+    nav_customers: "客户", "Customers";
+    crm_title: "客户管理", "Customers";
+    crm_template: "客户模板", "Template";
+    crm_all_templates: "全部模板", "All templates";
+    crm_export: "导出客户 CSV", "Export customers (CSV)";
+    crm_board_export: "导出看板 CSV", "Export board (CSV)";
+    crm_board: "数据看板", "Data board";
+    crm_total: "客户总数", "Customers";
+    crm_pool_size: "公海客户", "In the public pool";
+    crm_chart_funnel: "客户状态漏斗", "Status funnel";
+    crm_chart_follow_up: "跟进计划", "Follow-up plan";
+    crm_chart_sources: "客户来源", "Sources";
+    crm_chart_departments: "部门分布", "By department";
+    crm_import: "导入客户", "Import customers";
+    crm_import_hint: "UTF-8 编码的 CSV，第一行为列名：姓名、电话、邮箱、标签（分号分隔）、备注、状态，以及模板字段。电话或邮箱与已有客户相同的行不会重复导入，会列入报告。", "UTF-8 CSV whose first line names the columns: name, phone, email, tags (separated by ;), notes, status, and the template's fields. Rows whose phone or e-mail a customer already has are not imported again; the report lists them.";
+    crm_import_file: "CSV 文件", "CSV file";
+    crm_import_start: "开始导入", "Import";
+    crm_import_report: "下载重复与错误报告", "Download the duplicate and error report";
+    crm_no_templates: "还没有客户模板，请先由管理员创建。", "There is no customer template yet; an administrator creates one first.";
+    crm_pool: "公海", "Public pool";
+    crm_pool_hint: "无人负责的客户。领取后才显示完整号码（除非角色可查看公海号码）。", "Customers nobody owns. Full numbers show once claimed (unless your role may view pool numbers).";
+    crm_pool_empty: "公海里没有客户。", "The pool is empty.";
+    crm_claim: "领取", "Claim";
+    crm_mine: "我的客户", "My customers";
+    crm_mine_empty: "你还没有客户。", "You have no customers yet.";
+    crm_name: "姓名", "Name";
+    crm_phone: "电话", "Phone";
+    crm_status: "状态", "Status";
+    crm_next_follow_up: "下次跟进", "Next follow-up";
+    crm_js_claim_failed: "领取失败：{msg}", "Could not claim: {msg}";
+    crm_js_import_running: "正在导入… 已处理 {processed} / {total} 行", "Importing… {processed} of {total} rows done";
+    crm_js_import_done: "导入完成：共 {total} 行，新增 {created}，重复 {duplicates}，错误 {errors}。", "Done: {total} rows, {created} created, {duplicates} duplicates, {errors} with errors.";
+    crm_js_import_failed: "导入失败：{msg}", "The import failed: {msg}";
 }
 
 #[cfg(test)]

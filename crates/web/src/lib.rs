@@ -98,9 +98,11 @@ pub fn router(secure_cookies: bool) -> Router<App> {
         .route("/assets/favicon.svg", get(assets::favicon))
         .route("/workbench", get(pages::workbench::workbench))
         .route("/monitor", get(pages::workbench::monitor))
+        .route("/customers", get(pages::customers::index))
         .route("/assets/workbench.js", get(assets::workbench_js))
         .route("/assets/workbench.css", get(assets::workbench_css))
         .route("/assets/monitor.js", get(assets::monitor_js))
+        .route("/assets/customers.js", get(assets::customers_js))
         .layer(Extension(session::WebConfig { secure_cookies }))
         .layer(axum::middleware::map_response(security_headers))
 }

@@ -158,6 +158,23 @@ pub fn error_text(lang: Lang, e: &AppError) -> String {
         AppError::TotpRequired => tr.totp_prompt.to_string(),
         AppError::InvalidTotp => tr.totp_wrong.to_string(),
         AppError::CsrfFailed => tr.error_csrf_text.to_string(),
+        AppError::InvalidFields(errs) => {
+            let list: Vec<String> = errs
+                .iter()
+                .map(|e| format!("{} ({})", e.field, e.code))
+                .collect();
+            format!(
+                "{}{}",
+                lang.pick("以下字段不符合客户模板：", "These fields do not fit the template: "),
+                list.join(", ")
+            )
+        }
+        AppError::DuplicateCustomer { .. } => lang
+            .pick(
+                "该客户已存在（电话或邮箱相同），请打开或合并已有客户。",
+                "This customer already exists (same phone or e-mail); open or merge the existing record.",
+            )
+            .to_string(),
         AppError::Internal(_) => tr.error_internal_text.to_string(),
     }
 }

@@ -66,6 +66,7 @@ pub fn page<T: Template>(v: &Viewer, status: StatusCode, t: &T) -> Response {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Nav {
     Overview,
+    Customers,
     Users,
     Roles,
     Departments,
@@ -107,13 +108,20 @@ pub struct Chrome {
 fn nav_items(v: &Viewer, active: Nav) -> Vec<NavItem> {
     let tr = v.lang.tr();
     let p = &v.p;
-    let entries: [(Nav, &str, &str, &str, bool); 9] = [
+    let entries: [(Nav, &str, &str, &str, bool); 10] = [
         (
             Nav::Overview,
             "nav-overview",
             "/admin",
             tr.nav_overview,
             true,
+        ),
+        (
+            Nav::Customers,
+            "nav-customers",
+            "/customers",
+            tr.nav_customers,
+            p.can(Permission::CustomersView),
         ),
         (
             Nav::Users,

@@ -517,3 +517,34 @@ async fn two_step_verification_from_profile_to_sign_in() {
     assert_eq!(p.location.as_deref(), Some("/admin"));
     assert_eq!(c.get("/admin").await.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn the_customers_page_shows_board_pool_and_import_by_permission() {
+    let mut c = Client::new().await;
+    c.sign_in("lead").await;
+    let p = c.get("/customers").await;
+    assert_eq!(p.status, StatusCode::OK, "{}", p.body);
+    assert!(p.body.contains("id=\"nav-customers\""));
+    assert!(p.body.contains("id=\"crm-board\""));
+    assert!(p.body.contains("format=svg&amp;chart=funnel"));
+    assert!(p.body.contains("零售客户"), "the demo template is offered");
+    assert!(p.body.contains("id=\"crm-import-form\""), "leads import");
+    assert!(p.body.contains("id=\"crm-export\""), "leads export");
+    assert!(p.body.contains("/assets/customers.js"));
+    let js = c.get("/assets/customers.js").await;
+    assert_eq!(js.status, StatusCode::OK);
+
+    let mut a = Client::new().await;
+    a.sign_in("agent1").await;
+    let p = a.get("/customers").await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.body.contains("id=\"crm-pool\""));
+    assert!(
+        !p.body.contains("id=\"crm-import-form\""),
+        "agents do not import"
+    );
+    assert!(
+        !p.body.contains("id=\"crm-export\""),
+        "agents do not export"
+    );
+}

@@ -10,7 +10,7 @@ use axum::response::Response;
 use axum::Json;
 use kefu_app::App;
 use kefu_store::{Conversation, ConversationEvent, OfflineMessage, QuickReply};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 /// My open conversations (the workbench list).
@@ -157,32 +157,25 @@ pub async fn monitor(State(app): State<App>, Auth(p): Auth) -> ApiResult<Json<se
     Ok(Json(app.monitor_snapshot(&p).await?))
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct CustomerView {
-    pub customer: kefu_store::Customer,
-    /// Newest first.
-    pub conversations: Vec<Conversation>,
-}
-
-/// A customer with their previous conversations (the workbench side panel, 弹屏).
-#[utoipa::path(get, path = "/api/v1/customers/{id}", tag = "online service", params(("id" = String, Path)),
-    responses((status = 200, body = CustomerView), (status = 404, body = ErrorBody)))]
+/// A customer with previous conversations and follow-ups (the workbench side
+/// panel, 弹屏). An id of a merged record leads to the record it was merged into.
+#[utoipa::path(get, path = "/api/v1/customers/{id}", tag = "customers", params(("id" = String, Path)),
+    responses((status = 200, body = kefu_app::crm::records::CustomerDetail), (status = 404, body = ErrorBody)))]
 pub async fn customer(
     State(app): State<App>,
     Auth(p): Auth,
     Path(id): Path<String>,
-) -> ApiResult<Json<CustomerView>> {
-    let (customer, conversations) = app.customer_with_history(&p, &id).await?;
-    Ok(Json(CustomerView {
-        customer,
-        conversations,
-    }))
+) -> ApiResult<Json<kefu_app::crm::records::CustomerDetail>> {
+    Ok(Json(app.customer_detail(&p, &id).await?))
 }
 
-/// Change a customer's name, phone, e-mail, tags or notes.
-#[utoipa::path(patch, path = "/api/v1/customers/{id}", tag = "online service", params(("id" = String, Path)),
+/// Change a customer's profile, template values, status or next follow-up.
+/// Values that do not fit the template answer 422 `invalid_fields` with one
+/// `{field, code, message}` per problem; a phone or e-mail of another customer
+/// answers 409 `duplicate_customer` with its id.
+#[utoipa::path(patch, path = "/api/v1/customers/{id}", tag = "customers", params(("id" = String, Path)),
     request_body = kefu_app::chat::customers::CustomerPatch,
-    responses((status = 200, body = kefu_store::Customer), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = kefu_store::Customer), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update_customer(
     State(app): State<App>,
     Auth(p): Auth,

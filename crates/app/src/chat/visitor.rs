@@ -248,7 +248,11 @@ impl App {
             customer.name = n.chars().take(100).collect();
         }
         if let Some(p) = get("phone") {
-            customer.phone = Some(p.chars().take(40).collect());
+            // Stored as OneID matches it; anything unrecognisable is kept as typed.
+            customer.phone = Some(
+                kefu_domain::crm::normalize_phone(&p)
+                    .unwrap_or_else(|| p.chars().take(40).collect()),
+            );
         }
         if let Some(e) = get("email") {
             customer.email = Some(kefu_domain::Email::parse(&e)?.as_str().to_string());
@@ -259,6 +263,12 @@ impl App {
         {
             conversations::update_customer(&mut conn, &s.scope, &customer).await?;
             s.customer = customer;
+            // OneID: a new contact whose phone or e-mail is a known customer's
+            // becomes that customer instead of a duplicate.
+            if let Some(known) = self.attach_contact(&s.scope, &s.customer).await? {
+                s.visitor.customer_id = known.id.clone();
+                s.customer = known;
+            }
         }
         if let Some(c) =
             conversations::open_conversation_of_visitor(&mut conn, &s.scope, &s.visitor.id).await?

@@ -149,7 +149,8 @@ async fn ids_from_another_tenant_are_not_found(app: TestApp) {
         .await
         .id();
 
-    let cases: Vec<(Method, String, Option<Value>)> = vec![
+    let crm = crate::crm::cross_tenant_cases(&a, &b).await;
+    let mut cases: Vec<(Method, String, Option<Value>)> = vec![
         (Method::GET, format!("/api/v1/users/{a_user}"), None),
         (
             Method::PATCH,
@@ -294,6 +295,8 @@ async fn ids_from_another_tenant_are_not_found(app: TestApp) {
         ),
     ];
 
+    cases.extend(crm.cases.iter().cloned());
+
     // Every templated path+method in the OpenAPI document has a case.
     let doc = b.admin.get("/api/v1/openapi.json").await.body;
     let mut documented = BTreeSet::new();
@@ -432,6 +435,7 @@ async fn ids_from_another_tenant_are_not_found(app: TestApp) {
         .as_array()
         .unwrap()
         .is_empty());
+    crm.assert_unchanged(&a, &b).await;
     // B's audit log holds none of A's changes.
     let audit = b.admin.get("/api/v1/audit-log?limit=500").await.body;
     assert!(audit

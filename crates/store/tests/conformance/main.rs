@@ -2,9 +2,11 @@
 //! PostgreSQL (a fresh schema each), so the two backends cannot drift apart.
 
 mod chat;
+mod crm;
 mod people;
 
 use chat::*;
+use crm::*;
 use people::*;
 
 macro_rules! conformance {
@@ -42,4 +44,10 @@ conformance!(
     conversation_log_is_gap_free_and_idempotent,
     visitors_offline_messages_and_quick_replies,
     message_writer_batches_fail_one_append_not_all,
+    merge_keeps_every_conversation_and_follow_up,
+    pool_hides_a_status_and_claims_once,
+    oneid_never_imports_a_duplicate,
+    templates_are_tenant_scoped_and_kept_while_used,
+    board_counts_follow_the_filter,
+    concurrent_creates_of_one_person_make_one_customer,
 );

@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod chat_page;
+pub mod customers;
 pub mod login;
 pub mod org;
 pub mod profile;

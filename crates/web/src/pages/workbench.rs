@@ -17,7 +17,7 @@ use kefu_domain::Permission;
 
 /// The strings a script needs: every dictionary entry whose key starts with
 /// `prefix`, as a JSON object (key without the prefix → text).
-fn script_strings(tr: &Tr, prefix: &str) -> String {
+pub(crate) fn script_strings(tr: &Tr, prefix: &str) -> String {
     let map: serde_json::Map<String, serde_json::Value> = tr
         .entries()
         .into_iter()
