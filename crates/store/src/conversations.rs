@@ -436,35 +436,16 @@ pub async fn append_event_if(
     e: &NewEvent<'_>,
     cond: &AppendIf<'_>,
 ) -> Result<(ConversationEvent, bool)> {
-    if let Some(cid) = e.client_id {
-        if let Some(existing) = event_by_client_id(conn, t, conversation_id, cid).await? {
-            return Ok((existing, false));
-        }
-    }
     let now = now_ms();
-    let seq: Option<i64> = sqlx::query_scalar(BUMP_SEQ)
-        .bind(t.id())
-        .bind(conversation_id)
-        .bind(flag(cond.open))
-        .bind(cond.agent.unwrap_or(""))
-        .fetch_optional(&mut *conn)
-        .await?;
-    let seq = seq.ok_or(StoreError::NotFound)?;
-    let body = e.body.to_string();
-    sqlx::query(INSERT_EVENT)
-        .bind(conversation_id)
-        .bind(seq)
-        .bind(t.id())
-        .bind(e.kind)
-        .bind(e.sender)
-        .bind(e.sender_id)
-        .bind(e.sender_name)
-        .bind(e.client_id)
-        .bind(&body)
-        .bind(flag(e.private))
-        .bind(now)
-        .execute(&mut *conn)
-        .await?;
+    let seq = if conn.backend_name() == "PostgreSQL" {
+        append_in_one_statement(conn, t, conversation_id, e, cond, now).await?
+    } else {
+        append_in_three_statements(conn, t, conversation_id, e, cond, now).await?
+    };
+    let seq = match seq {
+        Appended::New(seq) => seq,
+        Appended::Existing(existing) => return Ok((existing, false)),
+    };
     Ok((
         ConversationEvent {
             conversation_id: conversation_id.to_string(),
@@ -480,6 +461,97 @@ pub async fn append_event_if(
         },
         true,
     ))
+}
+
+enum Appended {
+    New(i64),
+    Existing(ConversationEvent),
+}
+
+/// Look up the client id, bump the counter, insert: what SQLite can run.
+async fn append_in_three_statements(
+    conn: &mut Conn,
+    t: &TenantScope,
+    conversation_id: &str,
+    e: &NewEvent<'_>,
+    cond: &AppendIf<'_>,
+    now: i64,
+) -> Result<Appended> {
+    if let Some(cid) = e.client_id {
+        if let Some(existing) = event_by_client_id(conn, t, conversation_id, cid).await? {
+            return Ok(Appended::Existing(existing));
+        }
+    }
+    let seq: Option<i64> = sqlx::query_scalar(BUMP_SEQ)
+        .bind(t.id())
+        .bind(conversation_id)
+        .bind(flag(cond.open))
+        .bind(cond.agent.unwrap_or(""))
+        .fetch_optional(&mut *conn)
+        .await?;
+    let seq = seq.ok_or(StoreError::NotFound)?;
+    sqlx::query(INSERT_EVENT)
+        .bind(conversation_id)
+        .bind(seq)
+        .bind(t.id())
+        .bind(e.kind)
+        .bind(e.sender)
+        .bind(e.sender_id)
+        .bind(e.sender_name)
+        .bind(e.client_id)
+        .bind(e.body.to_string())
+        .bind(flag(e.private))
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    Ok(Appended::New(seq))
+}
+
+/// PostgreSQL: the same three steps in one statement (a data-modifying CTE),
+/// so a message costs one round trip, not three. No row back means the client
+/// id was stored before, or the conversation is missing or fails `cond`.
+async fn append_in_one_statement(
+    conn: &mut Conn,
+    t: &TenantScope,
+    conversation_id: &str,
+    e: &NewEvent<'_>,
+    cond: &AppendIf<'_>,
+    now: i64,
+) -> Result<Appended> {
+    let seq: Option<i64> = sqlx::query_scalar(
+        "WITH bump AS ( \
+           UPDATE conversations SET last_seq = last_seq + 1 \
+           WHERE tenant_id = $1 AND id = $2 AND ($3 = 0 OR state NOT IN ('closed', 'completed')) \
+             AND ($4 = '' OR agent_id = $4) \
+             AND NOT EXISTS (SELECT 1 FROM conversation_events \
+               WHERE tenant_id = $1 AND conversation_id = $2 AND client_id = $5) \
+           RETURNING last_seq) \
+         INSERT INTO conversation_events (conversation_id, seq, tenant_id, kind, sender_type, sender_id, sender_name, client_id, body, private, at) \
+         SELECT $2, last_seq, $1, $6, $7, $8, $9, $5, $10, $11, $12 FROM bump RETURNING seq",
+    )
+    .bind(t.id())
+    .bind(conversation_id)
+    .bind(flag(cond.open))
+    .bind(cond.agent.unwrap_or(""))
+    .bind(e.client_id)
+    .bind(e.kind)
+    .bind(e.sender)
+    .bind(e.sender_id)
+    .bind(e.sender_name)
+    .bind(e.body.to_string())
+    .bind(flag(e.private))
+    .bind(now)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Some(seq) = seq {
+        return Ok(Appended::New(seq));
+    }
+    if let Some(cid) = e.client_id {
+        if let Some(existing) = event_by_client_id(conn, t, conversation_id, cid).await? {
+            return Ok(Appended::Existing(existing));
+        }
+    }
+    Err(StoreError::NotFound)
 }
 
 async fn event_by_client_id(
