@@ -442,25 +442,28 @@ pub async fn append_event_if(
     } else {
         append_in_three_statements(conn, t, conversation_id, e, cond, now).await?
     };
-    let seq = match seq {
-        Appended::New(seq) => seq,
-        Appended::Existing(existing) => return Ok((existing, false)),
-    };
-    Ok((
+    match seq {
+        Appended::New(seq) => Ok((e.stored(conversation_id, seq, now), true)),
+        Appended::Existing(existing) => Ok((existing, false)),
+    }
+}
+
+impl NewEvent<'_> {
+    /// The event as stored under `seq` at `at`.
+    pub fn stored(&self, conversation_id: &str, seq: i64, at: i64) -> ConversationEvent {
         ConversationEvent {
             conversation_id: conversation_id.to_string(),
             seq,
-            kind: e.kind.to_string(),
-            sender: e.sender.to_string(),
-            sender_id: e.sender_id.map(str::to_string),
-            sender_name: e.sender_name.to_string(),
-            client_id: e.client_id.map(str::to_string),
-            body: e.body.clone(),
-            private: e.private,
-            at: now,
-        },
-        true,
-    ))
+            kind: self.kind.to_string(),
+            sender: self.sender.to_string(),
+            sender_id: self.sender_id.map(str::to_string),
+            sender_name: self.sender_name.to_string(),
+            client_id: self.client_id.map(str::to_string),
+            body: self.body.clone(),
+            private: self.private,
+            at,
+        }
+    }
 }
 
 enum Appended {

@@ -185,7 +185,7 @@ fn append_one_sqlite(tx: &rusqlite::Transaction<'_>, a: &Append<'_>) -> Result<A
             now,
         ))
         .map_err(sqlite_err)?;
-    Ok(Ok((stored(a, seq, now), true)))
+    Ok(Ok((a.event.stored(a.conversation_id, seq, now), true)))
 }
 
 async fn append_sql(store: &Store, batch: &[Append<'_>]) -> Result<Vec<Appended>> {
@@ -204,22 +204,6 @@ async fn append_sql(store: &Store, batch: &[Append<'_>]) -> Result<Vec<Appended>
     }
     tx.commit().await?;
     Ok(out)
-}
-
-fn stored(a: &Append<'_>, seq: i64, at: i64) -> ConversationEvent {
-    let e = &a.event;
-    ConversationEvent {
-        conversation_id: a.conversation_id.to_string(),
-        seq,
-        kind: e.kind.to_string(),
-        sender: e.sender.to_string(),
-        sender_id: e.sender_id.map(str::to_string),
-        sender_name: e.sender_name.to_string(),
-        client_id: e.client_id.map(str::to_string),
-        body: e.body.clone(),
-        private: e.private,
-        at,
-    }
 }
 
 fn sqlite_err(e: rusqlite::Error) -> StoreError {
