@@ -3,6 +3,9 @@
 //! mini-batch SGD with a linearly decaying step, L2 regularisation and a fixed-seed shuffle,
 //! so the same knowledge base always gives the same model.
 
+/// The fewest mini-batch updates training makes, whatever the data size.
+pub const MIN_STEPS: usize = 3000;
+
 #[derive(Clone, Copy, Debug)]
 pub struct TrainParams {
     pub epochs: usize,
@@ -103,12 +106,16 @@ impl LogReg {
         let feats: Vec<Vec<f32>> = x.iter().map(|r| model.features(r)).collect();
         let mut order: Vec<usize> = (0..n).collect();
         let mut rng = Rng(p.seed | 1);
-        let steps_total = (p.epochs * n.div_ceil(p.batch.max(1))).max(1) as f32;
+        // Small knowledge bases (a few phrasings per item) get more epochs: at least
+        // `MIN_STEPS` updates in all.
+        let per_epoch = n.div_ceil(p.batch.max(1));
+        let epochs = p.epochs.max(MIN_STEPS.div_ceil(per_epoch));
+        let steps_total = (epochs * per_epoch).max(1) as f32;
         let mut step = 0f32;
         let mut grad_w = vec![0f32; k * d];
         let mut grad_b = vec![0f32; k];
         let mut z = vec![0f32; k];
-        for _ in 0..p.epochs {
+        for _ in 0..epochs {
             rng.shuffle(&mut order);
             for chunk in order.chunks(p.batch.max(1)) {
                 let lr = p.learning_rate * (1.0 - step / steps_total) / d as f32;

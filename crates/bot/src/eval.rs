@@ -53,6 +53,11 @@ pub struct EvalOptions {
     /// Embedding cache file (speeds up repeated runs over the same knowledge base).
     pub cache: Option<PathBuf>,
     pub config: MatcherConfig,
+    /// Print up to this many misclassified in-scope queries (for error analysis).
+    pub show_errors: usize,
+    /// Embed queries through the cache too (fast repeated tuning runs; the latency reported
+    /// then excludes the query embedding).
+    pub cache_queries: bool,
 }
 
 /// An encoder with an optional on-disk cache of text → vector.
@@ -136,7 +141,7 @@ impl CachedEmbedder {
 struct Run {
     top1: f64,
     auroc: Option<f64>,
-    points: Vec<(f64, f32, f64, f64, f64)>, // rate, threshold, answered-accuracy, oos recall, precision
+    points: Vec<(f64, f32, f64, Option<f64>, f64)>, // rate, threshold, answered-accuracy, oos recall, precision
 }
 
 fn summarise(conf: &[f32], correct: &[bool], in_scope: &[bool]) -> Run {
@@ -195,10 +200,10 @@ fn print_run(label: &str, r: &Run, out: &mut String) {
     out.push_str(&format!("[{label}] AUROC in-scope vs out-of-scope: {au}\n"));
     for (rate, t, acc, recall, precision) in &r.points {
         out.push_str(&format!(
-            "[{label}] answering {:.0}% of in-scope (threshold {t:.4}): accuracy of in-scope answers {:.2}%, out-of-scope recall {:.2}%, precision of all answers {:.2}%\n",
+            "[{label}] answering {:.0}% of in-scope (threshold {t:.4}): accuracy of in-scope answers {:.2}%, out-of-scope recall {}, precision of all answers {:.2}%\n",
             100.0 * rate,
             100.0 * acc,
-            100.0 * recall,
+            recall.map_or("n/a".to_string(), |r| format!("{:.2}%", 100.0 * r)),
             100.0 * precision
         ));
     }
@@ -258,9 +263,11 @@ pub fn eval_kb(kb: &Path, queries: &Path, opt: &EvalOptions) -> Result<String, S
     let mut lex = (Vec::new(), Vec::new());
     let mut full = (Vec::new(), Vec::new());
     let mut lat = Vec::new();
+    let mut shown = 0;
     for (q, exp) in qs.iter().zip(&expected) {
         let start = Instant::now();
-        let qv = match &emb {
+        let qv = match &mut emb {
+            Some(e) if opt.cache_queries => Some(e.embed_all(&[q.query.as_str()])?.remove(0)),
             Some(e) => Some(e.encoder().embed(&[q.query.as_str()])?.remove(0)),
             None => None,
         };
@@ -270,6 +277,22 @@ pub fn eval_kb(kb: &Path, queries: &Path, opt: &EvalOptions) -> Result<String, S
             .first()
             .map(|x| (x.item, x.confidence))
             .unwrap_or((usize::MAX, 0.0));
+        if let Some(e) = exp.filter(|&e| e != top.0 && shown < opt.show_errors) {
+            shown += 1;
+            let name = |i: usize| {
+                matcher
+                    .items()
+                    .get(i)
+                    .map_or("-", |it| it.question.as_str())
+            };
+            out.push_str(&format!(
+                "error: {:?} expected {:?} got {:?} {:?}\n",
+                q.query,
+                name(e),
+                name(top.0),
+                s.first()
+            ));
+        }
         full.0.push(top.1);
         full.1.push(Some(top.0) == *exp);
         if qv.is_some() {

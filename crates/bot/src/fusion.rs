@@ -2,7 +2,8 @@
 //! scores every item for a query on several signals and fuses them into one confidence.
 //!
 //! Lexical signals (always): BM25 over single phrasings (best phrasing per item), BM25 over
-//! each item's phrasings concatenated, and character n-gram cosine (best phrasing).
+//! each item's phrasings concatenated, character n-gram cosine (best phrasing), and — for a
+//! knowledge base with Chinese — n-gram cosine of the pinyin spelling (best phrasing).
 //! Semantic signals (when the index was built with embeddings): the best phrasing cosine
 //! (1-NN), the mean of the item's best `knn` phrasing cosines, and the probability of a
 //! logistic-regression classifier trained on the phrasings' embeddings.
@@ -11,9 +12,9 @@
 use crate::bm25::{Bm25, Bm25Params};
 use crate::classifier::{LogReg, TrainParams};
 use crate::embed::dot;
-use crate::ngram::{ngrams, NgramIndex};
+use crate::ngram::{ngrams, pinyin_form, NgramIndex};
 use crate::synonyms::Synonyms;
-use crate::tokenize::{normalize, words_of_normalized};
+use crate::tokenize::{is_cjk, normalize, words_of_normalized};
 use serde::{Deserialize, Serialize};
 
 /// A knowledge item as the matcher sees it.
@@ -32,6 +33,8 @@ pub struct MatcherConfig {
     pub w_bm25: f32,
     pub w_bm25_item: f32,
     pub w_ngram: f32,
+    /// Pinyin n-gram cosine; only used when the knowledge base contains Chinese.
+    pub w_pinyin: f32,
     pub w_cos_max: f32,
     pub w_cos_knn: f32,
     pub w_classifier: f32,
@@ -49,6 +52,7 @@ impl Default for MatcherConfig {
             w_bm25: 0.15,
             w_bm25_item: 0.15,
             w_ngram: 0.1,
+            w_pinyin: 0.1,
             w_cos_max: 0.2,
             w_cos_knn: 0.1,
             w_classifier: 0.5,
@@ -69,6 +73,7 @@ pub struct ItemScore {
     pub bm25: f32,
     pub bm25_item: f32,
     pub ngram: f32,
+    pub pinyin: f32,
     pub cos_max: f32,
     pub cos_knn: f32,
     pub classifier: f32,
@@ -89,6 +94,7 @@ pub struct Matcher {
     bm25: Bm25,
     bm25_item: Bm25,
     ngram: NgramIndex,
+    pinyin: Option<NgramIndex>,
     semantic: Option<Semantic>,
 }
 
@@ -125,6 +131,12 @@ impl Matcher {
             .collect();
         let words: Vec<Vec<String>> = norm.iter().map(|n| words_of_normalized(n)).collect();
         let grams: Vec<Vec<String>> = norm.iter().map(|n| ngrams(n)).collect();
+        let pinyin = if norm.iter().any(|n| n.chars().any(is_cjk)) {
+            let g: Vec<Vec<String>> = norm.iter().map(|n| ngrams(&pinyin_form(n))).collect();
+            Some(NgramIndex::build(&g))
+        } else {
+            None
+        };
         let mut item_words: Vec<Vec<String>> = vec![Vec::new(); items.len()];
         for (w, &o) in words.iter().zip(&owner) {
             item_words[o].extend(w.iter().cloned());
@@ -160,6 +172,7 @@ impl Matcher {
             bm25: Bm25::build(&words, Bm25Params::default()),
             bm25_item: Bm25::build(&item_words, Bm25Params::default()),
             ngram: NgramIndex::build(&grams),
+            pinyin,
             cfg,
             items,
             owner,
@@ -201,6 +214,13 @@ impl Matcher {
             out[o].bm25_item = (v / bi.max(1e-6)).min(1.0);
         }
         let mut total = c.w_bm25 + c.w_bm25_item + c.w_ngram;
+        if let Some(px) = &self.pinyin {
+            total += c.w_pinyin;
+            let g = px.score(&ngrams(&pinyin_form(&norm)));
+            for (p, &o) in self.owner.iter().enumerate() {
+                out[o].pinyin = out[o].pinyin.max(g[p]);
+            }
+        }
         if let (Some(sem), Some(q)) = (&self.semantic, query_vector) {
             total += c.w_cos_max + c.w_cos_knn;
             let mut per_item: Vec<Vec<f32>> = vec![Vec::new(); n];
@@ -227,6 +247,7 @@ impl Matcher {
             s.confidence = (c.w_bm25 * s.bm25
                 + c.w_bm25_item * s.bm25_item
                 + c.w_ngram * s.ngram
+                + c.w_pinyin * s.pinyin
                 + c.w_cos_max * s.cos_max
                 + c.w_cos_knn * s.cos_knn
                 + c.w_classifier * s.classifier)

@@ -2,8 +2,31 @@
 //! word boundaries. Chinese contributes single characters and bigrams; other text
 //! contributes space-padded character trigrams of each word.
 
-use crate::tokenize::is_cjk;
+use crate::tokenize::{is_cjk, words_of_normalized};
+use pinyin::ToPinyin;
 use std::collections::HashMap;
+
+/// The text's words with Chinese words spelled in toneless pinyin ("我的订单" → "wo de
+/// dingdan"), so that pinyin typed instead of characters, and homophone typos (发漂/发票),
+/// meet in the n-gram space.
+pub fn pinyin_form(norm: &str) -> String {
+    let mut out = Vec::new();
+    for w in words_of_normalized(norm) {
+        if w.chars().any(is_cjk) {
+            let mut p = String::new();
+            for (c, py) in w.chars().zip(w.as_str().to_pinyin()) {
+                match py {
+                    Some(py) => p.push_str(py.plain()),
+                    None => p.push(c),
+                }
+            }
+            out.push(p);
+        } else {
+            out.push(w);
+        }
+    }
+    out.join(" ")
+}
 
 /// The character n-grams of a normalised text.
 pub fn ngrams(norm: &str) -> Vec<String> {
@@ -128,6 +151,13 @@ impl NgramIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pinyin_spelling_of_chinese_words() {
+        assert_eq!(pinyin_form("我的订单"), "wo de dingdan");
+        assert_eq!(pinyin_form("发漂"), pinyin_form("发票"));
+        assert_eq!(pinyin_form("dingdan在哪"), "dingdan zai na");
+    }
 
     #[test]
     fn grams_of_mixed_text() {

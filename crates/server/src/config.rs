@@ -80,6 +80,12 @@ pub struct BotEvalArgs {
     /// Matcher configuration (fusion weights) as a JSON file; missing keys keep defaults.
     #[arg(long)]
     pub matcher_config: Option<PathBuf>,
+    /// Print up to N misclassified queries with their scores.
+    #[arg(long, default_value_t = 0)]
+    pub show_errors: usize,
+    /// Embed queries through --cache too (faster repeated runs; latency then excludes embedding).
+    #[arg(long)]
+    pub cache_queries: bool,
 }
 
 #[derive(Subcommand, Debug)]

@@ -62,6 +62,8 @@ fn bot_options(a: BotEvalArgs) -> Result<kefu_bot::eval::EvalOptions, String> {
         model: a.model,
         cache: a.cache,
         config,
+        show_errors: a.show_errors,
+        cache_queries: a.cache_queries,
     })
 }
 
