@@ -173,9 +173,9 @@ fn summarise(conf: &[f32], correct: &[bool], in_scope: &[bool]) -> Run {
         }
         let acc = ans_ok as f64 / (ans_in.max(1)) as f64;
         let recall = if oos == 0 {
-            f64::NAN
+            None
         } else {
-            oos_rejected as f64 / oos as f64
+            Some(oos_rejected as f64 / oos as f64)
         };
         let precision = ans_ok as f64 / (ans_in + oos - oos_rejected).max(1) as f64;
         points.push((rate, t, acc, recall, precision));
