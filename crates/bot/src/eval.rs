@@ -262,6 +262,10 @@ pub fn eval_kb(kb: &Path, queries: &Path, opt: &EvalOptions) -> Result<String, S
     let in_scope: Vec<bool> = expected.iter().map(Option::is_some).collect();
     let mut lex = (Vec::new(), Vec::new());
     let mut full = (Vec::new(), Vec::new());
+    if let (Some(e), true) = (&mut emb, opt.cache_queries) {
+        let texts: Vec<&str> = qs.iter().map(|q| q.query.as_str()).collect();
+        e.embed_all(&texts)?;
+    }
     let mut lat = Vec::new();
     let mut shown = 0;
     for (q, exp) in qs.iter().zip(&expected) {
@@ -427,6 +431,32 @@ pub fn eval_pairs(pairs: &Path, opt: &EvalOptions, limit: Option<usize>) -> Resu
         pair_report(
             "fused (cosine + n-gram + Jaccard, logistic)",
             &fused,
+            &labels,
+            half,
+            &mut out,
+        );
+        // a learned head: logistic regression on (u·v elementwise, |u−v|, the three scores)
+        let head: Vec<Vec<f32>> = (0..ps.len())
+            .map(|i| {
+                let (a, b) = (&v[2 * i], &v[2 * i + 1]);
+                let mut f: Vec<f32> = a.iter().zip(b).map(|(x, y)| x * y * 20.0).collect();
+                f.extend(a.iter().zip(b).map(|(x, y)| (x - y).abs() * 5.0));
+                f.extend([cos[i] * 5.0, gram[i], jac[i]]);
+                f
+            })
+            .collect();
+        let p = TrainParams {
+            epochs: 40,
+            learning_rate: 0.5,
+            l2: 1e-4,
+            batch: 16,
+            ..Default::default()
+        };
+        let lr = LogReg::train(&head[..half], &y[..half], 2, p)?;
+        let learned: Vec<f32> = head.iter().map(|f| lr.predict(f)[1]).collect();
+        pair_report(
+            "learned head (u*v, |u-v|, scores; logistic on the first half)",
+            &learned,
             &labels,
             half,
             &mut out,

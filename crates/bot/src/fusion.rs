@@ -54,7 +54,7 @@ impl Default for MatcherConfig {
             w_ngram: 0.1,
             w_pinyin: 0.1,
             w_cos_max: 0.2,
-            w_cos_knn: 0.1,
+            w_cos_knn: 0.3,
             w_classifier: 0.5,
             cos_floor: 0.7,
             knn: 3,
