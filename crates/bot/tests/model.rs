@@ -5,6 +5,14 @@
 use kefu_bot::embed::{dot, Embedder, Encoder};
 use kefu_bot::{decide, Item, Matcher, MatcherConfig, Outcome, Synonyms, Thresholds};
 use std::path::PathBuf;
+use std::sync::OnceLock;
+
+/// The model is loaded once for all tests in this file.
+fn encoder() -> Option<&'static Encoder> {
+    static ENC: OnceLock<Option<Encoder>> = OnceLock::new();
+    ENC.get_or_init(|| model_dir().map(|d| Encoder::load(&d).expect("the installed model loads")))
+        .as_ref()
+}
 
 fn model_dir() -> Option<PathBuf> {
     let dir = std::env::var_os("KEFU_BOT_MODEL")
@@ -29,8 +37,7 @@ fn model_dir() -> Option<PathBuf> {
 
 #[test]
 fn embeddings_match_the_reference_engine() {
-    let Some(dir) = model_dir() else { return };
-    let enc = Encoder::load(&dir).unwrap();
+    let Some(enc) = encoder() else { return };
     let v = enc
         .embed(&["how do I reset my password"])
         .unwrap()
@@ -48,8 +55,7 @@ fn embeddings_match_the_reference_engine() {
 
 #[test]
 fn paraphrases_are_closer_than_unrelated_texts_in_both_languages() {
-    let Some(dir) = model_dir() else { return };
-    let enc = Encoder::load(&dir).unwrap();
+    let Some(enc) = encoder() else { return };
     let v = enc
         .embed(&[
             "怎么查看我的订单",
@@ -65,8 +71,7 @@ fn paraphrases_are_closer_than_unrelated_texts_in_both_languages() {
 
 #[test]
 fn semantic_matching_finds_a_paraphrase_with_no_shared_words() {
-    let Some(dir) = model_dir() else { return };
-    let enc = Encoder::load(&dir).unwrap();
+    let Some(enc) = encoder() else { return };
     let items = vec![
         Item {
             id: "refund".into(),
