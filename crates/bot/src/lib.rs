@@ -1,0 +1,26 @@
+//! kefu's bot matcher. The matching core (tokenize, synonyms, bm25, ngram, classifier,
+//! fusion, calibrate, metrics) does no I/O: it works over an in-memory knowledge base and
+//! query embeddings handed to it. `embed` reads a model directory, `install` writes one, and
+//! `eval` reads the evaluation files.
+//!
+//! ```text
+//! let m = Matcher::build(items, synonyms, MatcherConfig::default(), vectors)?;
+//! let d = decide(m.score(query, query_vector), Thresholds::default());
+//! ```
+
+pub mod bm25;
+pub mod calibrate;
+pub mod classifier;
+pub mod embed;
+pub mod eval;
+pub mod fusion;
+pub mod install;
+pub mod metrics;
+pub mod ngram;
+pub mod sentencepiece;
+pub mod synonyms;
+pub mod tokenize;
+
+pub use calibrate::{decide, Decision, Outcome, Thresholds};
+pub use fusion::{Item, ItemScore, Matcher, MatcherConfig};
+pub use synonyms::Synonyms;
