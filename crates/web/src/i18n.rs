@@ -386,6 +386,14 @@ dictionary! {
     wb_history_none: "没有历史会话。", "No previous conversations.";
     wb_why_me: "为什么分配给我", "Why me";
     wb_why_strategy: "分配策略", "Strategy";
+    strategy_least_busy: "最少会话优先", "Least busy first";
+    strategy_round_robin: "轮流分配", "Round robin";
+    strategy_longest_idle: "空闲最久优先", "Longest idle first";
+    strategy_most_skilled: "技能等级最高优先", "Most skilled first";
+    strategy_fewest_today: "今日接待最少优先", "Fewest served today first";
+    strategy_weighted_random: "按权重随机", "Weighted random";
+    strategy_sticky: "老客户优先原客服", "Sticky (last agent first)";
+    strategy_broadcast: "抢单", "Broadcast (first to accept)";
     wb_why_eligible: "可分配", "eligible";
     wb_current: "当前", "current";
     wb_sending: "发送中…", "Sending…";

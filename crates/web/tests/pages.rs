@@ -548,3 +548,84 @@ async fn the_customers_page_shows_board_pool_and_import_by_permission() {
         "agents do not export"
     );
 }
+
+#[tokio::test]
+async fn a_skill_groups_routing_strategy_is_chosen_and_changed_in_the_console() {
+    let mut c = Client::new().await;
+    c.sign_in("admin").await;
+    let page = c.get("/admin/skill-groups").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("id=\"skill-group-strategy\""));
+    let csrf = hidden(&page.body, "_csrf");
+    let created = c
+        .post(
+            "/admin/skill-groups",
+            &[
+                ("_csrf", &csrf),
+                ("name", "夜班组"),
+                ("department_id", ""),
+                ("description", ""),
+                ("strategy", "round_robin"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+    let strategy_of = |html: &str| -> (String, String) {
+        let row = html
+            .split("<tr data-name=\"夜班组\">")
+            .nth(1)
+            .expect("the new group is listed");
+        let id = row
+            .split("href=\"/admin/skill-groups/")
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .expect("group link")
+            .to_string();
+        let shown = row
+            .split("<td class=\"strategy\">")
+            .nth(1)
+            .and_then(|r| r.split("</td>").next())
+            .expect("strategy cell")
+            .to_string();
+        (id, shown)
+    };
+    let list = c.get("/admin/skill-groups").await;
+    let (id, shown) = strategy_of(&list.body);
+    assert_eq!(shown, "Round robin");
+
+    let bad = c
+        .post(
+            &format!("/admin/skill-groups/{id}"),
+            &[
+                ("_csrf", &csrf),
+                ("name", "夜班组"),
+                ("department_id", ""),
+                ("description", ""),
+                ("strategy", "whoever_shouts"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    assert!(
+        bad.body.contains("least_busy, round_robin"),
+        "the error lists the choices"
+    );
+    let (_, unchanged) = strategy_of(&c.get("/admin/skill-groups").await.body);
+    assert_eq!(unchanged, "Round robin", "a refused change changes nothing");
+
+    let changed = c
+        .post(
+            &format!("/admin/skill-groups/{id}"),
+            &[
+                ("_csrf", &csrf),
+                ("name", "夜班组"),
+                ("department_id", ""),
+                ("description", ""),
+                ("strategy", "most_skilled"),
+            ],
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::SEE_OTHER, "{}", changed.body);
+    let (_, now) = strategy_of(&c.get("/admin/skill-groups").await.body);
+    assert_eq!(now, "Most skilled first");
+}

@@ -11,7 +11,7 @@ use kefu_app::org::{MemberInput, SkillGroupInput};
 use kefu_app::App;
 use kefu_domain::Permission;
 
-const FIELDS: &[&str] = &["name", "department_id"];
+const FIELDS: &[&str] = &["name", "department_id", "strategy"];
 
 pub struct GroupRow {
     id: String,
@@ -22,6 +22,8 @@ pub struct GroupRow {
     edit_name: String,
     edit_description: String,
     dept_opts: Vec<Opt>,
+    strategy: String,
+    strategy_opts: Vec<Opt>,
 }
 
 #[derive(Template)]
@@ -33,6 +35,7 @@ struct GroupsTpl {
     create_name: String,
     create_description: String,
     create_dept_opts: Vec<Opt>,
+    create_strategy_opts: Vec<Opt>,
 }
 
 /// What was typed into a form that failed ("create" or a group's id).
@@ -42,6 +45,7 @@ struct Posted {
     name: String,
     department_id: String,
     description: String,
+    strategy: String,
 }
 
 impl Posted {
@@ -51,7 +55,30 @@ impl Posted {
             name: f.get("name").to_string(),
             department_id: f.get("department_id").to_string(),
             description: f.get("description").to_string(),
+            strategy: f.get("strategy").to_string(),
         }
+    }
+}
+
+/// The routing strategies a group can be given here, named for people.
+fn strategy_options(selected: &str, lang: crate::i18n::Lang) -> Vec<Opt> {
+    kefu_app::org::STRATEGIES
+        .iter()
+        .map(|s| Opt::new(s, strategy_label(s, lang), *s == selected))
+        .collect()
+}
+
+fn strategy_label(s: &str, lang: crate::i18n::Lang) -> &'static str {
+    let tr = lang.tr();
+    match s {
+        "round_robin" => tr.strategy_round_robin,
+        "longest_idle" => tr.strategy_longest_idle,
+        "most_skilled" => tr.strategy_most_skilled,
+        "fewest_today" => tr.strategy_fewest_today,
+        "weighted_random" => tr.strategy_weighted_random,
+        "sticky" => tr.strategy_sticky,
+        "broadcast" => tr.strategy_broadcast,
+        _ => tr.strategy_least_busy,
     }
 }
 
@@ -95,6 +122,11 @@ async fn groups_page(app: &App, v: &Viewer, posted: Posted, err: FormError) -> P
                 g.description.clone()
             },
             dept_opts: dept_options(&depts, &dept_sel, v.lang),
+            strategy: strategy_label(&g.strategy, v.lang).to_string(),
+            strategy_opts: strategy_options(
+                if mine { &posted.strategy } else { &g.strategy },
+                v.lang,
+            ),
         });
     }
     let create = posted.form == "create";
@@ -113,6 +145,14 @@ async fn groups_page(app: &App, v: &Viewer, posted: Posted, err: FormError) -> P
         create_dept_opts: dept_options(
             &depts,
             if create { &posted.department_id } else { "" },
+            v.lang,
+        ),
+        create_strategy_opts: strategy_options(
+            if create {
+                &posted.strategy
+            } else {
+                "least_busy"
+            },
             v.lang,
         ),
         err,
