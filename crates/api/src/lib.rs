@@ -126,6 +126,38 @@ pub fn router(secure_cookies: bool) -> Router<App> {
                 .put(customer_templates::update)
                 .delete(customer_templates::delete),
         )
+        .route(
+            "/knowledge/categories",
+            get(knowledge::list_categories).post(knowledge::create_category),
+        )
+        .route(
+            "/knowledge/categories/{id}",
+            get(knowledge::get_category)
+                .put(knowledge::update_category)
+                .delete(knowledge::delete_category),
+        )
+        .route(
+            "/knowledge/items",
+            get(knowledge::list_items).post(knowledge::create_item),
+        )
+        .route(
+            "/knowledge/items/{id}",
+            get(knowledge::get_item)
+                .put(knowledge::update_item)
+                .delete(knowledge::delete_item),
+        )
+        .route(
+            "/knowledge/synonyms",
+            get(knowledge::list_synonyms).post(knowledge::create_synonyms),
+        )
+        .route(
+            "/knowledge/synonyms/{id}",
+            get(knowledge::get_synonyms)
+                .put(knowledge::update_synonyms)
+                .delete(knowledge::delete_synonyms),
+        )
+        .route("/knowledge/import", post(knowledge::import))
+        .route("/knowledge/export", get(knowledge::export))
         .route("/customer-imports", post(customer_templates::import))
         .route("/customer-imports/{id}", get(customer_templates::report))
         .route("/transfer-targets", get(chat::transfer_targets))

@@ -87,6 +87,9 @@ impl AppError {
                     "the {resource} is still in use or refers to something that does not exist"
                 ),
             ),
+            StoreError::Invalid { field, message } => {
+                AppError::Validation(ValidationError::new(field, message))
+            }
             other => AppError::Internal(other.to_string()),
         }
     }

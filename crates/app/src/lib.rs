@@ -12,6 +12,7 @@ pub mod demo;
 pub mod error;
 pub mod hours;
 pub mod hub;
+pub mod knowledge;
 pub mod org;
 pub mod principal;
 pub mod roles;

@@ -66,4 +66,7 @@ id_type!(
     CustomerTemplateId,
     FollowUpId,
     CustomerImportId,
+    KnowledgeCategoryId,
+    KnowledgeItemId,
+    SynonymGroupId,
 );

@@ -45,6 +45,8 @@ permissions! {
     CustomersMerge = "customers.merge", "Merge customer records", "合并客户";
     CustomersImport = "customers.import", "Import customers", "导入客户";
     CustomerTemplatesManage = "customer_templates.manage", "Manage customer templates", "管理客户模板";
+    KnowledgeView = "knowledge.view", "View the knowledge base", "查看知识库";
+    KnowledgeManage = "knowledge.manage", "Manage the knowledge base", "管理知识库";
 }
 
 /// The roles every tenant starts with. They are stored like custom roles (so they
@@ -97,8 +99,9 @@ impl BuiltinRole {
                 CustomersViewAll,
                 CustomersMerge,
                 CustomersImport,
+                KnowledgeView,
             ],
-            Self::Agent => vec![MultimediaAgent, CustomersView],
+            Self::Agent => vec![MultimediaAgent, CustomersView, KnowledgeView],
         }
     }
 }

@@ -21,6 +21,7 @@ pub mod customer_templates;
 pub mod customers;
 pub mod departments;
 pub mod event_log;
+pub mod knowledge;
 pub mod migrate;
 pub mod offline_messages;
 pub mod quick_replies;
@@ -58,6 +59,13 @@ pub enum StoreError {
     /// referenced was deleted.
     #[error("referenced record missing or still in use")]
     Reference,
+    /// A rule of the data model was broken (e.g. a fourth category level); the
+    /// field it concerns and why.
+    #[error("{field}: {message}")]
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
     #[error("database error: {0}")]
     Db(#[source] sqlx::Error),
     #[error("stored data is corrupt: {0}")]

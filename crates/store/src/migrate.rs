@@ -44,6 +44,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0005_crm.sql"),
         postgres: include_str!("../migrations/postgres/0005_crm.sql"),
     },
+    Migration {
+        version: 6,
+        name: "knowledge",
+        sqlite: include_str!("../migrations/sqlite/0006_knowledge.sql"),
+        postgres: include_str!("../migrations/postgres/0006_knowledge.sql"),
+    },
 ];
 
 const PG_LOCK_KEY: i64 = 0x6b656675; // "kefu"

@@ -38,5 +38,6 @@ mod cli;
 mod crm;
 mod crm_csv;
 mod crm_oneid;
+mod knowledge;
 mod ops;
 mod tenancy;

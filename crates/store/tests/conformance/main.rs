@@ -3,10 +3,12 @@
 
 mod chat;
 mod crm;
+mod knowledge;
 mod people;
 
 use chat::*;
 use crm::*;
+use knowledge::*;
 use people::*;
 
 macro_rules! conformance {
@@ -50,4 +52,8 @@ conformance!(
     templates_are_tenant_scoped_and_kept_while_used,
     board_counts_follow_the_filter,
     concurrent_creates_of_one_person_make_one_customer,
+    knowledge_categories_nest_three_levels,
+    knowledge_category_in_use_is_kept,
+    knowledge_is_tenant_scoped,
+    knowledge_phrasings_are_replaced_whole,
 );
