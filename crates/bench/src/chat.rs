@@ -342,14 +342,9 @@ async fn agent(
                     break;
                 }
                 let p = *phase.borrow_and_update();
-                match p {
-                    Phase::Measure { end, .. } => reply_until = Some(end),
-                    Phase::Drain => reply_until = None,
-                    Phase::Stop => {
-                        let _ = tx.send(Message::Close(None)).await;
-                        break;
-                    }
-                    Phase::Setup => {}
+                if !crate::load::agent_follows(p, &mut reply_until) {
+                    let _ = tx.send(Message::Close(None)).await;
+                    break;
                 }
             }
         }

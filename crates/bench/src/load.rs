@@ -26,6 +26,18 @@ pub enum Phase {
     Stop,
 }
 
+/// An agent socket's reaction to a new phase: it answers visitors until the
+/// measured phase ends. `false` means close the socket and report.
+pub fn agent_follows(p: Phase, reply_until: &mut Option<Instant>) -> bool {
+    match p {
+        Phase::Measure { end, .. } => *reply_until = Some(end),
+        Phase::Drain => *reply_until = None,
+        Phase::Stop => return false,
+        Phase::Setup => {}
+    }
+    true
+}
+
 /// What a bench message carries in its text: `b|<send ns>|<n>|<answer?> …`
 /// from visitors, `r|<send ns>|<n> …` from agents.
 #[derive(Debug, PartialEq, Eq)]
