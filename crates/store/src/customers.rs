@@ -437,7 +437,7 @@ pub async fn lock_identity(
     }
     let mut keys: Vec<i64> = [("phone", phone), ("email", email)]
         .into_iter()
-        .filter_map(|(kind, v)| v.map(|v| fnv1a(&format!("oneid|{}|{kind}|{v}", t.id()))))
+        .filter_map(|(kind, v)| v.map(|v| identity_key(t, kind, v)))
         .collect();
     // Always in the same order, so two transactions cannot deadlock on them.
     keys.sort_unstable();
@@ -448,6 +448,11 @@ pub async fn lock_identity(
             .await?;
     }
     Ok(())
+}
+
+/// The advisory-lock key of one identity (a phone or an e-mail) in a tenant.
+pub(crate) fn identity_key(t: &TenantScope, kind: &str, value: &str) -> i64 {
+    fnv1a(&format!("oneid|{}|{kind}|{value}", t.id()))
 }
 
 /// FNV-1a, 64 bits: a stable hash (the same on every node and version).
@@ -467,14 +472,9 @@ pub async fn insert_unless_duplicate(
     t: &TenantScope,
     c: &NewCustomer,
 ) -> Result<Deduped> {
-    lock_identity(conn, t, c.phone.as_deref(), c.email.as_deref()).await?;
-    if let Some((found, by)) = find_match(conn, t, c.phone.as_deref(), c.email.as_deref()).await? {
-        return Ok(Deduped::Duplicate {
-            customer_id: found.id,
-            matched_by: by,
-        });
-    }
-    Ok(Deduped::Created(Box::new(
-        insert_customer(conn, t, c).await?,
-    )))
+    // One code path with the bulk import, so the two cannot drift apart.
+    crate::customer_bulk::insert_many_unless_duplicate(conn, t, std::slice::from_ref(c))
+        .await?
+        .pop()
+        .ok_or_else(|| StoreError::Corrupt("bulk insert gave no outcome for its row".into()))
 }

@@ -15,6 +15,7 @@ pub mod audit;
 pub mod channels;
 pub mod conversations;
 pub mod customer_board;
+pub mod customer_bulk;
 pub mod customer_filter;
 pub mod customer_history;
 pub mod customer_templates;

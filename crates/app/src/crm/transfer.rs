@@ -7,6 +7,7 @@ use crate::{audit, json, parse_id, App, AppError, AppResult, Principal};
 use kefu_domain::crm::{self, FieldDef, FieldError};
 use kefu_domain::{csv, Email, Permission, ValidationError};
 use kefu_store::customer_templates::{self, ImportCounts};
+use kefu_store::customer_bulk;
 use kefu_store::customers::{self, Deduped, NewCustomer};
 use kefu_store::{CustomerImport, CustomerTemplate};
 use serde::Deserialize;
@@ -93,6 +94,11 @@ impl ImportJob {
         let mut tx = self.app.store.begin().await?;
         let mut counts = *n;
         let mut lines = Vec::new();
+        // Validate every row first, then check and write the valid ones as one
+        // batch (see `customer_bulk`); the report keeps the file's row order.
+        let mut valid = Vec::with_capacity(chunk.len());
+        let mut valid_rows = Vec::with_capacity(chunk.len());
+        let mut outcomes: Vec<(usize, Value)> = Vec::new();
         for (i, cells) in chunk.iter().enumerate() {
             // Spreadsheet numbering: the header is row 1.
             let row = chunk_no * CHUNK + i + 2;
@@ -100,20 +106,29 @@ impl ImportJob {
             match row_to_customer(&self.cols, cells, &self.template, self.owner.as_deref()) {
                 Err(errs) => {
                     counts.errors += 1;
-                    lines.push(json!({"row": row, "outcome": "error", "errors": errs}));
+                    outcomes.push((row, json!({"row": row, "outcome": "error", "errors": errs})));
                 }
-                Ok(new) => match customers::insert_unless_duplicate(&mut tx, t, &new).await? {
-                    Deduped::Created(_) => counts.created += 1,
-                    Deduped::Duplicate {
-                        customer_id,
-                        matched_by,
-                    } => {
-                        counts.duplicates += 1;
-                        lines.push(json!({"row": row, "outcome": "duplicate", "customer_id": customer_id, "matched_by": matched_by}));
-                    }
-                },
+                Ok(new) => {
+                    valid.push(new);
+                    valid_rows.push(row);
+                }
             }
         }
+        let written = customer_bulk::insert_many_unless_duplicate(&mut tx, t, &valid).await?;
+        for (row, d) in valid_rows.into_iter().zip(written) {
+            match d {
+                Deduped::Created(_) => counts.created += 1,
+                Deduped::Duplicate {
+                    customer_id,
+                    matched_by,
+                } => {
+                    counts.duplicates += 1;
+                    outcomes.push((row, json!({"row": row, "outcome": "duplicate", "customer_id": customer_id, "matched_by": matched_by})));
+                }
+            }
+        }
+        outcomes.sort_by_key(|(row, _)| *row);
+        lines.extend(outcomes.into_iter().map(|(_, v)| v));
         customer_templates::import_progress(&mut tx, t, &self.id, counts).await?;
         tx.commit().await?;
         *n = counts;

@@ -623,3 +623,83 @@ pub(crate) async fn concurrent_creates_of_one_person_make_one_customer(store: St
         1
     );
 }
+
+/// The import writes in batches (`customer_bulk`): one batch must reach the
+/// same verdicts as checking row by row — phone before e-mail, a merged-away
+/// record's number leads to the record it went into, repeats within the batch
+/// count, and a created row is findable by the screen pop at once.
+pub(crate) async fn bulk_import_follows_the_oneid_rules(store: Store) {
+    let t = tenant(&store, "crm-bulk").await;
+    let mut c = store.conn().await.unwrap();
+    let x = customers::insert_customer(
+        &mut c,
+        &t,
+        &new("老客户", Some("13800000001"), Some("x@example.cn")),
+    )
+    .await
+    .unwrap();
+    let y = customers::insert_customer(&mut c, &t, &new("保留", Some("13800000003"), None))
+        .await
+        .unwrap();
+    let m = customers::insert_customer(&mut c, &t, &new("并走", Some("13800000002"), None))
+        .await
+        .unwrap();
+    customer_history::merge(&mut c, &t, &y.id, &m.id)
+        .await
+        .unwrap();
+
+    let rows = [
+        new("r0", Some("13800000001"), None),
+        new("r1", Some("13800000009"), Some("x@example.cn")),
+        new("r2", Some("13800000002"), None),
+        new("r3", Some("13800000004"), None),
+        new("r4", Some("13800000004"), Some("r4@example.cn")),
+        new("r5", Some("13800000005"), Some("r5@example.cn")),
+        new("r6", Some("13800000006"), Some("r5@example.cn")),
+        new("r7", None, None),
+    ];
+    let mut tx = store.begin().await.unwrap();
+    let out = kefu_store::customer_bulk::insert_many_unless_duplicate(&mut tx, &t, &rows)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(out.len(), rows.len(), "one outcome per row");
+    let created = |i: usize| match &out[i] {
+        Deduped::Created(c) => c.id.clone(),
+        other => panic!("row {i} should be new, got {other:?}"),
+    };
+    let dup = |i: usize| match &out[i] {
+        Deduped::Duplicate {
+            customer_id,
+            matched_by,
+        } => (customer_id.clone(), *matched_by),
+        other => panic!("row {i} should be a duplicate, got {other:?}"),
+    };
+    assert_eq!(dup(0), (x.id.clone(), "phone"));
+    assert_eq!(dup(1), (x.id.clone(), "email"), "a new phone, a known e-mail");
+    assert_eq!(dup(2), (y.id.clone(), "phone"), "merged number → the record kept");
+    let r3 = created(3);
+    assert_eq!(dup(4), (r3.clone(), "phone"), "a repeat within the batch");
+    let r5 = created(5);
+    assert_eq!(dup(6), (r5, "email"));
+    created(7);
+
+    let pop = customers::find_by_any_phone(&mut c, &t, "13800000004")
+        .await
+        .unwrap();
+    assert_eq!(pop.len(), 1);
+    assert_eq!(pop[0].id, r3);
+    assert_eq!(pop[0].name, "r3");
+    let all = customers::list_customers(
+        &mut c,
+        &t,
+        &CustomerFilter {
+            limit: 100,
+            ..CustomerFilter::default()
+        },
+    )
+    .await
+    .unwrap();
+    // x, y and the three created rows (m is merged away).
+    assert_eq!(all.len(), 5);
+}

@@ -49,6 +49,7 @@ conformance!(
     merge_keeps_every_conversation_and_follow_up,
     pool_hides_a_status_and_claims_once,
     oneid_never_imports_a_duplicate,
+    bulk_import_follows_the_oneid_rules,
     templates_are_tenant_scoped_and_kept_while_used,
     board_counts_follow_the_filter,
     concurrent_creates_of_one_person_make_one_customer,
