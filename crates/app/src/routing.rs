@@ -7,8 +7,8 @@ use crate::{App, AppResult};
 use kefu_domain::TenantId;
 use kefu_routing::snapshot::{AgentSnapshot, ItemSnapshot, ItemStateSnapshot, Snapshot};
 use kefu_routing::{
-    AgentId, AgentSpec, Engine, EngineConfig, Explanation, GroupConfig, GroupId, ItemId, Media,
-    Outcome, Priority, Strategy, Verdict, WorkItem,
+    AgentId, AgentSpec, Engine, EngineConfig, Exclusion, Explanation, GroupConfig, GroupId, ItemId,
+    Media, Outcome, Priority, Score, Strategy, Verdict, WorkItem,
 };
 use kefu_store::{conversations, now_ms, skill_groups, statuses, users, TenantScope};
 use std::collections::HashMap;
@@ -89,10 +89,56 @@ pub fn explanation_json(
         "winner": x.winner.as_ref().map(id),
         "winner_name": x.winner.as_ref().map(name),
         "candidates": x.candidates.iter().map(|c| match &c.verdict {
-            Verdict::Eligible(score) => serde_json::json!({"agent": id(&c.agent), "name": name(&c.agent), "eligible": true, "score": format!("{score:?}")}),
-            Verdict::Excluded(why) => serde_json::json!({"agent": id(&c.agent), "name": name(&c.agent), "eligible": false, "excluded": format!("{why:?}")}),
+            Verdict::Eligible(score) => serde_json::json!({"agent": id(&c.agent), "name": name(&c.agent), "eligible": true, "score": score_json(score)}),
+            Verdict::Excluded(why) => serde_json::json!({"agent": id(&c.agent), "name": name(&c.agent), "eligible": false, "excluded": exclusion_json(why)}),
         }).collect::<Vec<_>>(),
     })
+}
+
+/// The strategy's measure as data (`kind` plus its numbers) and a short
+/// `text` for people, so a lead's tool can sort by it and the workbench can
+/// show it without parsing.
+fn score_json(s: &Score) -> serde_json::Value {
+    use serde_json::json;
+    let pct = |r: f64| format!("{:.0}%", r * 100.0);
+    match *s {
+        Score::Rotation { last_served } => json!({"kind": "rotation", "last_served": last_served,
+            "text": if last_served == 0 { "not served in this group yet".to_string() } else { format!("turn #{last_served}") }}),
+        Score::Load { ratio } => {
+            json!({"kind": "load", "ratio": ratio, "text": format!("load {}", pct(ratio))})
+        }
+        Score::Idle { idle_since, ratio } => {
+            json!({"kind": "idle", "idle_since": idle_since, "ratio": ratio,
+            "text": match idle_since { Some(_) => format!("idle, load {}", pct(ratio)), None => format!("busy, load {}", pct(ratio)) }})
+        }
+        Score::Skill { level, ratio } => {
+            json!({"kind": "skill", "level": level, "ratio": ratio, "text": format!("level {level}, load {}", pct(ratio))})
+        }
+        Score::Today { served, ratio } => {
+            json!({"kind": "today", "served": served, "ratio": ratio, "text": format!("{served} today, load {}", pct(ratio))})
+        }
+        Score::Weight { weight } => {
+            json!({"kind": "weight", "weight": weight, "text": format!("weight {weight}")})
+        }
+        Score::Sticky => json!({"kind": "sticky", "text": "the customer's previous agent"}),
+        Score::Broadcast => json!({"kind": "broadcast", "text": "offered to everyone eligible"}),
+    }
+}
+
+fn exclusion_json(e: &Exclusion) -> serde_json::Value {
+    use serde_json::json;
+    match *e {
+        Exclusion::NotReceiving => json!({"reason": "not_receiving", "text": "not receiving"}),
+        Exclusion::Full { load, capacity } => {
+            json!({"reason": "full", "load": load, "capacity": capacity, "text": format!("full ({load}/{capacity})")})
+        }
+        Exclusion::WrapUp { until } => {
+            json!({"reason": "wrap_up", "until": until, "text": "in wrap-up"})
+        }
+        Exclusion::Delayed { until } => {
+            json!({"reason": "delayed", "until": until, "text": "held back after a missed offer"})
+        }
+    }
 }
 
 impl TenantRouting {

@@ -6,8 +6,10 @@
 //!   visitor→agent, persisted (acknowledged) messages/s, exactly-once checks.
 //! * `idle`  — N visitor sockets that only receive `welcome`; the server's RSS.
 //! * `relay` — the `chat` traffic shape against `bench/peers/socketio-relay.js`.
+//! * `crm`   — screen-pop look-ups among seeded customers and a 100k-row import.
 
 mod chat;
+mod crm;
 mod idle;
 mod load;
 mod net;
@@ -39,6 +41,9 @@ enum Cmd {
     Idle(idle::IdleArgs),
     /// The `chat` traffic through a Socket.IO relay (bench/peers/socketio-relay.js).
     Relay(relay::RelayArgs),
+    /// Customers at volume: screen-pop look-ups and a CSV import (seed first
+    /// with `kefu admin seed-customers`).
+    Crm(crm::CrmArgs),
 }
 
 /// How to reach kefu and sign in as a tenant administrator.
@@ -100,6 +105,7 @@ fn main() {
             Cmd::Chat(a) => chat::run(a).await,
             Cmd::Idle(a) => idle::run(a).await,
             Cmd::Relay(a) => relay::run(a).await,
+            Cmd::Crm(a) => crm::run(a).await,
         }
     });
     // Sockets still open in tasks are simply dropped with the runtime.

@@ -96,6 +96,31 @@ impl Session {
         Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
     }
 
+    /// A POST with a body that is not JSON (a CSV upload).
+    pub async fn raw_post(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: String,
+    ) -> Result<Value, String> {
+        let r = self
+            .http
+            .post(format!("{}/api/v1{path}", self.base))
+            .header("cookie", &self.cookie)
+            .header("x-csrf-token", &self.csrf)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| format!("POST {path}: {e}"))?;
+        let status = r.status();
+        let text = r.text().await.unwrap_or_default();
+        if !status.is_success() {
+            return Err(format!("POST {path}: {status} {text}"));
+        }
+        Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
     pub async fn get(&self, path: &str) -> Result<Value, String> {
         self.call(Method::GET, path, None, &[200]).await
     }

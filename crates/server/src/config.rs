@@ -120,6 +120,20 @@ pub enum AdminCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Fill a tenant with generated customers (benchmarks, demos): phone
+    /// `139` + 8 digits from `--first` on, every second one with an e-mail,
+    /// written through the import's OneID-checked bulk path.
+    SeedCustomers {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        tenant: String,
+        #[arg(long, default_value_t = 1_000_000)]
+        count: u64,
+        /// Number of the first generated customer (to add more later).
+        #[arg(long, default_value_t = 0)]
+        first: u64,
+    },
     /// List tenants.
     ListTenants {
         #[command(flatten)]

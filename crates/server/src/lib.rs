@@ -4,6 +4,7 @@
 
 pub mod config;
 pub mod metrics;
+pub mod seed;
 
 use axum::extract::State;
 use axum::http::StatusCode;

@@ -230,6 +230,16 @@ async fn admin(cmd: AdminCommand) -> Result<(), String> {
                 u.id
             );
         }
+        AdminCommand::SeedCustomers {
+            db,
+            tenant,
+            count,
+            first,
+        } => {
+            let s = Settings::resolve(&db, None)?;
+            let store = kefu_server::open_store(&s.database_url, 2).await?;
+            kefu_server::seed::customers(&store, &tenant, first, count).await?;
+        }
         AdminCommand::ListTenants { db } => {
             let app = open(&db).await?;
             for t in app.list_tenants().await.map_err(|e| e.to_string())? {

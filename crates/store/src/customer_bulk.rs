@@ -113,7 +113,9 @@ async fn lock_identities(
     keys.sort_unstable();
     keys.dedup();
     for part in keys.chunks(KEYS_PER_QUERY) {
-        let values: Vec<String> = (1..=part.len()).map(|i| format!("(${i}::bigint)")).collect();
+        let values: Vec<String> = (1..=part.len())
+            .map(|i| format!("(${i}::bigint)"))
+            .collect();
         let sql = format!(
             "SELECT pg_advisory_xact_lock(k) FROM (VALUES {}) AS v(k)",
             values.join(", ")

@@ -462,7 +462,7 @@
     const ul = body.appendChild(el("ul", "wb-why-list"));
     for (const k of x.candidates || []) {
       const who = k.agent === ME ? app.dataset.myName : names.get(k.agent) || k.agent;
-      ul.appendChild(el("li", k.eligible ? "" : "muted", who + " — " + (k.eligible ? T.why_eligible + " " + (k.score || "") : k.excluded === "NotReceiving" ? T.not_receiving : k.excluded || "")));
+      ul.appendChild(el("li", k.eligible ? "" : "muted", who + " — " + (k.eligible ? T.why_eligible + " " + ((k.score && k.score.text) || "") : k.excluded && k.excluded.reason === "not_receiving" ? T.not_receiving : (k.excluded && k.excluded.text) || "")));
     }
   }
   // Candidates are user ids; their names come from the transfer targets.

@@ -127,6 +127,19 @@ async fn the_team_lead_monitor_is_nudged_when_a_visitor_queues() {
     assert!(a[0]["explanation"]["candidates"]
         .as_array()
         .is_some_and(|c| !c.is_empty()));
+    // Each candidate's measure is data a tool can sort by, with a line for people.
+    let winner = a[0]["explanation"]["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["agent"] == agent_id.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(winner["eligible"], true);
+    assert!(winner["score"]["kind"].is_string(), "{winner}");
+    assert!(winner["score"]["text"]
+        .as_str()
+        .is_some_and(|t| !t.is_empty()));
     // In people's names, for the team lead reading it.
     assert_eq!(a[0]["explanation"]["winner_name"], "agent1");
     assert!(a[0]["explanation"]["summary"]

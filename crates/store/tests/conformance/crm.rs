@@ -676,8 +676,16 @@ pub(crate) async fn bulk_import_follows_the_oneid_rules(store: Store) {
         other => panic!("row {i} should be a duplicate, got {other:?}"),
     };
     assert_eq!(dup(0), (x.id.clone(), "phone"));
-    assert_eq!(dup(1), (x.id.clone(), "email"), "a new phone, a known e-mail");
-    assert_eq!(dup(2), (y.id.clone(), "phone"), "merged number → the record kept");
+    assert_eq!(
+        dup(1),
+        (x.id.clone(), "email"),
+        "a new phone, a known e-mail"
+    );
+    assert_eq!(
+        dup(2),
+        (y.id.clone(), "phone"),
+        "merged number → the record kept"
+    );
     let r3 = created(3);
     assert_eq!(dup(4), (r3.clone(), "phone"), "a repeat within the batch");
     let r5 = created(5);
