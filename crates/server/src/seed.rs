@@ -58,6 +58,13 @@ pub async fn customers(store: &Store, tenant: &str, first: u64, count: u64) -> R
             eprintln!("  {} of {count} …", i - first);
         }
     }
+    // Planner statistics after a bulk load, as after any restore: without
+    // them PostgreSQL may scan a million rows for an indexed look-up (and
+    // autovacuum, which would analyse later, may be off).
+    let mut conn = store.conn().await.map_err(|e| e.to_string())?;
+    kefu_store::customers::refresh_statistics(&mut conn)
+        .await
+        .map_err(|e| e.to_string())?;
     println!(
         "seeded {created} customers ({duplicates} already there) in {:.1} s",
         started.elapsed().as_secs_f64()

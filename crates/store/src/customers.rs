@@ -450,6 +450,18 @@ pub async fn lock_identity(
     Ok(())
 }
 
+/// Refresh the query planner's statistics of the customer tables (after a
+/// bulk import; PostgreSQL's autovacuum would do it later, if it is on).
+pub async fn refresh_statistics(conn: &mut Conn) -> Result<()> {
+    let sql = if conn.backend_name() == "PostgreSQL" {
+        "ANALYZE customers, customer_phones"
+    } else {
+        "ANALYZE customers"
+    };
+    sqlx::query(sql).execute(&mut *conn).await?;
+    Ok(())
+}
+
 /// The advisory-lock key of one identity (a phone or an e-mail) in a tenant.
 pub(crate) fn identity_key(t: &TenantScope, kind: &str, value: &str) -> i64 {
     fnv1a(&format!("oneid|{}|{kind}|{value}", t.id()))

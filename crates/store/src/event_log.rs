@@ -12,6 +12,8 @@ use crate::conversations::{self, AppendIf, NewEvent, BUMP_SEQ, EVENT_BY_CLIENT_I
 use crate::{now_ms, ConversationEvent, Result, Store, StoreError, TenantScope};
 use rusqlite::{OptionalExtension, TransactionBehavior};
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 /// One event to append.
 pub struct Append<'a> {
@@ -35,6 +37,9 @@ enum Inner {
         conn: Box<rusqlite::Connection>,
         /// Dropping it stops the checkpoint thread.
         _checkpoints: std::sync::mpsc::Sender<()>,
+        wal: Arc<WalState>,
+        /// The background pass count when the writer last finished the WAL.
+        seen_pass: u64,
     },
     Sql {
         store: Store,
@@ -47,10 +52,15 @@ impl EventLog {
     /// result from one (non-runtime) thread: [`EventLog::append_batch`] blocks.
     pub fn open(store: &Store) -> Result<Self> {
         let inner = match store.sqlite_file() {
-            Some(path) => Inner::Sqlite {
-                conn: Box::new(open_sqlite(path)?),
-                _checkpoints: start_checkpoints(path)?,
-            },
+            Some(path) => {
+                let wal = Arc::new(WalState::default());
+                Inner::Sqlite {
+                    conn: Box::new(open_sqlite(path)?),
+                    _checkpoints: start_checkpoints(path, wal.clone())?,
+                    wal,
+                    seen_pass: 0,
+                }
+            }
             None => Inner::Sql {
                 store: store.clone(),
                 runtime: tokio::runtime::Handle::try_current().map_err(|_| {
@@ -70,6 +80,66 @@ impl EventLog {
             Inner::Sql { store, runtime } => runtime.block_on(append_sql(store, batch)),
         }
     }
+
+    /// Housekeeping between batches, after their acknowledgements went out.
+    ///
+    /// On SQLite the checkpoint thread copies the WAL into the database in
+    /// the background, but under steady writes it never catches up with the
+    /// last frame, and SQLite only starts the WAL over when a writer finds it
+    /// wholly copied. So once a background pass has copied most of a large
+    /// WAL, the writer copies the few frames written since (a short stall
+    /// instead of the whole checkpoint's), and its next commit starts the WAL
+    /// from the beginning.
+    pub fn maintain(&mut self) {
+        let Inner::Sqlite {
+            conn,
+            wal,
+            seen_pass,
+            ..
+        } = &mut self.inner
+        else {
+            return;
+        };
+        if !coordinated() {
+            return;
+        }
+        let pass = wal.passes.load(Ordering::Acquire);
+        if pass == *seen_pass || wal.frames.load(Ordering::Acquire) < restart_frames() {
+            return;
+        }
+        *seen_pass = pass;
+        if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+            tracing::warn!(error = %e, "WAL checkpoint failed");
+        }
+    }
+}
+
+/// What the checkpoint thread last saw, for the writer.
+#[derive(Default)]
+struct WalState {
+    /// Completed background passes.
+    passes: AtomicU64,
+    /// Frames in the WAL at the last pass.
+    frames: AtomicU64,
+}
+
+fn env_u64(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// `KEFU_WAL_CHECKPOINT=inline` keeps SQLite's own checkpoint in the commit
+/// (for comparison); the default lets the writer finish background passes.
+fn coordinated() -> bool {
+    static C: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *C.get_or_init(|| std::env::var("KEFU_WAL_CHECKPOINT").as_deref() != Ok("inline"))
+}
+
+fn restart_frames() -> u64 {
+    static F: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *F.get_or_init(|| env_u64("KEFU_WAL_RESTART_FRAMES", 4096))
 }
 
 fn open_sqlite(path: &Path) -> Result<rusqlite::Connection> {
@@ -82,18 +152,24 @@ fn open_sqlite(path: &Path) -> Result<rusqlite::Connection> {
     conn.execute_batch(
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; \
          PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000; \
-         PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456; \
-         PRAGMA wal_autocheckpoint=1000;",
+         PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456;",
     )
     .map_err(sqlite_err)?;
+    let auto = if coordinated() { 0 } else { 1000 };
+    conn.execute_batch(&format!("PRAGMA wal_autocheckpoint={auto};"))
+        .map_err(sqlite_err)?;
     conn.set_prepared_statement_cache_capacity(16);
     Ok(conn)
 }
 
-/// Checkpoint the WAL once a second, in PASSIVE mode (never waits for the
-/// writer), on a connection and thread of its own, until the sender returned
-/// is dropped.
-fn start_checkpoints(path: &Path) -> Result<std::sync::mpsc::Sender<()>> {
+/// Checkpoint the WAL in PASSIVE mode (never waits for the writer) on a
+/// connection and thread of its own, every `KEFU_WAL_PASS_MS` (50 ms; once a
+/// second with the inline mode), until the sender returned is dropped.
+fn start_checkpoints(path: &Path, wal: Arc<WalState>) -> Result<std::sync::mpsc::Sender<()>> {
+    let every = std::time::Duration::from_millis(env_u64(
+        "KEFU_WAL_PASS_MS",
+        if coordinated() { 50 } else { 1000 },
+    ));
     let conn = rusqlite::Connection::open(path).map_err(sqlite_err)?;
     conn.execute_batch("PRAGMA busy_timeout=10000;")
         .map_err(sqlite_err)?;
@@ -101,11 +177,14 @@ fn start_checkpoints(path: &Path) -> Result<std::sync::mpsc::Sender<()>> {
     std::thread::Builder::new()
         .name("kefu-checkpoint".into())
         .spawn(move || {
-            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
-                stopped.recv_timeout(std::time::Duration::from_secs(1))
+            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(every)
             {
-                if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
-                    tracing::warn!(error = %e, "WAL checkpoint failed");
+                match conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get::<_, i64>(1)) {
+                    Ok(frames) => {
+                        wal.frames.store(frames.max(0) as u64, Ordering::Release);
+                        wal.passes.fetch_add(1, Ordering::AcqRel);
+                    }
+                    Err(e) => tracing::warn!(error = %e, "WAL checkpoint failed"),
                 }
             }
         })

@@ -25,7 +25,7 @@ use tokio::sync::{mpsc, oneshot};
 
 const MAX_BATCH: usize = 256;
 /// The shortest time between two commits of the writer (see `run`).
-const COMMIT_WINDOW: Duration = Duration::from_millis(1);
+const COMMIT_WINDOW_US: u64 = 1000;
 
 #[derive(Clone)]
 pub struct OwnedEvent {
@@ -138,9 +138,15 @@ impl Appender {
 }
 
 fn run(mut log: EventLog, hub: Arc<Hub>, mut rx: mpsc::Receiver<Job>) {
+    // `KEFU_WRITER_WINDOW_US` overrides the window for experiments.
+    let window_us = std::env::var("KEFU_WRITER_WINDOW_US")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(COMMIT_WINDOW_US);
+    let commit_window = Duration::from_micros(window_us);
     let mut batch = Vec::with_capacity(MAX_BATCH);
     let mut last_commit = Instant::now()
-        .checked_sub(COMMIT_WINDOW)
+        .checked_sub(commit_window)
         .unwrap_or_else(Instant::now);
     while let Some(first) = rx.blocking_recv() {
         batch.push(first);
@@ -149,8 +155,8 @@ fn run(mut log: EventLog, hub: Arc<Hub>, mut rx: mpsc::Receiver<Job>) {
         // fewer, larger batches store more messages per page written. A
         // message arriving after a quiet spell is committed at once.
         let since = last_commit.elapsed();
-        if since < COMMIT_WINDOW {
-            std::thread::sleep(COMMIT_WINDOW - since);
+        if since < commit_window {
+            std::thread::sleep(commit_window - since);
         }
         while batch.len() < MAX_BATCH {
             match rx.try_recv() {
@@ -179,6 +185,9 @@ fn run(mut log: EventLog, hub: Arc<Hub>, mut rx: mpsc::Receiver<Job>) {
                 }
             }
         }
+        // After the acknowledgements: a checkpoint here delays the next batch,
+        // never the messages just stored.
+        log.maintain();
     }
 }
 

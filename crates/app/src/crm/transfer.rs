@@ -19,6 +19,8 @@ pub const MAX_IMPORT_ROWS: usize = 100_000;
 /// Rows per transaction: a failure part-way keeps what was committed, and the
 /// report says so.
 const CHUNK: usize = 500;
+/// Created rows after which an import refreshes the planner's statistics.
+const ANALYZE_AFTER_ROWS: i64 = 10_000;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -70,6 +72,11 @@ impl ImportJob {
             }
         }
         let mut conn = self.app.store.conn().await?;
+        if n.created >= ANALYZE_AFTER_ROWS {
+            // A large import can change the table's shape enough that the
+            // planner's old statistics pick a scan over the phone index.
+            customers::refresh_statistics(&mut conn).await?;
+        }
         Ok(
             customer_templates::finish_import(
                 &mut conn,
