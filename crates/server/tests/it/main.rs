@@ -41,3 +41,5 @@ mod crm_oneid;
 mod knowledge;
 mod ops;
 mod tenancy;
+mod tickets;
+mod tickets_flow;
