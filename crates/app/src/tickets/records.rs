@@ -524,18 +524,8 @@ impl App {
         );
         self.route_new_ticket(t, &k).await?;
         if let Some(a) = k.assignee_id.as_ref().filter(|a| by.id != Some(a.as_str())) {
-            self.notify_users(
-                t,
-                std::slice::from_ref(a),
-                "ticket_assigned",
-                &k,
-                &format!(
-                    "工单 #{} 已分派给你 / Ticket #{} was assigned to you",
-                    k.number, k.number
-                ),
-                &k.title,
-            )
-            .await?;
+            self.notify_users(t, std::slice::from_ref(a), "ticket_assigned", &k)
+                .await?;
         }
         let mut conn = self.store.conn().await?;
         tickets::get(&mut conn, t, &k.id)

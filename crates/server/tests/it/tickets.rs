@@ -516,7 +516,7 @@ async fn watchers_are_notified_of_replies_but_not_of_their_own(app: TestApp) {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let n = lead.get("/api/v1/notifications").await.body;
     assert_eq!(n["unread"], 1, "{n}");
-    assert_eq!(n["notifications"][0]["kind"], "ticket_comment");
+    assert_eq!(n["notifications"][0]["kind"], "ticket_reply");
     assert_eq!(agent.get("/api/v1/notifications").await.body["unread"], 0);
     let nid = n["notifications"][0]["id"].as_str().unwrap().to_string();
     // Someone else's notification is not found; one's own is marked read.
