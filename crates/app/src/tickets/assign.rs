@@ -263,8 +263,13 @@ impl App {
         self.reroute(&p.tenant, &after).await?;
         if let Some(u) = &to {
             if !p.is_user(&u.id) {
-                self.notify_users(&p.tenant, &[u.id.clone()], "ticket_assigned", &after)
-                    .await?;
+                self.notify_users(
+                    &p.tenant,
+                    std::slice::from_ref(&u.id),
+                    "ticket_assigned",
+                    &after,
+                )
+                .await?;
             }
         }
         self.notify_watchers(&p.tenant, p, &after, "ticket_assignee")
