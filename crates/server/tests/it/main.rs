@@ -44,3 +44,4 @@ mod ops;
 mod tenancy;
 mod tickets;
 mod tickets_flow;
+mod tickets_tenancy;
