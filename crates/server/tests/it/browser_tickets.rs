@@ -207,6 +207,23 @@ async fn an_agent_files_a_ticket_from_a_chat_and_a_colleague_resolves_it() {
     )
     .await;
     colleague.screenshot("tickets-6-resolved").await.unwrap();
+    // The print view: the ticket on paper, without the console around it.
+    colleague
+        .goto(&format!("{}/tickets/{ticket_id}/print", app.base))
+        .await
+        .unwrap();
+    colleague
+        .wait_for("#print-status", Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert!(
+        colleague
+            .eval("!document.querySelector('#sidenav')")
+            .await
+            .unwrap()
+            == json!(true)
+    );
+    colleague.screenshot("tickets-7-print").await.unwrap();
 
     // What the browsers showed is what is stored.
     let k = t
