@@ -20,6 +20,7 @@ pub mod routing;
 pub mod secrets;
 pub mod statuses;
 pub mod tenants;
+pub mod tickets;
 pub mod tokens;
 pub mod users;
 

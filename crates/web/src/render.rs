@@ -67,6 +67,8 @@ pub fn page<T: Template>(v: &Viewer, status: StatusCode, t: &T) -> Response {
 pub enum Nav {
     Overview,
     Customers,
+    Tickets,
+    TicketTypes,
     Users,
     Roles,
     Departments,
@@ -108,7 +110,11 @@ pub struct Chrome {
 fn nav_items(v: &Viewer, active: Nav) -> Vec<NavItem> {
     let tr = v.lang.tr();
     let p = &v.p;
-    let entries: [(Nav, &str, &str, &str, bool); 10] = [
+    let tk = v.lang.tk();
+    let tickets = p.can(Permission::TicketsView)
+        || p.can(Permission::TicketsViewAll)
+        || p.can(Permission::TicketsManage);
+    let entries: [(Nav, &str, &str, &str, bool); 12] = [
         (
             Nav::Overview,
             "nav-overview",
@@ -122,6 +128,14 @@ fn nav_items(v: &Viewer, active: Nav) -> Vec<NavItem> {
             "/customers",
             tr.nav_customers,
             p.can(Permission::CustomersView),
+        ),
+        (Nav::Tickets, "nav-tickets", "/tickets", tk.nav, tickets),
+        (
+            Nav::TicketTypes,
+            "nav-ticket-types",
+            "/admin/ticket-types",
+            tk.nav_types,
+            p.can(Permission::TicketTypesManage),
         ),
         (
             Nav::Users,
@@ -308,7 +322,9 @@ impl Viewer {
                 (String::new(), messages::error_text(self.lang, &e), 422)
             }
             AppError::Conflict { .. } => (String::new(), messages::error_text(self.lang, &e), 409),
-            AppError::NotAllowed(_) => (String::new(), messages::error_text(self.lang, &e), 403),
+            AppError::NotAllowed(_) | AppError::Refused { .. } => {
+                (String::new(), messages::error_text(self.lang, &e), 403)
+            }
             _ => return Err(self.fail(e).into()),
         };
         Ok(FormError {
@@ -334,7 +350,9 @@ pub fn error_page(lang: Lang, e: &AppError, signed_in: bool) -> Response {
     let tr = lang.tr();
     let (status, heading) = match e {
         AppError::Forbidden(_) => (StatusCode::FORBIDDEN, tr.error_forbidden),
-        AppError::NotAllowed(_) => (StatusCode::FORBIDDEN, tr.error_not_allowed),
+        AppError::NotAllowed(_) | AppError::Refused { .. } => {
+            (StatusCode::FORBIDDEN, tr.error_not_allowed)
+        }
         AppError::CsrfFailed => (StatusCode::FORBIDDEN, tr.error_csrf),
         AppError::NotFound(_) => (StatusCode::NOT_FOUND, tr.error_not_found),
         AppError::Validation(_) | AppError::Conflict { .. } => {

@@ -13,6 +13,7 @@ pub mod knowledge;
 pub mod org;
 pub mod roles;
 pub mod statuses;
+pub mod tickets;
 pub mod tokens;
 pub mod users;
 

@@ -11,6 +11,7 @@ pub mod profile;
 pub mod roles;
 pub mod skill_groups;
 pub mod statuses;
+pub mod tickets;
 pub mod tokens;
 pub mod users;
 pub mod workbench;
