@@ -109,7 +109,11 @@ async fn lookups(admin: &Session, a: &CrmArgs, label: &str) -> Result<(), String
 }
 
 async fn import(admin: &Session, a: &CrmArgs, label: &str) -> Result<(), String> {
-    let run = now_ns() % 1_000_000;
+    // Wall-clock based, so runs against the same database use other numbers.
+    let run = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_micros() as u64 % 1_000_000)
+        .unwrap_or(0);
     let template = admin
         .post(
             "/customer-templates",
@@ -130,8 +134,9 @@ async fn import(admin: &Session, a: &CrmArgs, label: &str) -> Result<(), String>
             (8, Some(prev)) => (prev.clone(), String::new()),
             (9, _) => ("12-abc".to_string(), String::new()),
             _ => {
-                // 15x + 8 digits: never a seeded number, unique in the file.
-                let p = format!("15{}{:08}", run % 10, k);
+                // 15 + 3 digits of the run + 6 of the row: never a seeded
+                // number, unique in the file and (almost always) across runs.
+                let p = format!("15{:03}{:06}", run % 1000, k);
                 (p, format!("i{run}-{k}@import.example"))
             }
         };

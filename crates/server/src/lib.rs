@@ -123,4 +123,5 @@ pub async fn shutdown_signal() {
 /// deadlines) fire even when no request arrives.
 pub fn start_background(app: &App) {
     tokio::spawn(app.clone().run_routing_timers());
+    tokio::spawn(app.clone().run_follow_up_reminders());
 }

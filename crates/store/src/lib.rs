@@ -22,6 +22,7 @@ pub mod customer_templates;
 pub mod customers;
 pub mod departments;
 pub mod event_log;
+pub mod follow_up_reminders;
 pub mod knowledge;
 pub mod migrate;
 pub mod offline_messages;

@@ -56,6 +56,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0007_tickets.sql"),
         postgres: include_str!("../migrations/postgres/0007_tickets.sql"),
     },
+    Migration {
+        version: 12,
+        name: "follow_up_reminders",
+        sqlite: include_str!("../migrations/sqlite/0012_follow_up_reminders.sql"),
+        postgres: include_str!("../migrations/postgres/0012_follow_up_reminders.sql"),
+    },
 ];
 
 const PG_LOCK_KEY: i64 = 0x6b656675; // "kefu"

@@ -277,6 +277,8 @@ pub struct Notification {
     /// e.g. ticket_assigned, ticket_status, ticket_comment, ticket_transferred.
     pub kind: String,
     pub ticket_id: Option<String>,
+    /// Set on `follow_up_due` reminders: the customer to follow up.
+    pub customer_id: Option<String>,
     pub title: String,
     pub body: String,
     pub created_at: i64,
@@ -287,6 +289,7 @@ pub struct NewNotification<'a> {
     pub user_id: &'a str,
     pub kind: &'a str,
     pub ticket_id: Option<&'a str>,
+    pub customer_id: Option<&'a str>,
     pub title: &'a str,
     pub body: &'a str,
 }
@@ -299,14 +302,15 @@ pub async fn notify(
     let id = NotificationId::new();
     let now = now_ms();
     sqlx::query(
-        "INSERT INTO notifications (id, tenant_id, user_id, kind, ticket_id, title, body, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO notifications (id, tenant_id, user_id, kind, ticket_id, customer_id, title, body, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(id.as_str())
     .bind(t.id())
     .bind(n.user_id)
     .bind(n.kind)
     .bind(n.ticket_id)
+    .bind(n.customer_id)
     .bind(n.title)
     .bind(n.body)
     .bind(now)
@@ -317,6 +321,7 @@ pub async fn notify(
         user_id: n.user_id.to_string(),
         kind: n.kind.to_string(),
         ticket_id: n.ticket_id.map(str::to_string),
+        customer_id: n.customer_id.map(str::to_string),
         title: n.title.to_string(),
         body: n.body.to_string(),
         created_at: now,
@@ -333,7 +338,7 @@ pub async fn notifications(
     limit: i64,
 ) -> Result<Vec<Notification>> {
     let rows = sqlx::query(
-        "SELECT id, user_id, kind, ticket_id, title, body, created_at, read_at FROM notifications \
+        "SELECT id, user_id, kind, ticket_id, customer_id, title, body, created_at, read_at FROM notifications \
          WHERE tenant_id = $1 AND user_id = $2 AND ($3 = 0 OR read_at IS NULL) \
          ORDER BY created_at DESC, id DESC LIMIT $4",
     )
@@ -350,6 +355,7 @@ pub async fn notifications(
                 user_id: r.try_get("user_id")?,
                 kind: r.try_get("kind")?,
                 ticket_id: r.try_get("ticket_id")?,
+                customer_id: r.try_get("customer_id")?,
                 title: r.try_get("title")?,
                 body: r.try_get("body")?,
                 created_at: r.try_get("created_at")?,

@@ -69,6 +69,7 @@ impl TkTr {
             "ticket_note" => self.notif_ticket_note,
             "ticket_assignee" => self.notif_ticket_assignee,
             "ticket_transferred" => self.notif_ticket_transferred,
+            "follow_up_due" => self.notif_follow_up_due,
             _ => self.notifications,
         }
     }
@@ -201,6 +202,7 @@ ticket_dictionary! {
     notif_ticket_note: "有新内部备注", "New internal note";
     notif_ticket_assignee: "处理人已变更", "Assignee changed";
     notif_ticket_transferred: "已转交技能组", "Handed to another skill group";
+    notif_follow_up_due: "跟进提醒", "Follow-up due";
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ pub mod board;
 pub mod oneid;
 pub mod pool;
 pub mod records;
+pub mod reminders;
 pub mod templates;
 pub mod transfer;
 

@@ -414,6 +414,7 @@ impl App {
                     user_id: u,
                     kind,
                     ticket_id: Some(&k.id),
+                    customer_id: None,
                     title: &title,
                     body: "",
                 },

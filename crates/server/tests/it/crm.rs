@@ -9,7 +9,8 @@ use serde_json::{json, Value};
 
 on_both_backends!(
     templates_check_every_field_value,
-    pool_masks_phones_until_claimed
+    pool_masks_phones_until_claimed,
+    a_due_follow_up_reminds_its_owner_once
 );
 
 /// A template with every kind of field, statuses, and 已成交 hidden from the pool.
@@ -526,4 +527,64 @@ impl CrossTenant {
             .collect();
         assert_eq!(names, [json!("B 的客户")]);
     }
+}
+
+/// 跟进提醒: when the next follow-up date comes, the owner (only) is told once,
+/// with a link to the customer; a new date brings a new reminder.
+async fn a_due_follow_up_reminds_its_owner_once(app: TestApp) {
+    let t = app.tenant("crmremind").await;
+    let tpl = template(&t).await;
+    let (_, owner) = app.user(&t, "agent1", BuiltinRole::Agent).await;
+    let (_, other) = app.user(&t, "agent2", BuiltinRole::Agent).await;
+    let r = owner
+        .post(
+            "/api/v1/customers",
+            json!({"name": "回访客户", "phone": "13800138222", "template_id": tpl,
+                   "status": "新线索", "fields": {"level": "VIP"}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let id = r.id();
+    let due = 1_800_000_000_000i64; // 2027-01-15
+    let r = owner
+        .post(
+            &format!("/api/v1/customers/{id}/follow-ups"),
+            json!({"kind": "call", "body": "下次报价", "next_follow_up_at": due}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let reminders = |c: Value| -> Vec<Value> {
+        c["notifications"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|n| n["kind"] == "follow_up_due")
+            .cloned()
+            .collect()
+    };
+
+    // Not yet due: nothing.
+    assert_eq!(app.app.remind_follow_ups(due - 1).await.unwrap(), 0);
+    assert!(reminders(owner.get("/api/v1/notifications").await.body).is_empty());
+    // Due: the owner is reminded, with the customer, and only once.
+    assert_eq!(app.app.remind_follow_ups(due).await.unwrap(), 1);
+    assert_eq!(app.app.remind_follow_ups(due + 60_000).await.unwrap(), 0);
+    let got = reminders(owner.get("/api/v1/notifications").await.body);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0]["customer_id"], id.as_str());
+    assert_eq!(got[0]["title"], "回访客户");
+    assert!(reminders(other.get("/api/v1/notifications").await.body).is_empty());
+    // The next follow-up date is reminded in its turn.
+    let next = due + 86_400_000;
+    owner
+        .post(
+            &format!("/api/v1/customers/{id}/follow-ups"),
+            json!({"kind": "call", "body": "已报价", "next_follow_up_at": next}),
+        )
+        .await;
+    assert_eq!(app.app.remind_follow_ups(next).await.unwrap(), 1);
+    assert_eq!(
+        reminders(owner.get("/api/v1/notifications").await.body).len(),
+        2
+    );
 }

@@ -379,6 +379,7 @@ pub(crate) async fn ticket_assignment_watchers_and_visibility(store: Store) {
                 user_id: &a.id,
                 kind: "ticket_assigned",
                 ticket_id: Some(&k1.id),
+                customer_id: None,
                 title,
                 body: "",
             },

@@ -59,7 +59,8 @@ pub(crate) fn row(k: &kefu_store::tickets::Ticket, tk: &TkTr, status_label: Stri
 pub struct NoteRow {
     pub id: String,
     pub title: String,
-    pub ticket_id: String,
+    /// The ticket, or for a follow-up reminder the customers page.
+    pub href: String,
     pub at: String,
 }
 
@@ -161,7 +162,11 @@ pub async fn index(State(app): State<App>, v: Viewer, Query(f): Query<Filter>) -
             .map(|n| NoteRow {
                 id: n.id,
                 title: format!("{}: {}", tk.notification(&n.kind), n.title),
-                ticket_id: n.ticket_id.unwrap_or_default(),
+                href: match (&n.ticket_id, &n.customer_id) {
+                    (Some(k), _) => format!("/tickets/{k}"),
+                    (None, Some(_)) => "/customers".to_string(),
+                    (None, None) => "/tickets".to_string(),
+                },
                 at: crate::fmt::When::from_ms(n.created_at).text,
             })
             .collect(),
