@@ -69,4 +69,9 @@ id_type!(
     KnowledgeCategoryId,
     KnowledgeItemId,
     SynonymGroupId,
+    TicketTypeId,
+    TicketId,
+    TicketCommentId,
+    TicketHistoryId,
+    NotificationId,
 );

@@ -9,6 +9,7 @@ pub mod crm;
 pub mod csv;
 pub mod ids;
 pub mod permission;
+pub mod ticket;
 pub mod totp;
 pub mod values;
 

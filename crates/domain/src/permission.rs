@@ -47,6 +47,10 @@ permissions! {
     CustomerTemplatesManage = "customer_templates.manage", "Manage customer templates", "管理客户模板";
     KnowledgeView = "knowledge.view", "View the knowledge base", "查看知识库";
     KnowledgeManage = "knowledge.manage", "Manage the knowledge base", "管理知识库";
+    TicketsView = "tickets.view", "Work on tickets: create, follow, comment, move those of one's groups", "处理工单";
+    TicketsViewAll = "tickets.view_all", "See every ticket", "查看全部工单";
+    TicketsManage = "tickets.manage", "Assign and edit any ticket", "管理与分派工单";
+    TicketTypesManage = "ticket_types.manage", "Manage ticket types and workflows", "管理工单模板与流程";
     SlaManage = "sla.manage", "Manage SLA policies and business calendars", "管理 SLA 策略与工作日历";
 }
 
@@ -101,8 +105,11 @@ impl BuiltinRole {
                 CustomersMerge,
                 CustomersImport,
                 KnowledgeView,
+                TicketsView,
+                TicketsViewAll,
+                TicketsManage,
             ],
-            Self::Agent => vec![MultimediaAgent, CustomersView, KnowledgeView],
+            Self::Agent => vec![MultimediaAgent, CustomersView, KnowledgeView, TicketsView],
         }
     }
 }

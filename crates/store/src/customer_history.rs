@@ -104,6 +104,7 @@ pub struct MergeMoved {
     pub visitors: u64,
     pub conversations: u64,
     pub follow_ups: u64,
+    pub tickets: u64,
 }
 
 /// OneID merge, the storage half: everything that points at `gone` points at
@@ -121,6 +122,7 @@ pub async fn merge(conn: &mut Conn, t: &TenantScope, keep: &str, gone: &str) -> 
         ("visitors", &mut moved.visitors),
         ("conversations", &mut moved.conversations),
         ("customer_follow_ups", &mut moved.follow_ups),
+        ("tickets", &mut moved.tickets),
     ] {
         let done = sqlx::query(&format!(
             "UPDATE {table} SET customer_id = $3 WHERE tenant_id = $1 AND customer_id = $2"
@@ -132,10 +134,6 @@ pub async fn merge(conn: &mut Conn, t: &TenantScope, keep: &str, gone: &str) -> 
         .await?;
         *count = done.rows_affected();
     }
-    // TICKETS HOOK: tickets reference customers too. When the ticket tables
-    // land, move them here in the same way, in this same transaction:
-    //   UPDATE tickets SET customer_id = $keep WHERE tenant_id = $1 AND customer_id = $gone
-    // and count them in `MergeMoved`, so a merge keeps every ticket of both.
     sqlx::query("UPDATE customers SET merged_into = $3 WHERE tenant_id = $1 AND merged_into = $2")
         .bind(t.id())
         .bind(gone)

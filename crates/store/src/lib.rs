@@ -33,6 +33,9 @@ pub mod sla;
 pub mod statuses;
 pub mod tenants;
 pub mod testing;
+pub mod ticket_activity;
+pub mod ticket_types;
+pub mod tickets;
 pub mod tokens;
 pub mod users;
 

@@ -51,6 +51,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0006_knowledge.sql"),
     },
     Migration {
+        version: 7,
+        name: "tickets",
+        sqlite: include_str!("../migrations/sqlite/0007_tickets.sql"),
+        postgres: include_str!("../migrations/postgres/0007_tickets.sql"),
+    },
+    Migration {
         version: 8,
         name: "sla",
         sqlite: include_str!("../migrations/sqlite/0008_sla.sql"),

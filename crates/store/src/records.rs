@@ -67,6 +67,9 @@ pub struct SkillGroup {
     /// How routing picks an agent: `least_busy` (default), `round_robin`,
     /// `longest_idle`, `most_skilled`, `fewest_today`, `weighted_random`.
     pub strategy: String,
+    /// 工单流转范围: the skill groups a ticket may be handed to by members of
+    /// this group; absent when no scope is set (then every group).
+    pub flow_scope: Option<Vec<String>>,
     pub created_at: i64,
 }
 

@@ -4,7 +4,7 @@ use crate::{now_ms, Conn, Result, SkillGroup, SkillGroupMember, TenantScope};
 use kefu_domain::SkillGroupId;
 use sqlx::{any::AnyRow, Row};
 
-const COLS: &str = "id, name, department_id, description, strategy, created_at";
+const COLS: &str = "id, name, department_id, description, strategy, flow_scope, created_at";
 
 fn from_row(r: &AnyRow) -> Result<SkillGroup> {
     Ok(SkillGroup {
@@ -13,6 +13,9 @@ fn from_row(r: &AnyRow) -> Result<SkillGroup> {
         department_id: r.try_get("department_id")?,
         description: r.try_get("description")?,
         strategy: r.try_get("strategy")?,
+        flow_scope: r
+            .try_get::<Option<String>, _>("flow_scope")?
+            .map(|s| crate::conversations::json_list(&s)),
         created_at: r.try_get("created_at")?,
     })
 }
@@ -44,6 +47,7 @@ pub async fn create(
         department_id: department_id.map(str::to_string),
         description: description.to_string(),
         strategy: "least_busy".to_string(),
+        flow_scope: None,
         created_at: now,
     })
 }
@@ -193,7 +197,7 @@ pub async fn groups_of_user(
     user_id: &str,
 ) -> Result<Vec<(SkillGroup, i64)>> {
     let rows = sqlx::query(
-        "SELECT g.id, g.name, g.department_id, g.description, g.strategy, g.created_at, m.level \
+        "SELECT g.id, g.name, g.department_id, g.description, g.strategy, g.flow_scope, g.created_at, m.level \
          FROM skill_group_members m JOIN skill_groups g ON g.id = m.skill_group_id AND g.tenant_id = m.tenant_id \
          WHERE m.tenant_id = $1 AND m.user_id = $2 ORDER BY g.name",
     )
@@ -217,6 +221,24 @@ pub async fn set_strategy(
             .bind(t.id())
             .bind(id)
             .bind(strategy)
+            .execute(&mut *conn)
+            .await?;
+    crate::one_row(done.rows_affected())
+}
+
+/// 技能组工单流转范围: the skill groups a ticket may be handed to from this
+/// group; `None` clears the scope (then every group, SPEC §3).
+pub async fn set_flow_scope(
+    conn: &mut Conn,
+    t: &TenantScope,
+    id: &str,
+    scope: Option<&[String]>,
+) -> Result<()> {
+    let done =
+        sqlx::query("UPDATE skill_groups SET flow_scope = $3 WHERE tenant_id = $1 AND id = $2")
+            .bind(t.id())
+            .bind(id)
+            .bind(scope.map(|s| crate::conversations::to_json(&s)))
             .execute(&mut *conn)
             .await?;
     crate::one_row(done.rows_affected())

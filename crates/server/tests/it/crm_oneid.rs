@@ -189,7 +189,7 @@ async fn merge_keeps_everything_and_is_audited(app: TestApp) {
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     assert_eq!(
         r.body["moved"],
-        json!({"visitors": 1, "conversations": 1, "follow_ups": 1})
+        json!({"visitors": 1, "conversations": 1, "follow_ups": 1, "tickets": 0})
     );
     let c = &r.body["customer"];
     assert_eq!(c["name"], "王小明");

@@ -124,7 +124,8 @@ pub(crate) async fn merge_keeps_every_conversation_and_follow_up(store: Store) {
         customer_history::MergeMoved {
             visitors: 1,
             conversations: 1,
-            follow_ups: 2
+            follow_ups: 2,
+            tickets: 0
         }
     );
 

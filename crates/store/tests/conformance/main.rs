@@ -5,11 +5,13 @@ mod chat;
 mod crm;
 mod knowledge;
 mod people;
+mod tickets;
 
 use chat::*;
 use crm::*;
 use knowledge::*;
 use people::*;
+use tickets::*;
 
 macro_rules! conformance {
     ($($name:ident),* $(,)?) => {
@@ -56,4 +58,8 @@ conformance!(
     knowledge_category_in_use_is_kept,
     knowledge_is_tenant_scoped,
     knowledge_phrasings_are_replaced_whole,
+    tickets_are_numbered_and_linked,
+    ticket_status_moves_once_and_history_is_kept,
+    ticket_assignment_watchers_and_visibility,
+    merge_moves_tickets_to_the_kept_customer,
 );
