@@ -774,6 +774,16 @@ pub async fn get_survey(
     .transpose()
 }
 
+/// The tenant of a ticket, found by its id alone (a progress link names only
+/// the ticket; its signature is then checked with that tenant's key).
+pub async fn ticket_tenant_unscoped(conn: &mut Conn, ticket_id: &str) -> Result<Option<TenantId>> {
+    let t: Option<String> = sqlx::query_scalar("SELECT tenant_id FROM tickets WHERE id = $1")
+        .bind(ticket_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(t.map(TenantId::from_db))
+}
+
 // ---- link key ---------------------------------------------------------------
 
 /// The tenant's key for signing customer links. The first caller's `fresh`

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
+use super::ticket_hooks as hooks;
 pub use super::ticket_hooks::{check_priority, check_ticket_type};
 
 const MS_PER_MIN: i64 = 60_000;
@@ -276,13 +277,22 @@ impl App {
             if let Some(tm) = sla::mark_breached(&mut tx, &t, &timer.id, timer.due_at).await? {
                 sla::record_event(&mut tx, &t, &tm, "breached", tm.due_at, None).await?;
                 report.breached += 1;
-                for user_id in super::ticket_hooks::assignee(&mut tx, &t, &tm.ticket_id).await? {
+                for user_id in hooks::assignee(&mut tx, &t, &tm.ticket_id).await? {
+                    hooks::notify(
+                        &mut tx,
+                        &t,
+                        &tm.ticket_id,
+                        &user_id,
+                        "sla_breached",
+                        &tm.target,
+                    )
+                    .await?;
                     notices.push(Notice {
                         user_id,
                         frame: frame("breached", &tm),
                     });
                 }
-                if let Some(done) = self.escalate(&mut tx, &t, &tm, now, &mut notices).await? {
+                if let Some(done) = self.escalate(&mut tx, &t, &tm, &mut notices).await? {
                     sla::record_event(&mut tx, &t, &tm, "escalated", now, Some(done)).await?;
                     report.escalated += 1;
                 }
@@ -292,7 +302,16 @@ impl App {
             if let Some(tm) = sla::mark_warned(&mut tx, &t, &timer.id, at).await? {
                 sla::record_event(&mut tx, &t, &tm, "warned", at, None).await?;
                 report.warned += 1;
-                for user_id in super::ticket_hooks::assignee(&mut tx, &t, &tm.ticket_id).await? {
+                for user_id in hooks::assignee(&mut tx, &t, &tm.ticket_id).await? {
+                    hooks::notify(
+                        &mut tx,
+                        &t,
+                        &tm.ticket_id,
+                        &user_id,
+                        "sla_warning",
+                        &tm.target,
+                    )
+                    .await?;
                     notices.push(Notice {
                         user_id,
                         frame: frame("warned", &tm),
@@ -314,7 +333,6 @@ impl App {
         conn: &mut Conn,
         t: &TenantScope,
         tm: &SlaTimer,
-        now: i64,
         notices: &mut Vec<Notice>,
     ) -> AppResult<Option<serde_json::Value>> {
         let Some(policy) = sla::get_policy(conn, t, &tm.policy_id).await? else {
@@ -326,8 +344,15 @@ impl App {
         match esc {
             Escalation::None => Ok(None),
             Escalation::Notify { user_id } => {
-                super::ticket_hooks::notify(conn, t, &tm.ticket_id, &user_id, &tm.target, now)
-                    .await?;
+                hooks::notify(
+                    conn,
+                    t,
+                    &tm.ticket_id,
+                    &user_id,
+                    "sla_escalated",
+                    &tm.target,
+                )
+                .await?;
                 notices.push(Notice {
                     user_id: user_id.clone(),
                     frame,
@@ -335,14 +360,13 @@ impl App {
                 Ok(Some(json!({"action": "notify", "user_id": user_id})))
             }
             Escalation::Reassign { user_id, group_id } => {
-                let from = super::ticket_hooks::assignee(conn, t, &tm.ticket_id).await?;
-                super::ticket_hooks::reassign(
+                let from = hooks::assignee(conn, t, &tm.ticket_id).await?;
+                hooks::reassign(
                     conn,
                     t,
                     &tm.ticket_id,
                     user_id.as_deref(),
                     group_id.as_deref(),
-                    now,
                 )
                 .await?;
                 if let Some(u) = &user_id {
@@ -371,7 +395,7 @@ impl App {
     /// A ticket's SLA state for the ticket pages.
     pub async fn ticket_sla(&self, p: &Principal, ticket_id: &str) -> AppResult<TicketSla> {
         let mut conn = self.store.conn().await?;
-        let id = super::ticket_hooks::visible_ticket(&mut conn, p, ticket_id).await?;
+        let id = hooks::visible_ticket(&mut conn, p, ticket_id).await?;
         self.sla_of(&mut conn, &p.tenant, &id, kefu_store::now_ms())
             .await
     }

@@ -99,7 +99,7 @@ impl App {
         if sig.is_empty() || sig.len() > 100 {
             return Err(not_found());
         }
-        let tenant = ticket_hooks::ticket_tenant_unscoped(conn, &id)
+        let tenant = sla::ticket_tenant_unscoped(conn, &id)
             .await?
             .ok_or_else(not_found)?;
         let t = TenantScope::new(tenant);
@@ -142,8 +142,7 @@ impl App {
         }
         let mut tx = self.store.begin().await?;
         let (t, id) = self.open_link(&mut tx, ticket_id, sig).await?;
-        let tell =
-            ticket_hooks::customer_reply(&mut tx, &t, &id, body, kefu_store::now_ms()).await?;
+        let tell = ticket_hooks::customer_reply(&mut tx, &t, &id, body).await?;
         tx.commit().await?;
         let frame =
             serde_json::json!({"type": "ticket_reply", "ticket_id": id, "from": "customer"});

@@ -1,78 +1,192 @@
 //! Where SLA meets the ticket system: the few facts and actions it needs from
 //! tickets (type and priority check, assignee, reassignment, notification,
-//! visibility). Kept in one place so the clock and the progress page do not
-//! depend on the ticket module's internals.
+//! visibility, the customer's view and reply). Kept in one place so the clock
+//! and the progress page depend on the ticket store's public functions only.
 
 use crate::{missing_ref, parse_id, AppError, AppResult, Principal};
-use kefu_domain::ValidationError;
-use kefu_store::{Conn, TenantScope};
+use kefu_domain::ticket::TicketPriority;
+use kefu_domain::{Permission, ValidationError};
+use kefu_store::ticket_activity::{self, NewChange, NewComment, NewNotification};
+use kefu_store::{skill_groups, ticket_types, tickets, Conn, TenantScope};
+use serde::Serialize;
+use serde_json::json;
+use utoipa::ToSchema;
 
-/// Priorities a policy may name.
-pub const PRIORITIES: &[&str] = &["low", "normal", "high", "urgent"];
+/// How the SLA machinery signs its changes in a ticket's history.
+const ACTOR: &str = "SLA";
 
-pub async fn check_ticket_type(_conn: &mut Conn, _t: &TenantScope, id: &str) -> AppResult<String> {
-    parse_id("ticket type", id).map_err(|_| missing_ref("ticket_type_id", "ticket type"))
+pub async fn check_ticket_type(conn: &mut Conn, t: &TenantScope, id: &str) -> AppResult<String> {
+    let bad = || missing_ref("ticket_type_id", "ticket type");
+    let id = parse_id("ticket type", id).map_err(|_| bad())?;
+    ticket_types::get(conn, t, &id).await?.ok_or_else(bad)?;
+    Ok(id)
 }
 
 pub fn check_priority(p: &str) -> AppResult<String> {
-    if PRIORITIES.contains(&p) {
-        Ok(p.to_string())
+    TicketPriority::parse(p)
+        .map(|p| p.key().to_string())
+        .ok_or_else(|| ValidationError::new("priority", "one of low, normal, high, urgent").into())
+}
+
+/// Who works the ticket now (its assignee, if any).
+pub async fn assignee(conn: &mut Conn, t: &TenantScope, ticket_id: &str) -> AppResult<Vec<String>> {
+    let k = tickets::get(conn, t, ticket_id).await?;
+    Ok(k.and_then(|k| k.assignee_id).into_iter().collect())
+}
+
+fn target_label(target: &str) -> &'static str {
+    if target == kefu_store::sla::FIRST_RESPONSE {
+        "首次响应 / first response"
     } else {
-        Err(ValidationError::new("priority", format!("one of {}", PRIORITIES.join(", "))).into())
+        "解决 / resolution"
     }
 }
 
-/// Who works the ticket now.
-pub async fn assignee(
-    _conn: &mut Conn,
-    _t: &TenantScope,
-    _ticket_id: &str,
-) -> AppResult<Vec<String>> {
-    Ok(Vec::new())
-}
-
+/// An in-app notification about the ticket's SLA.
 pub async fn notify(
-    _conn: &mut Conn,
-    _t: &TenantScope,
-    _ticket_id: &str,
-    _user_id: &str,
-    _target: &str,
-    _now: i64,
+    conn: &mut Conn,
+    t: &TenantScope,
+    ticket_id: &str,
+    user_id: &str,
+    kind: &str,
+    target: &str,
 ) -> AppResult<()> {
+    let Some(k) = tickets::get(conn, t, ticket_id).await? else {
+        return Ok(());
+    };
+    let what = match kind {
+        "sla_warning" => "SLA 即将超时 / SLA due soon",
+        _ => "SLA 已超时 / SLA breached",
+    };
+    let title = format!("#{} {what}: {}", k.number, target_label(target));
+    ticket_activity::notify(
+        conn,
+        t,
+        &NewNotification {
+            user_id,
+            kind,
+            ticket_id: Some(ticket_id),
+            title: &title,
+            body: &k.title,
+        },
+    )
+    .await?;
     Ok(())
 }
 
+/// Escalation by reassignment: to the agent (in their group when given), or
+/// to the group's queue. Recorded in the ticket's history as done by "SLA".
 pub async fn reassign(
-    _conn: &mut Conn,
-    _t: &TenantScope,
-    _ticket_id: &str,
-    _user_id: Option<&str>,
-    _group_id: Option<&str>,
-    _now: i64,
+    conn: &mut Conn,
+    t: &TenantScope,
+    ticket_id: &str,
+    user_id: Option<&str>,
+    group_id: Option<&str>,
 ) -> AppResult<()> {
+    let Some(k) = tickets::get(conn, t, ticket_id).await? else {
+        return Ok(());
+    };
+    let group = group_id.map(str::to_string).or(k.skill_group_id.clone());
+    tickets::set_assignment(conn, t, ticket_id, user_id, group.as_deref()).await?;
+    if k.assignee_id.as_deref() != user_id {
+        let (old, new) = (json!(k.assignee_id), json!(user_id));
+        let change = NewChange {
+            actor_id: None,
+            actor_name: ACTOR,
+            field: "assignee",
+            old_value: Some(&old),
+            new_value: Some(&new),
+        };
+        ticket_activity::record_change(conn, t, ticket_id, &change).await?;
+    }
+    if k.skill_group_id != group {
+        let (old, new) = (json!(k.skill_group_id), json!(group));
+        let change = NewChange {
+            actor_id: None,
+            actor_name: ACTOR,
+            field: "skill_group",
+            old_value: Some(&old),
+            new_value: Some(&new),
+        };
+        ticket_activity::record_change(conn, t, ticket_id, &change).await?;
+    }
+    if let Some(u) = user_id {
+        let title = format!(
+            "#{} SLA 超时转派给你 / reassigned to you after an SLA breach",
+            k.number
+        );
+        ticket_activity::notify(
+            conn,
+            t,
+            &NewNotification {
+                user_id: u,
+                kind: "ticket_assigned",
+                ticket_id: Some(ticket_id),
+                title: &title,
+                body: &k.title,
+            },
+        )
+        .await?;
+    }
     Ok(())
 }
 
-/// The ticket id, if the principal may see the ticket (404 otherwise).
-pub async fn visible_ticket(_conn: &mut Conn, _p: &Principal, id: &str) -> AppResult<String> {
-    parse_id("ticket", id).map_err(|_| AppError::NotFound("ticket"))
+/// The ticket id, if the principal may see the ticket (404 otherwise): with
+/// `tickets.view_all` every ticket; with `tickets.view` those assigned to or
+/// created by them, those they watch, and those of their skill groups.
+pub async fn visible_ticket(conn: &mut Conn, p: &Principal, id: &str) -> AppResult<String> {
+    if !p.can(Permission::TicketsView) && !p.can(Permission::TicketsViewAll) {
+        return Err(AppError::Forbidden(Permission::TicketsView));
+    }
+    let id = parse_id("ticket", id)?;
+    let k = tickets::get(conn, &p.tenant, &id)
+        .await?
+        .ok_or(AppError::NotFound("ticket"))?;
+    if p.can(Permission::TicketsViewAll) {
+        return Ok(id);
+    }
+    let Some(me) = p.user_id.as_deref() else {
+        return Err(AppError::NotFound("ticket"));
+    };
+    if k.assignee_id.as_deref() == Some(me) || k.created_by.as_deref() == Some(me) {
+        return Ok(id);
+    }
+    let watching = ticket_activity::watchers(conn, &p.tenant, &id)
+        .await?
+        .iter()
+        .any(|w| w.user_id == me);
+    let in_group = match &k.skill_group_id {
+        Some(g) => skill_groups::groups_of_user(conn, &p.tenant, me)
+            .await?
+            .iter()
+            .any(|(sg, _)| &sg.id == g),
+        None => false,
+    };
+    if watching || in_group {
+        Ok(id)
+    } else {
+        Err(AppError::NotFound("ticket"))
+    }
 }
 
 /// What the customer may see of a ticket: never internal notes.
-#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PublicTicket {
     pub id: String,
-    /// The number people quote (e.g. "#1024"), or the id.
-    pub reference: String,
+    /// The number people quote: 1024 for "#1024".
+    pub number: i64,
     pub title: String,
+    /// The workflow status's label, as the tenant named it.
     pub status: String,
-    /// True once the ticket is in a resolved (or closed) status.
+    /// open, resolved or closed.
+    pub status_category: String,
+    /// True once the ticket is in a resolved or closed status.
     pub resolved: bool,
     pub created_at: i64,
     pub replies: Vec<PublicReply>,
 }
 
-#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PublicReply {
     /// `agent` or `customer`.
     pub from: String,
@@ -81,30 +195,99 @@ pub struct PublicReply {
     pub at: i64,
 }
 
-/// The tenant a ticket belongs to (progress links carry only the ticket id).
-pub async fn ticket_tenant_unscoped(
-    _conn: &mut Conn,
-    _ticket_id: &str,
-) -> AppResult<Option<kefu_domain::TenantId>> {
-    Ok(None)
-}
-
 pub async fn public_ticket(
-    _conn: &mut Conn,
-    _t: &TenantScope,
-    _ticket_id: &str,
+    conn: &mut Conn,
+    t: &TenantScope,
+    ticket_id: &str,
 ) -> AppResult<PublicTicket> {
-    Err(AppError::NotFound("ticket"))
+    let k = tickets::get(conn, t, ticket_id)
+        .await?
+        .ok_or(AppError::NotFound("ticket"))?;
+    let status = match ticket_types::get(conn, t, &k.type_id).await? {
+        Some(ty) => ty
+            .workflow
+            .status(&k.status)
+            .map(|s| s.label.clone())
+            .unwrap_or_else(|| k.status.clone()),
+        None => k.status.clone(),
+    };
+    let replies = ticket_activity::comments(conn, t, ticket_id, false)
+        .await?
+        .into_iter()
+        .filter(|c| c.kind == "reply")
+        .map(|c| PublicReply {
+            from: if c.author_type == "customer" {
+                "customer"
+            } else {
+                "agent"
+            }
+            .to_string(),
+            author: c.author_name,
+            body: c.body,
+            at: c.created_at,
+        })
+        .collect();
+    Ok(PublicTicket {
+        id: k.id,
+        number: k.number,
+        title: k.title,
+        status,
+        resolved: k.status_category != "open",
+        status_category: k.status_category,
+        created_at: k.created_at,
+        replies,
+    })
 }
 
-/// The customer's reply from the progress page becomes a public comment;
-/// returns who should hear about it.
+/// The customer's reply from the progress page becomes a public comment from
+/// the customer; the assignee and watchers get a notification. Returns who.
 pub async fn customer_reply(
-    _conn: &mut Conn,
-    _t: &TenantScope,
-    _ticket_id: &str,
-    _body: &str,
-    _now: i64,
+    conn: &mut Conn,
+    t: &TenantScope,
+    ticket_id: &str,
+    body: &str,
 ) -> AppResult<Vec<String>> {
-    Err(AppError::NotFound("ticket"))
+    let k = tickets::get(conn, t, ticket_id)
+        .await?
+        .ok_or(AppError::NotFound("ticket"))?;
+    let name = k
+        .customer_name
+        .clone()
+        .unwrap_or_else(|| "客户 / Customer".into());
+    ticket_activity::add_comment(
+        conn,
+        t,
+        ticket_id,
+        &NewComment {
+            kind: "reply",
+            author_type: "customer",
+            author_id: k.customer_id.as_deref(),
+            author_name: &name,
+            body,
+            attachments: &[],
+        },
+    )
+    .await?;
+    let mut tell: Vec<String> = k.assignee_id.into_iter().collect();
+    for w in ticket_activity::watchers(conn, t, ticket_id).await? {
+        if !tell.contains(&w.user_id) {
+            tell.push(w.user_id);
+        }
+    }
+    let title = format!("#{} 客户回复 / the customer replied", k.number);
+    for u in &tell {
+        ticket_activity::notify(
+            conn,
+            t,
+            &NewNotification {
+                user_id: u,
+                kind: "ticket_comment",
+                ticket_id: Some(ticket_id),
+                title: &title,
+                body,
+            },
+        )
+        .await?;
+    }
+    Ok(tell)
 }

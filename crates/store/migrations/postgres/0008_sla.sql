@@ -51,7 +51,7 @@ CREATE UNIQUE INDEX sla_policies_scope
 CREATE TABLE sla_timers (
     id          TEXT PRIMARY KEY,
     tenant_id   TEXT NOT NULL REFERENCES tenants(id),
-    ticket_id   TEXT NOT NULL,
+    ticket_id   TEXT NOT NULL REFERENCES tickets(id),
     target      TEXT NOT NULL,
     policy_id   TEXT NOT NULL REFERENCES sla_policies(id),
     started_at  BIGINT NOT NULL,
@@ -71,7 +71,7 @@ CREATE INDEX sla_timers_tenant ON sla_timers(tenant_id, ticket_id);
 CREATE TABLE sla_events (
     id         TEXT PRIMARY KEY,
     tenant_id  TEXT NOT NULL REFERENCES tenants(id),
-    ticket_id  TEXT NOT NULL,
+    ticket_id  TEXT NOT NULL REFERENCES tickets(id),
     target     TEXT NOT NULL,
     kind       TEXT NOT NULL,
     at         BIGINT NOT NULL,
@@ -85,7 +85,7 @@ CREATE INDEX sla_events_ticket ON sla_events(tenant_id, ticket_id);
 
 -- 满意度: one answer per ticket, given on the progress page after resolution.
 CREATE TABLE ticket_surveys (
-    ticket_id  TEXT PRIMARY KEY,
+    ticket_id  TEXT PRIMARY KEY REFERENCES tickets(id),
     tenant_id  TEXT NOT NULL REFERENCES tenants(id),
     rating     BIGINT NOT NULL,
     comment    TEXT NOT NULL DEFAULT '',
