@@ -75,7 +75,9 @@ impl From<AppError> for ApiError {
                 details = serde_json::json!({ "permission": p.key() });
                 StatusCode::FORBIDDEN
             }
-            AppError::NotAllowed(_) | AppError::CsrfFailed => StatusCode::FORBIDDEN,
+            AppError::NotAllowed(_) | AppError::CsrfFailed | AppError::Refused { .. } => {
+                StatusCode::FORBIDDEN
+            }
             AppError::Locked { until_ms } => {
                 details = serde_json::json!({ "locked_until": until_ms });
                 StatusCode::LOCKED

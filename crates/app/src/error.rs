@@ -20,6 +20,10 @@ pub enum AppError {
     Forbidden(Permission),
     #[error("{0}")]
     NotAllowed(String),
+    /// A rule refused the action for this person (403) with its own code,
+    /// e.g. `transition_forbidden`, `outside_flow_scope`.
+    #[error("{message}")]
+    Refused { code: &'static str, message: String },
     #[error("account locked after repeated failed sign-ins; try again after the lock expires or ask an administrator to unlock it")]
     Locked { until_ms: i64 },
     #[error("too many sign-in attempts from this address; wait {retry_after_s} s")]
@@ -53,6 +57,7 @@ impl AppError {
             AppError::InvalidCredentials => "invalid_credentials",
             AppError::Forbidden(_) => "forbidden",
             AppError::NotAllowed(_) => "not_allowed",
+            AppError::Refused { code, .. } => code,
             AppError::Locked { .. } => "account_locked",
             AppError::RateLimited { .. } => "rate_limited",
             AppError::TotpRequired => "totp_required",

@@ -21,6 +21,7 @@ pub mod secrets;
 pub mod sla;
 pub mod statuses;
 pub mod tenants;
+pub mod tickets;
 pub mod tokens;
 pub mod users;
 

@@ -25,6 +25,38 @@ pub struct SkillGroupInput {
     pub description: String,
     /// Routing strategy; absent keeps the current one (`least_busy` for new groups).
     pub strategy: Option<String>,
+    /// 工单流转范围: the skill groups members of this group may hand a ticket
+    /// to. Absent keeps the current scope; `null` clears it (then every group,
+    /// SPEC §3); a list (even empty) sets it.
+    #[serde(default, deserialize_with = "crate::double_option")]
+    #[schema(value_type = Option<Vec<String>>)]
+    pub flow_scope: Option<Option<Vec<String>>>,
+}
+
+/// A flow scope's group ids, each checked to be a group of the tenant.
+async fn check_flow_scope(
+    conn: &mut Conn,
+    t: &TenantScope,
+    scope: &Option<Option<Vec<String>>>,
+) -> AppResult<Option<Option<Vec<String>>>> {
+    let Some(scope) = scope else {
+        return Ok(None);
+    };
+    let Some(ids) = scope else {
+        return Ok(Some(None));
+    };
+    let mut out: Vec<String> = Vec::new();
+    for id in ids {
+        let id =
+            parse_id("skill group", id).map_err(|_| missing_ref("flow_scope", "skill group"))?;
+        skill_groups::get(conn, t, &id)
+            .await?
+            .ok_or_else(|| missing_ref("flow_scope", "skill group"))?;
+        if !out.contains(&id) {
+            out.push(id);
+        }
+    }
+    Ok(Some(Some(out)))
 }
 
 /// Strategies a group can be set to through the API. Sticky and broadcast
@@ -216,6 +248,7 @@ impl App {
         )
         .await?;
         let strategy = parse_strategy(input.strategy.as_deref())?;
+        let scope = check_flow_scope(&mut tx, &p.tenant, &input.flow_scope).await?;
         let mut g = skill_groups::create(
             &mut tx,
             &p.tenant,
@@ -228,6 +261,10 @@ impl App {
         if let Some(s) = strategy {
             skill_groups::set_strategy(&mut tx, &p.tenant, &g.id, s).await?;
             g.strategy = s.to_string();
+        }
+        if let Some(Some(scope)) = scope {
+            skill_groups::set_flow_scope(&mut tx, &p.tenant, &g.id, Some(&scope)).await?;
+            g.flow_scope = Some(scope);
         }
         audit(
             &mut tx,
@@ -265,6 +302,7 @@ impl App {
         )
         .await?;
         let strategy = parse_strategy(input.strategy.as_deref())?;
+        let scope = check_flow_scope(&mut tx, &p.tenant, &input.flow_scope).await?;
         skill_groups::update(
             &mut tx,
             &p.tenant,
@@ -277,6 +315,9 @@ impl App {
         .map_err(|e| AppError::from_store("skill group", e))?;
         if let Some(s) = strategy {
             skill_groups::set_strategy(&mut tx, &p.tenant, &id, s).await?;
+        }
+        if let Some(scope) = scope {
+            skill_groups::set_flow_scope(&mut tx, &p.tenant, &id, scope.as_deref()).await?;
         }
         let after = skill_groups::get(&mut tx, &p.tenant, &id)
             .await?

@@ -29,6 +29,11 @@ pub(crate) struct TenantRouting {
     /// Display names, for explanations.
     names: HashMap<u64, String>,
     items: HashMap<u64, String>,
+    /// Tickets the engine knows, by engine id: our id and the work item.
+    tickets: HashMap<u64, (String, WorkItem)>,
+    /// Tickets that found nobody receiving in their group (the engine's
+    /// fallback): offered again when an agent's status or groups change.
+    parked: std::collections::BTreeSet<u64>,
 }
 
 /// What the chat layer must do after a routing decision, in our ids.
@@ -51,6 +56,13 @@ pub enum Decision {
     },
     AgentOnBreak {
         agent: String,
+    },
+    /// Routing gave a ticket to an agent (ticket media, ticket capacity).
+    TicketAssigned {
+        ticket: String,
+        agent: String,
+        group: Option<String>,
+        explanation: Option<serde_json::Value>,
     },
 }
 
@@ -100,9 +112,13 @@ impl TenantRouting {
         uuid.and_then(|u| self.groups.get(u).copied())
     }
 
-    fn decisions(&self, out: Vec<Outcome>, touched: &mut Vec<GroupId>) -> Vec<Decision> {
+    fn decisions(&mut self, out: Vec<Outcome>, touched: &mut Vec<GroupId>) -> Vec<Decision> {
         let mut d = Vec::new();
         for o in out {
+            if let Some(t) = self.ticket_decision(&o) {
+                d.extend(t);
+                continue;
+            }
             match o {
                 Outcome::Assigned {
                     item,
@@ -247,6 +263,8 @@ impl App {
             agents: HashMap::new(),
             names: HashMap::new(),
             items: HashMap::new(),
+            tickets: HashMap::new(),
+            parked: Default::default(),
         };
         let mut configs = Vec::new();
         for (i, g) in groups.iter().enumerate() {
@@ -327,6 +345,31 @@ impl App {
                 groups: vec![group],
             });
         }
+        // Open tickets of a group: assigned ones hold ticket capacity, the
+        // others wait in line (oldest first).
+        for k in kefu_store::tickets::open_for_routing(&mut conn, scope).await? {
+            let Some(group) = tr.group(k.skill_group_id.as_deref()) else {
+                continue;
+            };
+            let w = crate::tickets::assign::ticket_item(&k.id, group, &k.priority, k.created_at);
+            let state = match k.assignee_id.as_deref() {
+                Some(a) if tr.agents.contains_key(&key64(a)) => ItemStateSnapshot::Assigned {
+                    agent: AgentId(key64(a)),
+                    group,
+                    at: k.updated_at,
+                },
+                Some(_) => continue,
+                None => ItemStateSnapshot::Queued,
+            };
+            tr.tickets.insert(w.id.0, (k.id.clone(), w.clone()));
+            let seq = items.len() as u64 + 1;
+            items.push(ItemSnapshot {
+                item: w,
+                seq,
+                state,
+                groups: vec![group],
+            });
+        }
         let snapshot = Snapshot {
             now: now_ms(),
             seq: items.len() as u64 + 1,
@@ -382,7 +425,9 @@ impl App {
                 capacity: [u.reception_limit.clamp(0, u16::MAX as i64) as u16, 1, 10],
                 weight: 1,
             };
-            tr.engine.upsert_agent(now, spec).unwrap_or_default()
+            let mut out = tr.engine.upsert_agent(now, spec).unwrap_or_default();
+            out.extend(tr.retry_parked(now));
+            out
         })
         .await
     }
@@ -458,6 +503,72 @@ impl TenantRouting {
 
     pub(crate) fn any_group(&self) -> Option<GroupId> {
         self.groups.values().min().copied()
+    }
+
+    /// Remember a ticket's work item so its outcomes are recognised as a ticket's.
+    pub(crate) fn track_ticket(&mut self, ticket: &str, w: &WorkItem) {
+        self.parked.remove(&w.id.0);
+        self.tickets.insert(w.id.0, (ticket.to_string(), w.clone()));
+    }
+
+    /// Forget a ticket (resolved, closed, or about to arrive again elsewhere).
+    pub(crate) fn forget_ticket(&mut self, item: ItemId) {
+        self.parked.remove(&item.0);
+        self.tickets.remove(&item.0);
+    }
+
+    /// The ticket outcomes of an engine step, as decisions (`None`: not a ticket's).
+    fn ticket_decision(&mut self, o: &Outcome) -> Option<Vec<Decision>> {
+        let item = o.item()?;
+        let (ticket, _) = self.tickets.get(&item.0)?.clone();
+        Some(match o {
+            Outcome::Assigned {
+                agent,
+                group,
+                explanation,
+                ..
+            }
+            | Outcome::Offered {
+                agent,
+                group,
+                explanation,
+                ..
+            } => {
+                self.parked.remove(&item.0);
+                match self.agents.get(&agent.0) {
+                    Some(a) => vec![Decision::TicketAssigned {
+                        ticket,
+                        agent: a.clone(),
+                        group: self.group_uuid.get(&group.0).cloned(),
+                        explanation: explanation
+                            .as_ref()
+                            .map(|x| explanation_json(x, &self.agents, &self.names)),
+                    }],
+                    None => Vec::new(),
+                }
+            }
+            Outcome::Fallback { .. } => {
+                // Nobody receiving in the group: the ticket waits in its
+                // group unassigned and is offered again later.
+                self.parked.insert(item.0);
+                Vec::new()
+            }
+            _ => Vec::new(),
+        })
+    }
+
+    /// Offer every parked ticket again (someone may be receiving now).
+    pub(crate) fn retry_parked(&mut self, now: i64) -> Vec<Outcome> {
+        let mut out = Vec::new();
+        for id in std::mem::take(&mut self.parked) {
+            if let Some((_, w)) = self.tickets.get(&id) {
+                match self.engine.arrive(now, w.clone()) {
+                    Ok(o) => out.extend(o),
+                    Err(e) => tracing::warn!(?e, "routing refused a parked ticket"),
+                }
+            }
+        }
+        out
     }
 }
 

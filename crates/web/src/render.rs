@@ -308,7 +308,9 @@ impl Viewer {
                 (String::new(), messages::error_text(self.lang, &e), 422)
             }
             AppError::Conflict { .. } => (String::new(), messages::error_text(self.lang, &e), 409),
-            AppError::NotAllowed(_) => (String::new(), messages::error_text(self.lang, &e), 403),
+            AppError::NotAllowed(_) | AppError::Refused { .. } => {
+                (String::new(), messages::error_text(self.lang, &e), 403)
+            }
             _ => return Err(self.fail(e).into()),
         };
         Ok(FormError {
@@ -334,7 +336,9 @@ pub fn error_page(lang: Lang, e: &AppError, signed_in: bool) -> Response {
     let tr = lang.tr();
     let (status, heading) = match e {
         AppError::Forbidden(_) => (StatusCode::FORBIDDEN, tr.error_forbidden),
-        AppError::NotAllowed(_) => (StatusCode::FORBIDDEN, tr.error_not_allowed),
+        AppError::NotAllowed(_) | AppError::Refused { .. } => {
+            (StatusCode::FORBIDDEN, tr.error_not_allowed)
+        }
         AppError::CsrfFailed => (StatusCode::FORBIDDEN, tr.error_csrf),
         AppError::NotFound(_) => (StatusCode::NOT_FOUND, tr.error_not_found),
         AppError::Validation(_) | AppError::Conflict { .. } => {

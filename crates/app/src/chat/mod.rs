@@ -231,6 +231,15 @@ impl App {
                     &json!({"type": "offline", "reason": if outside_hours { "outside_hours" } else { "nobody_online" }}),
                 );
             }
+            Decision::TicketAssigned {
+                ticket,
+                agent,
+                group,
+                explanation,
+            } => {
+                self.apply_ticket_assigned(scope, &ticket, &agent, group.as_deref(), explanation)
+                    .await?;
+            }
             Decision::AgentOnBreak { agent } => {
                 tracing::info!(
                     agent,

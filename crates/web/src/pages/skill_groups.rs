@@ -167,6 +167,7 @@ fn input(f: &Fields) -> SkillGroupInput {
         department_id: f.non_blank("department_id"),
         description: f.get("description").to_string(),
         strategy: f.non_blank("strategy"),
+        flow_scope: None,
     }
 }
 
