@@ -67,6 +67,17 @@ pub struct TicketFacts<'a> {
     pub created_at: i64,
 }
 
+impl<'a> TicketFacts<'a> {
+    pub fn of(k: &'a kefu_store::tickets::Ticket) -> Self {
+        TicketFacts {
+            ticket_id: &k.id,
+            ticket_type_id: Some(&k.type_id),
+            priority: Some(&k.priority),
+            created_at: k.created_at,
+        }
+    }
+}
+
 /// Starts the ticket's clocks under the policy that fits it (none: no clocks).
 /// Runs inside the caller's transaction.
 pub async fn start_clocks(
@@ -272,6 +283,7 @@ impl App {
         let t = TenantScope::new(tenant);
         let mut tx = self.store.begin().await?;
         let mut notices = Vec::new();
+        let mut rerouted = false;
         let frame = |kind: &str, tm: &SlaTimer| json!({"type": "sla", "kind": kind, "ticket_id": tm.ticket_id, "target": tm.target, "due_at": tm.due_at});
         if now >= timer.due_at {
             if let Some(tm) = sla::mark_breached(&mut tx, &t, &timer.id, timer.due_at).await? {
@@ -293,6 +305,7 @@ impl App {
                     });
                 }
                 if let Some(done) = self.escalate(&mut tx, &t, &tm, &mut notices).await? {
+                    rerouted = done["action"] == "reassign";
                     sla::record_event(&mut tx, &t, &tm, "escalated", now, Some(done)).await?;
                     report.escalated += 1;
                 }
@@ -322,6 +335,14 @@ impl App {
         tx.commit().await?;
         for n in notices {
             self.hub.publish(&Topic::Agent(n.user_id), &n.frame);
+        }
+        if rerouted {
+            // The engine learns the new holder (or queues it in the group).
+            let mut conn = self.store.conn().await?;
+            if let Some(k) = kefu_store::tickets::get(&mut conn, &t, &timer.ticket_id).await? {
+                drop(conn);
+                self.reroute(&t, &k).await?;
+            }
         }
         Ok(())
     }
@@ -395,7 +416,7 @@ impl App {
     /// A ticket's SLA state for the ticket pages.
     pub async fn ticket_sla(&self, p: &Principal, ticket_id: &str) -> AppResult<TicketSla> {
         let mut conn = self.store.conn().await?;
-        let id = hooks::visible_ticket(&mut conn, p, ticket_id).await?;
+        let id = self.visible_ticket(&mut conn, p, ticket_id).await?.id;
         self.sla_of(&mut conn, &p.tenant, &id, kefu_store::now_ms())
             .await
     }

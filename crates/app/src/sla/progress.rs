@@ -78,7 +78,7 @@ impl App {
     /// The customer's link for a ticket the caller can see.
     pub async fn progress_link(&self, p: &Principal, ticket_id: &str) -> AppResult<ProgressLink> {
         let mut conn = self.store.conn().await?;
-        let id = ticket_hooks::visible_ticket(&mut conn, p, ticket_id).await?;
+        let id = self.visible_ticket(&mut conn, p, ticket_id).await?.id;
         let key = key(&mut conn, &p.tenant).await?;
         let sig = sign(&key, p.tenant.tenant_id().as_str(), &id);
         Ok(ProgressLink {
@@ -144,6 +144,11 @@ impl App {
         let (t, id) = self.open_link(&mut tx, ticket_id, sig).await?;
         let tell = ticket_hooks::customer_reply(&mut tx, &t, &id, body).await?;
         tx.commit().await?;
+        self.ticket_event(
+            &t,
+            "ticket.commented",
+            serde_json::json!({"ticket_id": id, "kind": "reply", "author_type": "customer"}),
+        );
         let frame =
             serde_json::json!({"type": "ticket_reply", "ticket_id": id, "from": "customer"});
         for u in tell {
@@ -199,7 +204,7 @@ impl App {
         ticket_id: &str,
     ) -> AppResult<Option<TicketSurvey>> {
         let mut conn = self.store.conn().await?;
-        let id = ticket_hooks::visible_ticket(&mut conn, p, ticket_id).await?;
+        let id = self.visible_ticket(&mut conn, p, ticket_id).await?.id;
         Ok(sla::get_survey(&mut conn, &p.tenant, &id).await?)
     }
 }

@@ -3,11 +3,11 @@
 //! visibility, the customer's view and reply). Kept in one place so the clock
 //! and the progress page depend on the ticket store's public functions only.
 
-use crate::{missing_ref, parse_id, AppError, AppResult, Principal};
+use crate::{missing_ref, parse_id, AppError, AppResult};
 use kefu_domain::ticket::TicketPriority;
-use kefu_domain::{Permission, ValidationError};
+use kefu_domain::ValidationError;
 use kefu_store::ticket_activity::{self, NewChange, NewComment, NewNotification};
-use kefu_store::{skill_groups, ticket_types, tickets, Conn, TenantScope};
+use kefu_store::{ticket_types, tickets, Conn, TenantScope};
 use serde::Serialize;
 use serde_json::json;
 use utoipa::ToSchema;
@@ -129,44 +129,6 @@ pub async fn reassign(
         .await?;
     }
     Ok(())
-}
-
-/// The ticket id, if the principal may see the ticket (404 otherwise): with
-/// `tickets.view_all` every ticket; with `tickets.view` those assigned to or
-/// created by them, those they watch, and those of their skill groups.
-pub async fn visible_ticket(conn: &mut Conn, p: &Principal, id: &str) -> AppResult<String> {
-    if !p.can(Permission::TicketsView) && !p.can(Permission::TicketsViewAll) {
-        return Err(AppError::Forbidden(Permission::TicketsView));
-    }
-    let id = parse_id("ticket", id)?;
-    let k = tickets::get(conn, &p.tenant, &id)
-        .await?
-        .ok_or(AppError::NotFound("ticket"))?;
-    if p.can(Permission::TicketsViewAll) {
-        return Ok(id);
-    }
-    let Some(me) = p.user_id.as_deref() else {
-        return Err(AppError::NotFound("ticket"));
-    };
-    if k.assignee_id.as_deref() == Some(me) || k.created_by.as_deref() == Some(me) {
-        return Ok(id);
-    }
-    let watching = ticket_activity::watchers(conn, &p.tenant, &id)
-        .await?
-        .iter()
-        .any(|w| w.user_id == me);
-    let in_group = match &k.skill_group_id {
-        Some(g) => skill_groups::groups_of_user(conn, &p.tenant, me)
-            .await?
-            .iter()
-            .any(|(sg, _)| &sg.id == g),
-        None => false,
-    };
-    if watching || in_group {
-        Ok(id)
-    } else {
-        Err(AppError::NotFound("ticket"))
-    }
 }
 
 /// What the customer may see of a ticket: never internal notes.

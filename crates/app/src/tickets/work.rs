@@ -246,6 +246,9 @@ impl App {
         let after = tickets::get(&mut tx, &p.tenant, &k.id)
             .await?
             .ok_or(AppError::NotFound("ticket"))?;
+        if k.status_category == "open" && after.status_category != "open" {
+            crate::sla::clock::resolved(&mut tx, &p.tenant, &k.id, after.updated_at).await?;
+        }
         tx.commit().await?;
         match (k.status_category.as_str(), after.status_category.as_str()) {
             ("open", "resolved" | "closed") => self.ticket_done(&p.tenant, &k.id).await?,
@@ -321,6 +324,9 @@ impl App {
             },
         )
         .await?;
+        if c.kind == "reply" {
+            crate::sla::clock::agent_replied(&mut tx, &p.tenant, &k.id, c.created_at).await?;
+        }
         tx.commit().await?;
         self.ticket_event(
             &p.tenant,
