@@ -74,6 +74,7 @@ pub enum Nav {
     Statuses,
     Tokens,
     Audit,
+    Sla,
     Profile,
 }
 
@@ -108,7 +109,7 @@ pub struct Chrome {
 fn nav_items(v: &Viewer, active: Nav) -> Vec<NavItem> {
     let tr = v.lang.tr();
     let p = &v.p;
-    let entries: [(Nav, &str, &str, &str, bool); 10] = [
+    let entries: [(Nav, &str, &str, &str, bool); 11] = [
         (
             Nav::Overview,
             "nav-overview",
@@ -171,6 +172,13 @@ fn nav_items(v: &Viewer, active: Nav) -> Vec<NavItem> {
             "/admin/audit",
             tr.nav_audit,
             p.can(Permission::AuditView),
+        ),
+        (
+            Nav::Sla,
+            "nav-sla",
+            "/admin/sla",
+            tr.nav_sla,
+            p.can(Permission::SlaManage),
         ),
         (
             Nav::Profile,

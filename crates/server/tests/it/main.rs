@@ -40,4 +40,5 @@ mod crm_csv;
 mod crm_oneid;
 mod knowledge;
 mod ops;
+mod sla;
 mod tenancy;
