@@ -199,6 +199,45 @@ pub fn router(secure_cookies: bool) -> Router<App> {
             "/channels/{id}/identity-secret",
             post(channels::identity_secret),
         )
+        .route(
+            "/ticket-types",
+            get(tickets::list_types).post(tickets::create_type),
+        )
+        .route(
+            "/ticket-types/{id}",
+            get(tickets::get_type)
+                .put(tickets::update_type)
+                .delete(tickets::delete_type),
+        )
+        .route("/tickets", get(tickets::list).post(tickets::create))
+        .route("/tickets/{id}", get(tickets::get).patch(tickets::update))
+        .route("/tickets/{id}/detail", get(tickets::detail))
+        .route("/tickets/{id}/transitions", post(tickets::transition))
+        .route("/tickets/{id}/assign", post(tickets::assign))
+        .route("/tickets/{id}/transfer", post(tickets::transfer))
+        .route(
+            "/tickets/{id}/comments",
+            get(tickets::comments).post(tickets::add_comment),
+        )
+        .route("/tickets/{id}/history", get(tickets::history))
+        .route("/tickets/{id}/watchers", get(tickets::watchers))
+        .route(
+            "/tickets/{id}/watchers/{user_id}",
+            put(tickets::watch).delete(tickets::unwatch),
+        )
+        .route("/ticket-flow-scope", get(tickets::flow_scope))
+        .route(
+            "/conversations/{id}/tickets",
+            get(tickets::of_conversation).post(tickets::from_conversation),
+        )
+        .route(
+            "/offline-messages/{id}/ticket",
+            post(tickets::from_offline_message),
+        )
+        .route("/customers/{id}/tickets", get(tickets::of_customer))
+        .route("/notifications", get(tickets::notifications))
+        .route("/notifications/read-all", post(tickets::read_all))
+        .route("/notifications/{id}/read", post(tickets::read))
         .fallback(extract::not_found)
         .layer(Extension(auth::SecureCookies(secure_cookies)))
         // Room for a 10 MiB attachment plus multipart framing.

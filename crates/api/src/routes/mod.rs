@@ -14,6 +14,7 @@ pub mod org;
 pub mod roles;
 pub mod sla;
 pub mod statuses;
+pub mod tickets;
 pub mod tokens;
 pub mod users;
 

@@ -172,7 +172,7 @@ async fn custom_roles_grant_exactly_their_permissions_and_cannot_escalate(app: T
         )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let hr = t.admin.post("/api/v1/roles", json!({"name": "人事", "permissions": ["users.view", "users.manage", "agent.multimedia", "customers.view", "knowledge.view"], "description": "HR"})).await;
+    let hr = t.admin.post("/api/v1/roles", json!({"name": "人事", "permissions": ["users.view", "users.manage", "agent.multimedia", "customers.view", "knowledge.view", "tickets.view"], "description": "HR"})).await;
     assert_eq!(hr.status, StatusCode::CREATED);
     let hr_role = hr.id();
     let r = t.admin.post("/api/v1/users", json!({"username": "hr1", "password": PASSWORD, "display_name": "HR", "role_id": hr_role})).await;
@@ -181,7 +181,8 @@ async fn custom_roles_grant_exactly_their_permissions_and_cannot_escalate(app: T
         .await
         .unwrap();
     // HR can manage users with roles no stronger than theirs (the agent role
-    // carries agent.multimedia, customers.view and knowledge.view, which HR holds)…
+    // carries agent.multimedia, customers.view, knowledge.view and tickets.view,
+    // which HR holds)…
     let agent_role = t.role_id(BuiltinRole::Agent).await;
     let made = hr_user.post("/api/v1/users", json!({"username": "new-agent", "password": PASSWORD, "display_name": "N", "role_id": agent_role})).await;
     assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.body);
@@ -213,7 +214,7 @@ async fn custom_roles_grant_exactly_their_permissions_and_cannot_escalate(app: T
     let r = t.admin.delete(&format!("/api/v1/roles/{hr_role}")).await;
     assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "in_use"));
     // Granting the audit permission takes effect on the next request.
-    let upd = t.admin.put(&format!("/api/v1/roles/{hr_role}"), json!({"name": "人事", "permissions": ["users.view", "users.manage", "agent.multimedia", "customers.view", "knowledge.view", "audit.view"]})).await;
+    let upd = t.admin.put(&format!("/api/v1/roles/{hr_role}"), json!({"name": "人事", "permissions": ["users.view", "users.manage", "agent.multimedia", "customers.view", "knowledge.view", "tickets.view", "audit.view"]})).await;
     assert_eq!(upd.status, StatusCode::OK);
     assert_eq!(
         hr_user.get("/api/v1/audit-log").await.status,
@@ -230,8 +231,8 @@ async fn custom_roles_grant_exactly_their_permissions_and_cannot_escalate(app: T
         .iter()
         .find(|e| e["action"] == "role.update")
         .expect("role update audited");
-    assert_eq!(entry["before"]["permissions"].as_array().unwrap().len(), 5);
-    assert_eq!(entry["after"]["permissions"].as_array().unwrap().len(), 6);
+    assert_eq!(entry["before"]["permissions"].as_array().unwrap().len(), 6);
+    assert_eq!(entry["after"]["permissions"].as_array().unwrap().len(), 7);
     assert_eq!(entry["actor_name"], "admin");
 }
 

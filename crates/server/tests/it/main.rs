@@ -42,3 +42,5 @@ mod knowledge;
 mod ops;
 mod sla;
 mod tenancy;
+mod tickets;
+mod tickets_flow;

@@ -151,6 +151,8 @@ async fn ids_from_another_tenant_are_not_found(app: TestApp) {
 
     let crm = crate::crm::cross_tenant_cases(&a, &b).await;
     let knowledge = crate::knowledge::cross_tenant_cases(&a, &b).await;
+    let tickets =
+        crate::tickets::cross_tenant_cases(&app, &a, &b, &a_conv, &a_offline, &a_customer).await;
     let sla = crate::sla::cross_tenant_cases(&app, &a, &b).await;
     let mut cases: Vec<(Method, String, Option<Value>)> = vec![
         (Method::GET, format!("/api/v1/users/{a_user}"), None),
@@ -299,6 +301,7 @@ async fn ids_from_another_tenant_are_not_found(app: TestApp) {
 
     cases.extend(crm.cases.iter().cloned());
     cases.extend(knowledge);
+    cases.extend(tickets.cases.iter().cloned());
     cases.extend(sla);
 
     // Every templated path+method in the OpenAPI document has a case.
@@ -440,6 +443,7 @@ async fn ids_from_another_tenant_are_not_found(app: TestApp) {
         .unwrap()
         .is_empty());
     crm.assert_unchanged(&a, &b).await;
+    tickets.assert_unchanged(&a, &b).await;
     // B's audit log holds none of A's changes.
     let audit = b.admin.get("/api/v1/audit-log?limit=500").await.body;
     assert!(audit
