@@ -12,6 +12,7 @@ pub mod progress;
 pub mod roles;
 pub mod skill_groups;
 pub mod sla;
+pub mod sla_view;
 pub mod statuses;
 pub mod tokens;
 pub mod users;
