@@ -121,8 +121,20 @@ async fn the_customer_follows_a_resolved_ticket_and_rates_it() {
     browser.screenshot("progress-resolved").await.unwrap();
 
     // Four stars and a comment.
-    browser.click(".stars label:nth-of-type(4)").await.unwrap();
+    browser.click("#star-label-4").await.unwrap();
     browser.fill("#survey-comment", "很快，谢谢").await.unwrap();
+    let lit = browser
+        .eval("Array.from(document.querySelectorAll('.star')).map(s => getComputedStyle(s).color)")
+        .await
+        .unwrap();
+    let gold = lit
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| *c == "rgb(245, 165, 36)")
+        .count();
+    assert_eq!(gold, 4, "four stars lit: {lit}");
+    browser.screenshot("progress-survey-filled").await.unwrap();
     browser
         .click_and_wait_for_navigation("#survey-submit")
         .await
