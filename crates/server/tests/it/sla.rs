@@ -19,6 +19,7 @@ on_both_backends!(
     sla_times_a_ticket_across_a_weekend_and_a_holiday,
     sla_admin_answers_403_422_409,
     progress_link_shows_public_replies_and_takes_one_survey,
+    the_admin_page_makes_calendars_and_policies,
 );
 
 // Friday 2098-11-07 and the days after, +08:00. Monday 2098-11-10 is a holiday.
@@ -644,4 +645,72 @@ pub(crate) async fn cross_tenant_cases(
             Some(json!({"rating": 5})),
         ),
     ]
+}
+
+async fn the_admin_page_makes_calendars_and_policies(app: TestApp) {
+    let a = app.tenant("sla-page").await;
+    let (_, agent) = app.user(&a, "agent1", BuiltinRole::Agent).await;
+    let form = "application/x-www-form-urlencoded";
+    let (r, html) = a
+        .admin
+        .text(Method::GET, "/admin/sla", "", String::new())
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(html.contains("sla-calendar-form") && html.contains("sla-policy-form"));
+    let (r, _) = agent
+        .text(Method::GET, "/admin/sla", "", String::new())
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // A calendar with a holiday and a make-up Saturday (调休).
+    let body = "name=%E5%8A%9E%E5%85%AC&utc_offset_minutes=480&days=1&days=2&days=3&days=4&days=5\
+                &from=09%3A00&to=18%3A00&holidays=2026-10-01%0A2026-10-02&workdays=2026-10-10";
+    let (r, _) = a
+        .admin
+        .text(Method::POST, "/admin/sla/calendars", form, body.into())
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "303 followed to the page");
+    let cals = a.admin.get("/api/v1/business-calendars").await.body;
+    assert_eq!(cals[0]["name"], "办公");
+    assert_eq!(
+        cals[0]["hours"]["holidays"],
+        json!(["2026-10-01", "2026-10-02"])
+    );
+    assert_eq!(cals[0]["hours"]["workdays"][0]["date"], "2026-10-10");
+    assert_eq!(
+        cals[0]["hours"]["weekly"][0]["days"],
+        json!([1, 2, 3, 4, 5])
+    );
+    let cal = cals[0]["id"].as_str().unwrap();
+    // A bad number comes back next to its field, nothing stored.
+    let bad = format!("name=x&calendar_id={cal}&resolution_minutes=abc&action=none&enabled=true");
+    let (r, html) = a
+        .admin
+        .text(Method::POST, "/admin/sla/policies", form, bad)
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("field-error"), "{html}");
+    let good = format!(
+        "name=%E9%BB%98%E8%AE%A4&calendar_id={cal}&first_response_minutes=30&resolution_minutes=480\
+         &warn_percent=80&action=none&enabled=true"
+    );
+    let (r, html) = a
+        .admin
+        .text(Method::POST, "/admin/sla/policies", form, good)
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(html.contains("默认") && html.contains("8 h"), "listed");
+    let pols = a.admin.get("/api/v1/sla-policies").await.body;
+    assert_eq!(pols.as_array().unwrap().len(), 1);
+    assert_eq!(pols[0]["warn_percent"], 80);
+    // The calendar is in use: deleting it says so on the page.
+    let (r, _) = a
+        .admin
+        .text(
+            Method::POST,
+            &format!("/admin/sla/calendars/{cal}/delete"),
+            form,
+            String::new(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
 }
