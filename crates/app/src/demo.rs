@@ -132,6 +132,7 @@ impl App {
         )
         .await?;
         crate::crm::templates::seed_demo_template(&mut tx, &scope).await?;
+        crate::tickets::types::seed_demo_type(&mut tx, &scope, &service.id).await?;
         tx.commit().await?;
         Ok(DemoInfo {
             tenant: DEMO_TENANT.into(),

@@ -210,6 +210,8 @@
         if (head) pending.shift();
         return head && head.cb ? head.cb(f) : failed(f);
       }
+      case "notification": // a ticket assigned or changed: workbench_tickets.js shows it
+        return void app.dispatchEvent(new CustomEvent("kefu:notification", { detail: f }));
       case "conversation_removed":
         removeConv(f.conversation_id);
         return renderAll();
@@ -479,6 +481,8 @@
   async function loadCustomer(c) {
     const n = ++customerReq;
     customerId = c ? c.customer_id : null;
+    // workbench_tickets.js lists this customer's tickets.
+    app.dispatchEvent(new CustomEvent("kefu:customer", { detail: { customer_id: customerId, conversation_id: c ? c.id : null } }));
     $("wb-customer-form").hidden = $("wb-history-section").hidden = true;
     $("wb-customer-empty").textContent = T.customer_none;
     $("wb-customer-empty").hidden = false;

@@ -14,6 +14,9 @@ const WORKBENCH_JS: &str = include_str!("../assets/workbench.js");
 const WORKBENCH_CSS: &str = include_str!("../assets/workbench.css");
 const MONITOR_JS: &str = include_str!("../assets/monitor.js");
 const CUSTOMERS_JS: &str = include_str!("../assets/customers.js");
+const TICKETS_CSS: &str = include_str!("../assets/tickets.css");
+const PRINT_CSS: &str = include_str!("../assets/print.css");
+const WORKBENCH_TICKETS_JS: &str = include_str!("../assets/workbench_tickets.js");
 const WIDGET: &str = include_str!("../assets/widget.js");
 pub(crate) const CHAT_PAGE: &str = include_str!("../assets/chat.html");
 
@@ -31,6 +34,9 @@ pub fn version() -> &'static str {
             WORKBENCH_CSS,
             MONITOR_JS,
             CUSTOMERS_JS,
+            TICKETS_CSS,
+            PRINT_CSS,
+            WORKBENCH_TICKETS_JS,
         ];
         for b in all.iter().flat_map(|a| a.bytes()) {
             h ^= u64::from(b);
@@ -84,6 +90,18 @@ pub async fn monitor_js() -> Response {
 
 pub async fn customers_js() -> Response {
     serve(CUSTOMERS_JS, "text/javascript; charset=utf-8")
+}
+
+pub async fn tickets_css() -> Response {
+    serve(TICKETS_CSS, "text/css; charset=utf-8")
+}
+
+pub async fn workbench_tickets_js() -> Response {
+    serve(WORKBENCH_TICKETS_JS, "text/javascript; charset=utf-8")
+}
+
+pub async fn print_css() -> Response {
+    serve(PRINT_CSS, "text/css; charset=utf-8")
 }
 
 /// The visitor widget, loaded by customers' sites with one script tag. A short

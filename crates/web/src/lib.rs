@@ -8,6 +8,7 @@
 pub mod assets;
 pub mod fmt;
 pub mod i18n;
+pub mod i18n_tickets;
 pub mod messages;
 pub mod pages;
 pub mod render;
@@ -19,7 +20,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 use kefu_app::App;
-use pages::{audit, login, org, profile, roles, skill_groups, statuses, tokens, users};
+use pages::{audit, login, org, profile, roles, skill_groups, statuses, tickets, tokens, users};
 
 /// The UI's routes, to be merged at the root. `secure_cookies` adds `Secure`
 /// to every cookie (set it whenever the site is served over HTTPS).
@@ -113,6 +114,50 @@ pub fn router(secure_cookies: bool) -> Router<App> {
         .route("/workbench", get(pages::workbench::workbench))
         .route("/monitor", get(pages::workbench::monitor))
         .route("/customers", get(pages::customers::index))
+        .route("/tickets", get(tickets::index))
+        .route(
+            "/tickets/notifications/read",
+            post(tickets::read_notifications),
+        )
+        .route(
+            "/tickets/new",
+            get(tickets::form::new).post(tickets::form::create),
+        )
+        .route("/tickets/{id}", get(tickets::detail::show_page))
+        .route("/tickets/{id}/edit", post(tickets::detail::edit))
+        .route(
+            "/tickets/{id}/transition",
+            post(tickets::detail::transition),
+        )
+        .route("/tickets/{id}/comments", post(tickets::detail::comment))
+        .route("/tickets/{id}/watch", post(tickets::detail::watch))
+        .route("/tickets/{id}/unwatch", post(tickets::detail::unwatch))
+        .route("/tickets/{id}/assign-me", post(tickets::detail::assign_me))
+        .route("/tickets/{id}/transfer", post(tickets::detail::transfer))
+        .route("/tickets/{id}/print", get(tickets::detail::print))
+        .route("/tickets/{id}/transcript", get(tickets::detail::transcript))
+        .route(
+            "/admin/ticket-types",
+            get(tickets::types::index).post(tickets::types::create),
+        )
+        .route(
+            "/admin/ticket-types/{id}",
+            get(tickets::types::edit).post(tickets::types::update),
+        )
+        .route(
+            "/admin/ticket-types/{id}/delete",
+            post(tickets::types::delete),
+        )
+        .route(
+            "/admin/skill-groups/{id}/flow-scope",
+            post(skill_groups::set_flow_scope),
+        )
+        .route("/assets/tickets.css", get(assets::tickets_css))
+        .route("/assets/print.css", get(assets::print_css))
+        .route(
+            "/assets/workbench_tickets.js",
+            get(assets::workbench_tickets_js),
+        )
         .route("/assets/workbench.js", get(assets::workbench_js))
         .route("/assets/workbench.css", get(assets::workbench_css))
         .route("/assets/monitor.js", get(assets::monitor_js))

@@ -67,6 +67,8 @@ pub fn page<T: Template>(v: &Viewer, status: StatusCode, t: &T) -> Response {
 pub enum Nav {
     Overview,
     Customers,
+    Tickets,
+    TicketTypes,
     Users,
     Roles,
     Departments,
@@ -109,7 +111,11 @@ pub struct Chrome {
 fn nav_items(v: &Viewer, active: Nav) -> Vec<NavItem> {
     let tr = v.lang.tr();
     let p = &v.p;
-    let entries: [(Nav, &str, &str, &str, bool); 11] = [
+    let tk = v.lang.tk();
+    let tickets = p.can(Permission::TicketsView)
+        || p.can(Permission::TicketsViewAll)
+        || p.can(Permission::TicketsManage);
+    let entries: [(Nav, &str, &str, &str, bool); 13] = [
         (
             Nav::Overview,
             "nav-overview",
@@ -123,6 +129,14 @@ fn nav_items(v: &Viewer, active: Nav) -> Vec<NavItem> {
             "/customers",
             tr.nav_customers,
             p.can(Permission::CustomersView),
+        ),
+        (Nav::Tickets, "nav-tickets", "/tickets", tk.nav, tickets),
+        (
+            Nav::TicketTypes,
+            "nav-ticket-types",
+            "/admin/ticket-types",
+            tk.nav_types,
+            p.can(Permission::TicketTypesManage),
         ),
         (
             Nav::Users,

@@ -271,3 +271,36 @@ impl App {
         Ok(())
     }
 }
+
+/// The demo tenant's ticket type (售后工单): a form of the usual kinds, the
+/// standard workflow, handled by 售后服务.
+pub(crate) async fn seed_demo_type(
+    conn: &mut Conn,
+    t: &TenantScope,
+    group_id: &str,
+) -> AppResult<TicketType> {
+    let fields: Vec<TicketFieldDef> = serde_json::from_value(serde_json::json!([
+        {"key": "order_no", "label": "订单号", "kind": "text", "required": true},
+        {"key": "reason", "label": "问题类型", "kind": "select", "options": ["退货", "换货", "维修", "发票"]},
+        {"key": "product", "label": "产品", "kind": "cascade", "cascade": [
+            {"label": "手机", "children": [{"label": "旗舰"}, {"label": "入门"}]},
+            {"label": "配件"}]},
+        {"key": "detail", "label": "问题描述", "kind": "rich_text"},
+        {"key": "photos", "label": "照片", "kind": "attachment"}
+    ]))
+    .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(ticket_types::create(
+        conn,
+        t,
+        &TypeFields {
+            name: "售后工单",
+            description: "退货、换货、维修、发票",
+            fields: &fields,
+            workflow: &Workflow::standard(true),
+            skill_group_id: Some(group_id),
+            default_priority: "normal",
+            active: true,
+        },
+    )
+    .await?)
+}

@@ -437,3 +437,20 @@ impl App {
         require_tickets(p).is_ok()
     }
 }
+
+impl App {
+    /// The transcript of the conversation a ticket came from: whoever may see
+    /// the ticket may read it (the ticket carries the conversation on).
+    pub async fn ticket_transcript(
+        &self,
+        p: &Principal,
+        id: &str,
+    ) -> AppResult<Vec<kefu_store::ConversationEvent>> {
+        let mut conn = self.store.conn().await?;
+        let k = self.visible_ticket(&mut conn, p, id).await?;
+        let Some(c) = k.conversation_id else {
+            return Err(AppError::NotFound("conversation"));
+        };
+        Ok(kefu_store::conversations::events_after(&mut conn, &p.tenant, &c, 0, 2000).await?)
+    }
+}

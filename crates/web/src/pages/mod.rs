@@ -14,6 +14,7 @@ pub mod skill_groups;
 pub mod sla;
 pub mod sla_view;
 pub mod statuses;
+pub mod tickets;
 pub mod tokens;
 pub mod users;
 pub mod workbench;

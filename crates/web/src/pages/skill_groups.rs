@@ -231,6 +231,9 @@ struct MembersTpl {
     can_add: bool,
     candidates: Vec<Opt>,
     add_level: String,
+    tk: &'static crate::i18n_tickets::TkTr,
+    scope_set: bool,
+    scope_opts: Vec<Opt>,
 }
 
 /// What was typed into a failed member form ("add" or a member's user id).
@@ -262,6 +265,18 @@ async fn members_page(
     } else {
         None
     };
+    let all_groups = app.list_skill_groups(&v.p).await.map_err(fail)?;
+    let scope = group.flow_scope.clone();
+    let scope_opts = all_groups
+        .iter()
+        .map(|g| {
+            Opt::new(
+                &g.id,
+                g.name.clone(),
+                scope.as_ref().is_some_and(|s| s.contains(&g.id)),
+            )
+        })
+        .collect();
     let title = v.lang.tr().members_of.replace("{name}", &group.name);
     let c = Chrome::load(app, v, Nav::SkillGroups, &title).await?;
     let rows = members
@@ -297,6 +312,9 @@ async fn members_page(
         rows,
         can_add: users.is_some(),
         candidates,
+        tk: v.lang.tk(),
+        scope_set: scope.is_some(),
+        scope_opts,
         add_level: if posted.form == "add" {
             posted.level.clone()
         } else {
@@ -382,4 +400,38 @@ pub async fn remove_member(
         .await
         .map_err(|e| v.fail(e))?;
     Ok(v.done(&format!("/admin/skill-groups/{id}"), Flash::MemberRemoved))
+}
+
+/// `POST /admin/skill-groups/{id}/flow-scope`: 工单流转范围 — unset (every
+/// group) or the chosen groups.
+pub async fn set_flow_scope(
+    State(app): State<App>,
+    v: Viewer,
+    Path(id): Path<String>,
+    f: Fields,
+) -> Page {
+    v.check_csrf(&app, &f)?;
+    let g = app
+        .get_skill_group(&v.p, &id)
+        .await
+        .map_err(|e| v.fail(e))?;
+    let scope = if f.get("mode") == "only" {
+        Some(f.all("scope"))
+    } else {
+        None
+    };
+    let input = SkillGroupInput {
+        name: g.name,
+        department_id: g.department_id,
+        description: g.description,
+        strategy: None,
+        flow_scope: Some(scope),
+    };
+    match app.update_skill_group(&v.p, &id, input).await {
+        Ok(_) => Ok(v.done(&format!("/admin/skill-groups/{id}"), Flash::Saved)),
+        Err(e) => {
+            let err = v.form_error("scope", e, &[])?;
+            members_page(&app, &v, &id, PostedMember::default(), err).await
+        }
+    }
 }

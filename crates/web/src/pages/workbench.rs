@@ -36,6 +36,22 @@ struct WorkbenchTpl {
     user_id: String,
     can_supervise: bool,
     strings: String,
+    tk: &'static crate::i18n_tickets::TkTr,
+    tk_strings: String,
+    can_tickets: bool,
+}
+
+/// The ticket strings `workbench_tickets.js` needs (`js_` keys, prefix dropped).
+fn ticket_strings(tk: &crate::i18n_tickets::TkTr) -> String {
+    let map: serde_json::Map<String, serde_json::Value> = tk
+        .entries()
+        .into_iter()
+        .filter_map(|(k, v)| {
+            k.strip_prefix("js_")
+                .map(|k| (k.to_string(), serde_json::Value::from(v)))
+        })
+        .collect();
+    serde_json::Value::Object(map).to_string()
 }
 
 /// `GET /workbench`: any signed-in user.
@@ -47,6 +63,9 @@ pub async fn workbench(State(app): State<App>, v: Viewer) -> Page {
         user_id: v.user_id().to_string(),
         can_supervise: v.p.can(Permission::Supervise),
         strings: script_strings(tr, "wb_"),
+        tk: v.lang.tk(),
+        tk_strings: ticket_strings(v.lang.tk()),
+        can_tickets: app.can_work_tickets(&v.p),
     };
     Ok(page(&v, StatusCode::OK, &t))
 }
