@@ -112,6 +112,7 @@ dictionary! {
 
     // SLA (服务水平) and the customer's progress page (进度跟踪)
     progress_title: "工单进度", "Ticket progress";
+    sla_progress_link: "客户进度链接（发给客户）", "Customer progress link (send it to the customer)";
     progress_ticket_no: "工单编号", "Ticket";
     progress_status: "当前状态", "Status";
     progress_created: "提交时间", "Submitted";
@@ -164,6 +165,8 @@ dictionary! {
     sla_esc_user: "人员", "Person";
     sla_esc_group: "技能组", "Skill group";
     sla_enabled: "启用", "Enabled";
+    sla_target_first_response: "首次响应", "First response";
+    sla_target_resolution: "解决时限", "Resolution";
     sla_state_running: "计时中", "Running";
     sla_state_warning: "即将超时", "Due soon";
     sla_state_breached: "已超时", "Overdue";

@@ -2,9 +2,9 @@
 //! live conversation, a colleague in the ticket type's skill group gets it by
 //! routing, answers and resolves it; the customer opens the signed progress
 //! link, sees it resolved with the public reply, and gives the survey once.
-//! The agents' side goes through the REST API (the ticket pages are the
-//! tickets branch's); the customer's side is the page itself. Screenshots in
-//! `target/screenshots/`.
+//! The conversation and the ticket's creation go through the REST API; the
+//! colleague's reply and resolution, the SLA panel, and the customer's side
+//! are the pages themselves. Screenshots in `target/screenshots/`.
 
 use crate::chat::{agent, fixture, go_online, online_agent, text, visitor};
 use kefu_testkit::browser::Browser;
@@ -68,14 +68,8 @@ async fn the_customer_follows_a_resolved_ticket_and_rates_it() {
         "routed to the 售后 member"
     );
 
-    // agent2 answers (first response) and resolves.
-    let r = agent2
-        .post(
-            &format!("/api/v1/tickets/{id}/comments"),
-            json!({"kind": "reply", "body": "已为您重开发票，请查收邮件。"}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    // agent2 works it on the ticket page: the SLA panel shows both clocks
+    // running; a public reply meets the first response; then "resolve".
     let r = agent2
         .post(
             &format!("/api/v1/tickets/{id}/comments"),
@@ -83,13 +77,62 @@ async fn the_customer_follows_a_resolved_ticket_and_rates_it() {
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
-    let r = agent2
-        .post(
-            &format!("/api/v1/tickets/{id}/transitions"),
-            json!({"to": "resolved"}),
+    browser.goto(&format!("{}/login", app.base)).await.unwrap();
+    browser.fill("#tenant", "sla-browser").await.unwrap();
+    browser.fill("#username", "agent2").await.unwrap();
+    browser
+        .fill("#password", kefu_testkit::PASSWORD)
+        .await
+        .unwrap();
+    browser
+        .click_and_wait_for_navigation("#login-submit")
+        .await
+        .unwrap();
+    browser
+        .goto(&format!("{}/tickets/{id}", app.base))
+        .await
+        .unwrap();
+    browser
+        .wait_for("#ticket-sla", Duration::from_secs(10))
+        .await
+        .unwrap();
+    let states = "Array.from(document.querySelectorAll('#ticket-sla .sla-line')).map(l => l.dataset.target + ':' + l.dataset.state)";
+    assert_eq!(
+        browser.eval(states).await.unwrap(),
+        json!(["first_response:running", "resolution:running"])
+    );
+    browser
+        .fill("#ticket-comment-body", "已为您重开发票，请查收邮件。")
+        .await
+        .unwrap();
+    browser
+        .click_and_wait_for_navigation("#ticket-comment-submit")
+        .await
+        .unwrap();
+    browser
+        .wait_for("#ticket-sla", Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert_eq!(
+        browser.eval(states).await.unwrap(),
+        json!(["first_response:met", "resolution:running"])
+    );
+    browser.screenshot("ticket-sla-panel").await.unwrap();
+    browser
+        .click_and_wait_for_navigation("#move-resolved")
+        .await
+        .unwrap();
+    browser
+        .wait_for(
+            "#ticket-status[data-category=resolved]",
+            Duration::from_secs(10),
         )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+        .await
+        .unwrap();
+    assert_eq!(
+        browser.eval(states).await.unwrap(),
+        json!(["first_response:met", "resolution:met"])
+    );
 
     // agent1 sends the customer the progress link.
     let link = agent1
@@ -156,6 +199,24 @@ async fn the_customer_follows_a_resolved_ticket_and_rates_it() {
             == json!(true)
     );
     browser.screenshot("progress-rated").await.unwrap();
+
+    // The ticket page shows the customer's answer.
+    browser
+        .goto(&format!("{}/tickets/{id}", app.base))
+        .await
+        .unwrap();
+    browser
+        .wait_for("#ticket-survey", Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert_eq!(
+        browser
+            .eval("document.getElementById('ticket-survey').dataset.rating")
+            .await
+            .unwrap(),
+        json!("4")
+    );
+    browser.screenshot("ticket-with-survey").await.unwrap();
 
     // Staff see the answer; a second one is refused; the SLA clocks are met.
     let s = agent2.get(&format!("/api/v1/tickets/{id}/survey")).await;

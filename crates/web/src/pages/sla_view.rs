@@ -79,9 +79,9 @@ pub fn sla_lines(lang: Lang, sla: &TicketSla) -> Vec<SlaLine> {
             };
             SlaLine {
                 label: if v.timer.target == kefu_store::sla::FIRST_RESPONSE {
-                    tr.sla_first_response
+                    tr.sla_target_first_response
                 } else {
-                    tr.sla_resolution
+                    tr.sla_target_resolution
                 },
                 target: v.timer.target.clone(),
                 state: v.state.clone(),
