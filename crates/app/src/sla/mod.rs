@@ -284,6 +284,46 @@ fn policy_err(e: kefu_store::StoreError) -> AppError {
     }
 }
 
+/// The demo tenant's calendar (Mon–Fri 09:00–18:00 China time, an example
+/// National Day week of holidays with a make-up Saturday) and a policy for its
+/// ticket type: first response in 2 business hours, resolution in 2 business
+/// days, a warning at 80 %, the team lead told on breach.
+pub(crate) async fn seed_demo(
+    conn: &mut Conn,
+    t: &TenantScope,
+    ticket_type_id: &str,
+) -> AppResult<()> {
+    let hours = serde_json::json!({
+        "utc_offset_minutes": 480,
+        "weekly": [{"days": [1, 2, 3, 4, 5], "from": "09:00", "to": "18:00"}],
+        "holidays": ["2026-10-01", "2026-10-02", "2026-10-05", "2026-10-06", "2026-10-07"],
+        "workdays": [{"date": "2026-10-10", "from": "09:00", "to": "18:00"}],
+    });
+    let cal = sla::create_calendar(conn, t, "工作日 9:00–18:00", &hours).await?;
+    let escalation = match users::find_by_username(conn, t, "lead").await? {
+        Some(lead) => serde_json::json!({"action": "notify", "user_id": lead.id}),
+        None => serde_json::json!({"action": "none"}),
+    };
+    sla::create_policy(
+        conn,
+        t,
+        &PolicyFields {
+            name: "售后工单",
+            ticket_type_id: Some(ticket_type_id),
+            priority: None,
+            calendar_id: Some(&cal.id),
+            first_response_minutes: Some(120),
+            resolution_minutes: Some(2 * 9 * 60),
+            warn_percent: Some(80),
+            warn_before_minutes: None,
+            escalation: &escalation,
+            enabled: true,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
 impl App {
     pub async fn business_calendars(&self, p: &Principal) -> AppResult<Vec<BusinessCalendar>> {
         p.require(Permission::SlaManage)?;
