@@ -594,7 +594,7 @@ pub(crate) async fn cross_tenant_cases(
         )
         .await
         .id();
-    let ty = ticket_type(app, &p, "A 类型").await;
+    let ty = ticket_type(app, &p, "SLA 用类型").await;
     let k = ticket(app, &p, &ty, json!({})).await.id;
     let cal_body = json!({"name": "x", "hours": office_hours()});
     let pol_body = json!({"name": "x", "resolution_minutes": 5});
