@@ -31,10 +31,11 @@ pub struct CalendarInput {
 }
 
 /// What happens when a target is breached.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, ToSchema)]
 #[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Escalation {
     /// Only the event is recorded.
+    #[default]
     None,
     /// Hand the ticket to this agent, or to this skill group (its queue).
     Reassign {
@@ -45,12 +46,6 @@ pub enum Escalation {
     },
     /// Tell this person (usually the team lead).
     Notify { user_id: String },
-}
-
-impl Default for Escalation {
-    fn default() -> Self {
-        Escalation::None
-    }
 }
 
 fn yes() -> bool {
