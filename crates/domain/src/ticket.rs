@@ -122,10 +122,8 @@ pub fn validate_values(
         let name = format!("fields.{}", d.key);
         let v = input.get(&d.key).filter(|v| !is_empty(v));
         match (d.kind, v) {
-            (TicketFieldKind::RichText | TicketFieldKind::Attachment, None) => {
-                if d.required {
-                    errs.push(FieldError::new(name, "required", "is required"));
-                }
+            (TicketFieldKind::RichText | TicketFieldKind::Attachment, None) if d.required => {
+                errs.push(FieldError::new(name, "required", "is required"));
             }
             (TicketFieldKind::RichText, Some(v)) => match v {
                 Value::String(s) if s.chars().count() <= MAX_RICH_TEXT => {

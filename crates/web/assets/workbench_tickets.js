@@ -19,7 +19,8 @@
   async function load(customerId, conversationId) {
     const n = ++req;
     list.textContent = "";
-    section.hidden = !customerId;
+    create.hidden = !customerId;
+    section.hidden = !customerId && alertEl.hidden;
     if (!customerId) return;
     const q = new URLSearchParams();
     if (conversationId) q.set("conversation_id", conversationId);
@@ -55,8 +56,16 @@
   app.addEventListener("kefu:customer", (ev) => load(ev.detail.customer_id, ev.detail.conversation_id));
   app.addEventListener("kefu:notification", (ev) => {
     const k = ev.detail.ticket || {};
+    const n = ev.detail.notification || {};
+    alertEl.textContent = "";
+    const a = alertEl.appendChild(document.createElement("a"));
+    a.href = "/tickets/" + encodeURIComponent(k.id || "");
+    a.target = "_blank";
+    a.rel = "noopener";
+    a.textContent = n.kind === "ticket_assigned"
+      ? t("assigned", { n: k.number, title: k.title || "" })
+      : t("changed", { title: n.title || "" });
     alertEl.hidden = false;
-    alertEl.textContent = t("assigned", { n: k.number, title: k.title || "" });
     section.hidden = false;
   });
 })();

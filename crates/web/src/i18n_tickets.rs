@@ -60,6 +60,19 @@ impl TkTr {
         }
     }
 
+    /// What a notification's kind says happened.
+    pub fn notification(&self, kind: &str) -> &'static str {
+        match kind {
+            "ticket_assigned" => self.notif_ticket_assigned,
+            "ticket_status" => self.notif_ticket_status,
+            "ticket_reply" => self.notif_ticket_reply,
+            "ticket_note" => self.notif_ticket_note,
+            "ticket_assignee" => self.notif_ticket_assignee,
+            "ticket_transferred" => self.notif_ticket_transferred,
+            _ => self.notifications,
+        }
+    }
+
     /// A history row's field name.
     pub fn field(&self, key: &str) -> String {
         match key {
@@ -181,6 +194,13 @@ ticket_dictionary! {
     js_create: "创建工单", "Create ticket";
     js_none: "该客户还没有工单。", "This customer has no tickets yet.";
     js_assigned: "新工单 #{n} 分派给你：{title}", "Ticket #{n} was assigned to you: {title}";
+    js_changed: "工单有更新：{title}", "Ticket updated: {title}";
+    notif_ticket_assigned: "分派给你", "Assigned to you";
+    notif_ticket_status: "状态已变更", "Status changed";
+    notif_ticket_reply: "有新回复", "New reply";
+    notif_ticket_note: "有新内部备注", "New internal note";
+    notif_ticket_assignee: "处理人已变更", "Assignee changed";
+    notif_ticket_transferred: "已转交技能组", "Handed to another skill group";
 }
 
 #[cfg(test)]

@@ -216,6 +216,25 @@ fn capitalise(s: &str) -> String {
     }
 }
 
+/// A rule's refusal (tickets: transitions, flow scope), in the reader's language.
+fn refused_text(lang: Lang, code: &str, message: &str) -> String {
+    match code {
+        "transition_forbidden" => lang
+            .pick(
+                "工单流程规定此操作只能由指定的角色或技能组执行。",
+                "The workflow reserves this step for other roles or skill groups.",
+            )
+            .to_string(),
+        "outside_flow_scope" => lang
+            .pick(
+                "该技能组不在你所在技能组的工单流转范围内。",
+                "That skill group is outside the ticket flow scope of your skill groups.",
+            )
+            .to_string(),
+        _ => message.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -244,24 +263,5 @@ mod tests {
         assert!(error_text(Lang::Zh, &e).contains("管理员"));
         let e = AppError::Forbidden(kefu_domain::Permission::UsersManage);
         assert!(error_text(Lang::Zh, &e).contains("管理用户"));
-    }
-}
-
-/// A rule's refusal (tickets: transitions, flow scope), in the reader's language.
-fn refused_text(lang: Lang, code: &str, message: &str) -> String {
-    match code {
-        "transition_forbidden" => lang
-            .pick(
-                "工单流程规定此操作只能由指定的角色或技能组执行。",
-                "The workflow reserves this step for other roles or skill groups.",
-            )
-            .to_string(),
-        "outside_flow_scope" => lang
-            .pick(
-                "该技能组不在你所在技能组的工单流转范围内。",
-                "That skill group is outside the ticket flow scope of your skill groups.",
-            )
-            .to_string(),
-        _ => message.to_string(),
     }
 }

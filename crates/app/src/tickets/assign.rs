@@ -191,18 +191,8 @@ impl App {
             "ticket.assigned",
             json!({"ticket_id": k.id, "agent_id": agent, "skill_group_id": group}),
         );
-        self.notify_users(
-            t,
-            &[agent.to_string()],
-            "ticket_assigned",
-            &k,
-            &format!(
-                "工单 #{} 已分派给你 / Ticket #{} was assigned to you",
-                k.number, k.number
-            ),
-            &k.title,
-        )
-        .await?;
+        self.notify_users(t, &[agent.to_string()], "ticket_assigned", &k)
+            .await?;
         Ok(())
     }
 
@@ -275,19 +265,14 @@ impl App {
             if !p.is_user(&u.id) {
                 self.notify_users(
                     &p.tenant,
-                    &[u.id.clone()],
+                    std::slice::from_ref(&u.id),
                     "ticket_assigned",
                     &after,
-                    &format!(
-                        "工单 #{} 已分派给你 / Ticket #{} was assigned to you",
-                        after.number, after.number
-                    ),
-                    &after.title,
                 )
                 .await?;
             }
         }
-        self.notify_watchers(&p.tenant, p, &after, "ticket_assigned", "assignee")
+        self.notify_watchers(&p.tenant, p, &after, "ticket_assignee")
             .await?;
         let mut conn = self.store.conn().await?;
         tickets::get(&mut conn, &p.tenant, &after.id)
@@ -385,7 +370,7 @@ impl App {
             .ok_or(AppError::NotFound("ticket"))?;
         tx.commit().await?;
         self.reroute(&p.tenant, &after).await?;
-        self.notify_watchers(&p.tenant, p, &after, "ticket_transferred", "skill_group")
+        self.notify_watchers(&p.tenant, p, &after, "ticket_transferred")
             .await?;
         let mut conn = self.store.conn().await?;
         tickets::get(&mut conn, &p.tenant, &after.id)
@@ -407,16 +392,19 @@ impl App {
         })
     }
 
-    /// In-app notifications (and a frame on each user's agent sockets).
+    /// In-app notifications (and a frame on each user's agent sockets). The
+    /// `kind` says what happened (ticket_assigned, ticket_status,
+    /// ticket_reply, ticket_note, ticket_assignee, ticket_transferred); the
+    /// title is the ticket's number and title, so each reader's page can say
+    /// it in their own language.
     pub(crate) async fn notify_users(
         &self,
         t: &TenantScope,
         user_ids: &[String],
         kind: &str,
         k: &Ticket,
-        title: &str,
-        body: &str,
     ) -> AppResult<()> {
+        let title = format!("#{} {}", k.number, k.title);
         let mut conn = self.store.conn().await?;
         for u in user_ids {
             let n = activity::notify(
@@ -426,8 +414,8 @@ impl App {
                     user_id: u,
                     kind,
                     ticket_id: Some(&k.id),
-                    title,
-                    body,
+                    title: &title,
+                    body: "",
                 },
             )
             .await?;
@@ -446,22 +434,12 @@ impl App {
         p: &Principal,
         k: &Ticket,
         kind: &str,
-        what: &str,
     ) -> AppResult<()> {
         let mut conn = self.store.conn().await?;
         let mut to: Vec<String> = watchers_and_assignee(&mut conn, t, k).await?;
         to.retain(|u| !p.is_user(u));
         drop(conn);
-        let (zh, en) = match what {
-            "status" => ("状态已变更", "status changed"),
-            "assignee" => ("处理人已变更", "assignee changed"),
-            "skill_group" => ("已转交技能组", "handed to another skill group"),
-            "reply" => ("有新回复", "new reply"),
-            "note" => ("有新备注", "new internal note"),
-            _ => ("已更新", "updated"),
-        };
-        let title = format!("工单 #{} {zh} / Ticket #{} {en}", k.number, k.number);
-        self.notify_users(t, &to, kind, k, &title, &k.title).await
+        self.notify_users(t, &to, kind, k).await
     }
 }
 

@@ -297,8 +297,9 @@ impl App {
 
     /// For the bot: its conversation ended without an answer, so a ticket
     /// carries the question on (SPEC §5 closing loop). Takes the first active
-    /// ticket type (by name) unless one is given; the ticket goes to the
-    /// type's skill group through routing. `None` when the tenant has no
+    /// ticket type (by name) unless one is given; the ticket goes through
+    /// routing to the type's skill group, or the conversation's when the type
+    /// has none. `None` when the tenant has no
     /// active ticket type.
     pub async fn create_ticket_for_unresolved_bot_conversation(
         &self,
@@ -327,6 +328,8 @@ impl App {
             } else {
                 title.chars().take(200).collect()
             },
+            // The type's group, else the group the conversation was in.
+            skill_group_id: ty.skill_group_id.clone().or(c.skill_group_id.clone()),
             ..TicketInput::default()
         };
         let origin = Origin {
@@ -526,18 +529,8 @@ impl App {
         );
         self.route_new_ticket(t, &k).await?;
         if let Some(a) = k.assignee_id.as_ref().filter(|a| by.id != Some(a.as_str())) {
-            self.notify_users(
-                t,
-                std::slice::from_ref(a),
-                "ticket_assigned",
-                &k,
-                &format!(
-                    "工单 #{} 已分派给你 / Ticket #{} was assigned to you",
-                    k.number, k.number
-                ),
-                &k.title,
-            )
-            .await?;
+            self.notify_users(t, std::slice::from_ref(a), "ticket_assigned", &k)
+                .await?;
         }
         let mut conn = self.store.conn().await?;
         tickets::get(&mut conn, t, &k.id)

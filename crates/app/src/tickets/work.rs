@@ -269,7 +269,7 @@ impl App {
             "ticket.status_changed",
             json!({"ticket_id": after.id, "from": k.status, "to": after.status, "category": after.status_category}),
         );
-        self.notify_watchers(&p.tenant, p, &after, "ticket_status", "status")
+        self.notify_watchers(&p.tenant, p, &after, "ticket_status")
             .await?;
         Ok(after)
     }
@@ -342,9 +342,12 @@ impl App {
             "ticket.commented",
             json!({"ticket_id": k.id, "comment_id": c.id, "kind": c.kind, "author_type": "agent"}),
         );
-        let kind = if c.kind == "reply" { "reply" } else { "note" };
-        self.notify_watchers(&p.tenant, p, &k, "ticket_comment", kind)
-            .await?;
+        let kind = if c.kind == "reply" {
+            "ticket_reply"
+        } else {
+            "ticket_note"
+        };
+        self.notify_watchers(&p.tenant, p, &k, kind).await?;
         Ok(c)
     }
 

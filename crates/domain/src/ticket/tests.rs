@@ -9,11 +9,14 @@ fn scope(xs: &[&str]) -> Option<Vec<String>> {
     Some(xs.iter().map(|s| s.to_string()).collect())
 }
 
+/// The flow scopes of the operator's groups (`None`: no scope set).
+type Scopes = Vec<Option<Vec<String>>>;
+
 /// SPEC §3, one row per case of its sentences. Skill groups A, B, C, D exist;
 /// each row gives the flow scope of every group the operator belongs to.
 #[test]
 fn flow_scope_follows_spec_section_3() {
-    let rows: Vec<(&str, Vec<Option<Vec<String>>>, FlowTargets)> = vec![
+    let rows: Vec<(&str, Scopes, FlowTargets)> = vec![
         (
             "the operator belongs to no skill group → every skill group",
             vec![],

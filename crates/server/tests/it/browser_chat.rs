@@ -51,7 +51,7 @@ async fn widget_text(b: &mut Browser) -> String {
     .to_string()
 }
 
-async fn wait_until(b: &mut Browser, what: &str, js: &str) {
+pub(crate) async fn wait_until(b: &mut Browser, what: &str, js: &str) {
     for _ in 0..100 {
         if b.eval(js).await.unwrap_or(Value::Null) == Value::Bool(true) {
             return;
@@ -64,7 +64,7 @@ async fn wait_until(b: &mut Browser, what: &str, js: &str) {
     panic!("timed out waiting for {what}");
 }
 
-async fn sign_in(b: &mut Browser, base: &str, tenant: &str, user: &str) {
+pub(crate) async fn sign_in(b: &mut Browser, base: &str, tenant: &str, user: &str) {
     b.goto(&format!("{base}/login")).await.unwrap();
     b.fill("#tenant", tenant).await.unwrap();
     b.fill("#username", user).await.unwrap();

@@ -33,6 +33,7 @@ mod browser;
 mod browser_chat;
 mod browser_crm;
 mod browser_sla;
+mod browser_tickets;
 mod chat;
 mod chat_service;
 mod cli;

@@ -425,6 +425,25 @@ async fn a_conversation_may_have_several_tickets_and_offline_messages_become_tic
         .await
         .body;
     assert_eq!(of_customer.as_array().unwrap().len(), 2);
+    assert_eq!(list.as_array().unwrap().len(), 2);
+    // The bot's hook: an unresolved bot conversation becomes a ticket of the
+    // first active type, linked to the conversation and its customer.
+    let tenant = app.app.find_tenant("tk-conv").await.unwrap();
+    let scope = kefu_store::TenantScope::new(kefu_domain::TenantId::from_db(tenant.id));
+    let k = app
+        .app
+        .create_ticket_for_unresolved_bot_conversation(&scope, &conv, None, "机器人没答上：发票")
+        .await
+        .unwrap()
+        .expect("a ticket type exists");
+    assert_eq!(k.source, "bot");
+    assert_eq!(k.created_by_name, "bot");
+    assert_eq!(k.conversation_id.as_deref(), Some(conv.as_str()));
+    assert_eq!(
+        k.customer_id.as_ref(),
+        conv_body["customer_id"].as_str().map(String::from).as_ref()
+    );
+    assert_eq!(agent.get(&path).await.body.as_array().unwrap().len(), 3);
     // Another agent cannot create tickets from a conversation not theirs.
     let (_, other) = app.user(&f.t, "agent9", BuiltinRole::Agent).await;
     assert_eq!(
@@ -516,7 +535,7 @@ async fn watchers_are_notified_of_replies_but_not_of_their_own(app: TestApp) {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let n = lead.get("/api/v1/notifications").await.body;
     assert_eq!(n["unread"], 1, "{n}");
-    assert_eq!(n["notifications"][0]["kind"], "ticket_comment");
+    assert_eq!(n["notifications"][0]["kind"], "ticket_reply");
     assert_eq!(agent.get("/api/v1/notifications").await.body["unread"], 0);
     let nid = n["notifications"][0]["id"].as_str().unwrap().to_string();
     // Someone else's notification is not found; one's own is marked read.

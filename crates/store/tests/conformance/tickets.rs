@@ -406,7 +406,7 @@ pub(crate) async fn ticket_assignment_watchers_and_visibility(store: Store) {
     assert_eq!(activity::unread_count(&mut c, &t, &a.id).await.unwrap(), 0);
 
     // The flow scope is stored on the group and can be cleared.
-    skill_groups::set_flow_scope(&mut c, &t, &g1.id, Some(&[g2.id.clone()]))
+    skill_groups::set_flow_scope(&mut c, &t, &g1.id, Some(std::slice::from_ref(&g2.id)))
         .await
         .unwrap();
     let got = skill_groups::get(&mut c, &t, &g1.id)

@@ -206,7 +206,11 @@ async fn detail_page(
             .unwrap_or_else(|| tk.unassigned.to_string()),
         assigned_to_me: k.assignee_id.as_deref() == Some(v.user_id()),
         group: k.skill_group_name.clone().unwrap_or_default(),
-        customer: k.customer_name.clone().unwrap_or_default(),
+        customer: k
+            .customer_name
+            .clone()
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| "—".into()),
         conversation_id: k.conversation_id.clone().unwrap_or_default(),
         source: tk.source(&k.source),
         created_by: k.created_by_name.clone(),

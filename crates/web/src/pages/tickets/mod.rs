@@ -59,7 +59,6 @@ pub(crate) fn row(k: &kefu_store::tickets::Ticket, tk: &TkTr, status_label: Stri
 pub struct NoteRow {
     pub id: String,
     pub title: String,
-    pub body: String,
     pub ticket_id: String,
     pub at: String,
 }
@@ -161,8 +160,7 @@ pub async fn index(State(app): State<App>, v: Viewer, Query(f): Query<Filter>) -
             .into_iter()
             .map(|n| NoteRow {
                 id: n.id,
-                title: n.title,
-                body: n.body,
+                title: format!("{}: {}", tk.notification(&n.kind), n.title),
                 ticket_id: n.ticket_id.unwrap_or_default(),
                 at: crate::fmt::When::from_ms(n.created_at).text,
             })
