@@ -317,6 +317,40 @@ async fn sla_escalation_reassigns(app: &TestApp, a: &Tenant, p: &Principal) {
             .any(|h| h.field == "assignee" && h.actor_name == "SLA"),
         "the reassignment is in the history: {history:?}"
     );
+
+    // The person to notify was deleted since: the breach is still recorded
+    // (and later clocks are not held up), only the escalation is not.
+    let (gone, _) = app.user(a, "gone", BuiltinRole::TeamLead).await;
+    let ty2 = ticket_type(app, p, "咨询").await;
+    let pol = a
+        .admin
+        .post(
+            "/api/v1/sla-policies",
+            json!({"name": "咨询", "ticket_type_id": ty2, "first_response_minutes": 30,
+                   "escalation": {"action": "notify", "user_id": gone}}),
+        )
+        .await;
+    assert_eq!(pol.status, StatusCode::CREATED, "{:?}", pol.body);
+    let k2 = ticket(app, p, &ty2, json!({})).await;
+    let k3 = ticket(app, p, &ty2, json!({})).await;
+    let r = a.admin.delete(&format!("/api/v1/users/{gone}")).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{:?}", r.body);
+    let due = k3.created_at + 30 * 60_000;
+    let r = app.app.sla_tick(due).await.unwrap();
+    assert_eq!((r.breached, r.escalated), (2, 0));
+    for k in [&k2, &k3] {
+        let kinds: Vec<String> = a
+            .admin
+            .get(&format!("/api/v1/sla-events?ticket_id={}", k.id))
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["kind"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(kinds, ["started", "breached"]);
+    }
 }
 
 async fn sla_admin_answers_403_422_409(app: TestApp) {
