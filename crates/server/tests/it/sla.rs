@@ -748,3 +748,71 @@ async fn the_admin_page_makes_calendars_and_policies(app: TestApp) {
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
 }
+
+/// A rough measurement, not a test of speed (run by hand):
+/// `cargo test -p kefu-server --test it -- --ignored sla_tick_rate --nocapture`.
+/// 2,000 clocks of 2,000 tickets all breach in one pass of the ticker.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore]
+async fn sla_tick_rate() {
+    for db in [kefu_testkit::Db::Sqlite, kefu_testkit::Db::Postgres] {
+        let Some(app) = kefu_testkit::spawn_app(db).await else {
+            continue;
+        };
+        let a = app.tenant("sla-rate").await;
+        let p = principal(&app, &a).await;
+        let ty = ticket_type(&app, &p, "量测").await;
+        let r = a
+            .admin
+            .post(
+                "/api/v1/sla-policies",
+                json!({"name": "量测", "resolution_minutes": 60, "warn_percent": 80}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED);
+        let mut conn = app.app.store.conn().await.unwrap();
+        let fields = serde_json::Map::new();
+        for i in 0..2000 {
+            let k = kefu_store::tickets::create(
+                &mut conn,
+                &p.tenant,
+                &kefu_store::tickets::NewTicket {
+                    type_id: &ty,
+                    title: &format!("t{i}"),
+                    fields: &fields,
+                    customer_id: None,
+                    conversation_id: None,
+                    offline_message_id: None,
+                    source: "api",
+                    assignee_id: None,
+                    skill_group_id: None,
+                    status: "new",
+                    status_category: "open",
+                    priority: "normal",
+                    due_at: None,
+                    created_by: None,
+                    created_by_name: "rate",
+                },
+            )
+            .await
+            .unwrap();
+            let facts = kefu_app::sla::clock::TicketFacts {
+                created_at: FRI_17_00,
+                ..kefu_app::sla::clock::TicketFacts::of(&k)
+            };
+            kefu_app::sla::clock::start_clocks(&mut conn, &p.tenant, &facts)
+                .await
+                .unwrap();
+        }
+        drop(conn);
+        let t0 = std::time::Instant::now();
+        let r = app.app.sla_tick(TUE_13_00 + 3_600_000).await.unwrap();
+        let took = t0.elapsed();
+        assert_eq!(r.breached, 2000);
+        println!(
+            "{db:?}: {} breaches in one pass: {took:?} ({:.0} clocks/s)",
+            r.breached,
+            2000.0 / took.as_secs_f64()
+        );
+    }
+}
