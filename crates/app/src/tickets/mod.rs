@@ -7,13 +7,14 @@
 //! ticket they see; `ticket_types.manage` defines types and workflows.
 //!
 //! - `types`: ticket types (工单模板) with their form and workflow.
-//! - `records`: creating (by hand, API, conversation, offline message, bot),
-//!   reading, listing and editing tickets, with the history of every change.
+//! - `create`: creating tickets (by hand, API, conversation, offline message, bot).
+//! - `records`: reading, listing and editing tickets, with the history of every change.
 //! - `work`: workflow transitions, comments and notes, watchers, notifications.
 //! - `assign`: assignment through the routing engine and hand-over within the
 //!   skill-group flow scope.
 
 pub mod assign;
+pub mod create;
 pub mod records;
 pub mod types;
 pub mod work;

@@ -199,6 +199,23 @@ async fn an_agent_files_a_ticket_from_a_chat_and_a_colleague_resolves_it() {
         "handed to the target group"
     );
     agent.screenshot("tickets-3-created").await.unwrap();
+    // The ticket links the conversation's transcript.
+    agent
+        .click_and_wait_for_navigation("#ticket-transcript")
+        .await
+        .unwrap();
+    agent
+        .wait_for("#transcript", Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert!(
+        agent
+            .text("#transcript")
+            .await
+            .unwrap()
+            .contains("手机屏幕碎了"),
+        "the transcript shows the visitor's words"
+    );
 
     // The colleague in 售后 is told on their workbench, finds it in their list…
     wait_until(
@@ -248,6 +265,23 @@ async fn an_agent_files_a_ticket_from_a_chat_and_a_colleague_resolves_it() {
     )
     .await;
     colleague.screenshot("tickets-6-resolved").await.unwrap();
+    // The print view: the ticket on paper, without the console around it.
+    colleague
+        .goto(&format!("{}/tickets/{ticket_id}/print", app.base))
+        .await
+        .unwrap();
+    colleague
+        .wait_for("#print-status", Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert!(
+        colleague
+            .eval("!document.querySelector('#sidenav')")
+            .await
+            .unwrap()
+            == json!(true)
+    );
+    colleague.screenshot("tickets-7-print").await.unwrap();
 
     // What the browsers showed is what is stored.
     let k = t

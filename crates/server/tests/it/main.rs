@@ -46,3 +46,4 @@ mod sla;
 mod tenancy;
 mod tickets;
 mod tickets_flow;
+mod tickets_tenancy;

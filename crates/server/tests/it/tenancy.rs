@@ -152,7 +152,8 @@ async fn ids_from_another_tenant_are_not_found(app: TestApp) {
     let crm = crate::crm::cross_tenant_cases(&a, &b).await;
     let knowledge = crate::knowledge::cross_tenant_cases(&a, &b).await;
     let tickets =
-        crate::tickets::cross_tenant_cases(&app, &a, &b, &a_conv, &a_offline, &a_customer).await;
+        crate::tickets_tenancy::cross_tenant_cases(&app, &a, &b, &a_conv, &a_offline, &a_customer)
+            .await;
     let sla = crate::sla::cross_tenant_cases(&app, &a, &b).await;
     let mut cases: Vec<(Method, String, Option<Value>)> = vec![
         (Method::GET, format!("/api/v1/users/{a_user}"), None),

@@ -469,7 +469,11 @@ pub async fn print(State(app): State<App>, v: Viewer, Path(id): Path<String>) ->
             .clone()
             .unwrap_or_else(|| tk.unassigned.to_string()),
         group: k.skill_group_name.clone().unwrap_or_default(),
-        customer: k.customer_name.clone().unwrap_or_default(),
+        customer: k
+            .customer_name
+            .clone()
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| "—".into()),
         source: tk.source(&k.source),
         created_by: k.created_by_name.clone(),
         created_at: When::from_ms(k.created_at).text,

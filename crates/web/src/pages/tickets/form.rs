@@ -11,7 +11,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use kefu_app::tickets::records::TicketInput;
+use kefu_app::tickets::create::TicketInput;
 use kefu_app::{App, AppError};
 use kefu_domain::crm::FieldError;
 use kefu_domain::ticket::{TicketFieldDef, TicketFieldKind};
