@@ -158,6 +158,34 @@ pub fn router(secure_cookies: bool) -> Router<App> {
         )
         .route("/knowledge/import", post(knowledge::import))
         .route("/knowledge/export", get(knowledge::export))
+        .route(
+            "/business-calendars",
+            get(sla::list_calendars).post(sla::create_calendar),
+        )
+        .route(
+            "/business-calendars/{id}",
+            get(sla::get_calendar)
+                .put(sla::update_calendar)
+                .delete(sla::delete_calendar),
+        )
+        .route(
+            "/sla-policies",
+            get(sla::list_policies).post(sla::create_policy),
+        )
+        .route(
+            "/sla-policies/{id}",
+            get(sla::get_policy)
+                .put(sla::update_policy)
+                .delete(sla::delete_policy),
+        )
+        .route("/sla-events", get(sla::events))
+        .route("/sla-report", get(sla::report))
+        .route("/tickets/{id}/sla", get(sla::ticket_sla))
+        .route("/tickets/{id}/survey", get(sla::ticket_survey))
+        .route("/tickets/{id}/progress-link", get(sla::progress_link))
+        .route("/progress/{id}/{key}", get(sla::progress))
+        .route("/progress/{id}/{key}/replies", post(sla::progress_reply))
+        .route("/progress/{id}/{key}/survey", post(sla::progress_survey))
         .route("/customer-imports", post(customer_templates::import))
         .route("/customer-imports/{id}", get(customer_templates::report))
         .route("/transfer-targets", get(chat::transfer_targets))

@@ -132,7 +132,9 @@ impl App {
         )
         .await?;
         crate::crm::templates::seed_demo_template(&mut tx, &scope).await?;
-        crate::tickets::types::seed_demo_type(&mut tx, &scope, &service.id).await?;
+        let ticket_type =
+            crate::tickets::types::seed_demo_type(&mut tx, &scope, &service.id).await?;
+        crate::sla::seed_demo(&mut tx, &scope, &ticket_type.id).await?;
         tx.commit().await?;
         Ok(DemoInfo {
             tenant: DEMO_TENANT.into(),

@@ -18,6 +18,7 @@ pub mod principal;
 pub mod roles;
 pub mod routing;
 pub mod secrets;
+pub mod sla;
 pub mod statuses;
 pub mod tenants;
 pub mod tickets;

@@ -51,6 +51,7 @@ permissions! {
     TicketsViewAll = "tickets.view_all", "See every ticket", "查看全部工单";
     TicketsManage = "tickets.manage", "Assign and edit any ticket", "管理与分派工单";
     TicketTypesManage = "ticket_types.manage", "Manage ticket types and workflows", "管理工单模板与流程";
+    SlaManage = "sla.manage", "Manage SLA policies and business calendars", "管理 SLA 策略与工作日历";
 }
 
 /// The roles every tenant starts with. They are stored like custom roles (so they

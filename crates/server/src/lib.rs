@@ -124,4 +124,10 @@ pub async fn shutdown_signal() {
 pub fn start_background(app: &App) {
     tokio::spawn(app.clone().run_routing_timers());
     tokio::spawn(app.clone().run_follow_up_reminders());
+    // SLA warnings and breaches are due at whole business minutes at the
+    // earliest; a 15 s pass keeps them well within a minute of their instant.
+    tokio::spawn(
+        app.clone()
+            .run_sla_ticker(std::time::Duration::from_secs(15)),
+    );
 }

@@ -31,6 +31,7 @@ pub mod records;
 pub mod roles;
 pub mod sessions;
 pub mod skill_groups;
+pub mod sla;
 pub mod statuses;
 pub mod tenants;
 pub mod testing;

@@ -57,6 +57,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0007_tickets.sql"),
     },
     Migration {
+        version: 8,
+        name: "sla",
+        sqlite: include_str!("../migrations/sqlite/0008_sla.sql"),
+        postgres: include_str!("../migrations/postgres/0008_sla.sql"),
+    },
+    Migration {
         version: 12,
         name: "follow_up_reminders",
         sqlite: include_str!("../migrations/sqlite/0012_follow_up_reminders.sql"),

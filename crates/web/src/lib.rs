@@ -86,6 +86,20 @@ pub fn router(secure_cookies: bool) -> Router<App> {
         .route("/admin/tokens", get(tokens::index).post(tokens::create))
         .route("/admin/tokens/{id}/revoke", post(tokens::revoke))
         .route("/admin/audit", get(audit::index))
+        .route("/admin/sla", get(pages::sla::index))
+        .route("/admin/sla/calendars", post(pages::sla::create_calendar))
+        .route(
+            "/admin/sla/calendars/{id}/delete",
+            post(pages::sla::delete_calendar),
+        )
+        .route("/admin/sla/policies", post(pages::sla::create_policy))
+        .route(
+            "/admin/sla/policies/{id}/delete",
+            post(pages::sla::delete_policy),
+        )
+        .route("/progress/{id}/{key}", get(pages::progress::page))
+        .route("/progress/{id}/{key}/reply", post(pages::progress::reply))
+        .route("/progress/{id}/{key}/survey", post(pages::progress::survey))
         .route("/profile", get(profile::index).post(profile::save))
         .route("/profile/password", post(profile::password))
         .route("/profile/totp/begin", post(profile::totp_begin))

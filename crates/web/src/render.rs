@@ -76,6 +76,7 @@ pub enum Nav {
     Statuses,
     Tokens,
     Audit,
+    Sla,
     Profile,
 }
 
@@ -114,7 +115,7 @@ fn nav_items(v: &Viewer, active: Nav) -> Vec<NavItem> {
     let tickets = p.can(Permission::TicketsView)
         || p.can(Permission::TicketsViewAll)
         || p.can(Permission::TicketsManage);
-    let entries: [(Nav, &str, &str, &str, bool); 12] = [
+    let entries: [(Nav, &str, &str, &str, bool); 13] = [
         (
             Nav::Overview,
             "nav-overview",
@@ -185,6 +186,13 @@ fn nav_items(v: &Viewer, active: Nav) -> Vec<NavItem> {
             "/admin/audit",
             tr.nav_audit,
             p.can(Permission::AuditView),
+        ),
+        (
+            Nav::Sla,
+            "nav-sla",
+            "/admin/sla",
+            tr.nav_sla,
+            p.can(Permission::SlaManage),
         ),
         (
             Nav::Profile,

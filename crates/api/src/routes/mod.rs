@@ -12,6 +12,7 @@ pub mod files;
 pub mod knowledge;
 pub mod org;
 pub mod roles;
+pub mod sla;
 pub mod statuses;
 pub mod tickets;
 pub mod tokens;

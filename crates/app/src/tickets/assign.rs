@@ -281,7 +281,7 @@ impl App {
     }
 
     /// Put a ticket through routing again as it now stands.
-    async fn reroute(&self, t: &TenantScope, k: &Ticket) -> AppResult<()> {
+    pub(crate) async fn reroute(&self, t: &TenantScope, k: &Ticket) -> AppResult<()> {
         let key = ticket_key(&k.id);
         let decisions = self
             .route(t, move |tr, now| {

@@ -382,6 +382,8 @@ impl App {
         if let Some(me) = by.id {
             activity::watch(&mut tx, t, &k.id, me).await?;
         }
+        crate::sla::clock::start_clocks(&mut tx, t, &crate::sla::clock::TicketFacts::of(&k))
+            .await?;
         tx.commit().await?;
         self.ticket_event(
             t,

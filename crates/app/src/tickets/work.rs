@@ -64,6 +64,10 @@ pub struct TicketDetail {
     pub watching: bool,
     /// May the viewer edit, move, assign or hand it over.
     pub may_work: bool,
+    /// Its SLA clocks (due in / overdue) and their events.
+    pub sla: crate::sla::clock::TicketSla,
+    /// The customer's satisfaction answer, once given.
+    pub survey: Option<kefu_store::sla::TicketSurvey>,
 }
 
 /// The role behind the principal (a user's, or an API token's).
@@ -120,7 +124,12 @@ impl App {
             })
             .collect();
         let watchers = activity::watchers(&mut conn, &p.tenant, &k.id).await?;
+        let now = kefu_store::now_ms();
+        let sla = self.sla_of(&mut conn, &p.tenant, &k.id, now).await?;
+        let survey = kefu_store::sla::get_survey(&mut conn, &p.tenant, &k.id).await?;
         Ok(TicketDetail {
+            sla,
+            survey,
             status_label: ty
                 .workflow
                 .status(&k.status)
@@ -246,6 +255,9 @@ impl App {
         let after = tickets::get(&mut tx, &p.tenant, &k.id)
             .await?
             .ok_or(AppError::NotFound("ticket"))?;
+        if k.status_category == "open" && after.status_category != "open" {
+            crate::sla::clock::resolved(&mut tx, &p.tenant, &k.id, after.updated_at).await?;
+        }
         tx.commit().await?;
         match (k.status_category.as_str(), after.status_category.as_str()) {
             ("open", "resolved" | "closed") => self.ticket_done(&p.tenant, &k.id).await?,
@@ -321,6 +333,9 @@ impl App {
             },
         )
         .await?;
+        if c.kind == "reply" {
+            crate::sla::clock::agent_replied(&mut tx, &p.tenant, &k.id, c.created_at).await?;
+        }
         tx.commit().await?;
         self.ticket_event(
             &p.tenant,

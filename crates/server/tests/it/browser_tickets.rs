@@ -1,24 +1,65 @@
 //! Tickets in real browsers (issue 6): an agent creates a ticket from a live
 //! conversation for another skill group; a colleague in that group receives it
-//! (pushed to their workbench, listed as theirs) and resolves it.
+//! (pushed to their workbench, listed as theirs) and resolves it; the
+//! customer opens the progress link, sees it resolved and rates it.
 
 use crate::browser_chat::{sign_in, wait_until};
 use kefu_domain::BuiltinRole;
 use kefu_testkit::browser::Browser;
 use kefu_testkit::ws::Ws;
-use kefu_testkit::{spawn_app, Db, TestApp};
+use kefu_testkit::{spawn_app, Db, Tenant, TestApp};
 use serde_json::{json, Value};
 use std::time::Duration;
 
-/// TODO(sla): the customer opens the ticket's progress link (进度跟踪) and sees
-/// it resolved. The progress page belongs to the SLA/progress work; extend
-/// this step there (open the signed link in `_customer` and check the status
-/// and the public replies). Called at the end of the test below.
+/// The customer opens the ticket's signed progress link (进度跟踪) in a
+/// browser of their own, sees it resolved, and rates it (the SLA work).
 async fn customer_opens_progress_link(
-    _customer: Option<&mut Browser>,
-    _app: &TestApp,
-    _ticket: &Value,
+    customer: &mut Browser,
+    app: &TestApp,
+    t: &Tenant,
+    ticket: &Value,
 ) {
+    let id = ticket["id"].as_str().expect("ticket id");
+    let link = t
+        .admin
+        .get(&format!("/api/v1/tickets/{id}/progress-link"))
+        .await;
+    assert_eq!(link.status, reqwest::StatusCode::OK, "{:?}", link.body);
+    let path = link.body["path"].as_str().expect("link path");
+    customer.goto(&format!("{}{path}", app.base)).await.unwrap();
+    customer
+        .wait_for("#progress-status", Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert_eq!(
+        customer
+            .eval("document.getElementById('progress-status').dataset.resolved")
+            .await
+            .unwrap(),
+        json!("true")
+    );
+    assert!(customer
+        .text("#main")
+        .await
+        .unwrap()
+        .contains(ticket["title"].as_str().unwrap()));
+    customer
+        .screenshot("tickets-7-customer-progress")
+        .await
+        .unwrap();
+    customer.click("#star-label-5").await.unwrap();
+    customer
+        .click_and_wait_for_navigation("#survey-submit")
+        .await
+        .unwrap();
+    customer
+        .wait_for("#survey-given[data-rating='5']", Duration::from_secs(10))
+        .await
+        .unwrap();
+    customer
+        .screenshot("tickets-8-customer-rated")
+        .await
+        .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -265,5 +306,8 @@ async fn an_agent_files_a_ticket_from_a_chat_and_a_colleague_resolves_it() {
         .find(|c| c["field"] == "status")
         .map(|c| c["actor_name"].clone());
     assert_eq!(resolved_by, Some(json!("dongge")));
-    customer_opens_progress_link(None, &app, &k).await;
+    let Some(mut customer) = Browser::launch().await.expect("chromium") else {
+        return;
+    };
+    customer_opens_progress_link(&mut customer, &app, &t, &k).await;
 }

@@ -154,6 +154,7 @@ async fn ids_from_another_tenant_are_not_found(app: TestApp) {
     let tickets =
         crate::tickets_tenancy::cross_tenant_cases(&app, &a, &b, &a_conv, &a_offline, &a_customer)
             .await;
+    let sla = crate::sla::cross_tenant_cases(&app, &a, &b).await;
     let mut cases: Vec<(Method, String, Option<Value>)> = vec![
         (Method::GET, format!("/api/v1/users/{a_user}"), None),
         (
@@ -302,6 +303,7 @@ async fn ids_from_another_tenant_are_not_found(app: TestApp) {
     cases.extend(crm.cases.iter().cloned());
     cases.extend(knowledge);
     cases.extend(tickets.cases.iter().cloned());
+    cases.extend(sla);
 
     // Every templated path+method in the OpenAPI document has a case.
     let doc = b.admin.get("/api/v1/openapi.json").await.body;

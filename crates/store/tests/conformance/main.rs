@@ -5,12 +5,14 @@ mod chat;
 mod crm;
 mod knowledge;
 mod people;
+mod sla;
 mod tickets;
 
 use chat::*;
 use crm::*;
 use knowledge::*;
 use people::*;
+use sla::*;
 use tickets::*;
 
 macro_rules! conformance {
@@ -63,4 +65,7 @@ conformance!(
     ticket_status_moves_once_and_history_is_kept,
     ticket_assignment_watchers_and_visibility,
     merge_moves_tickets_to_the_kept_customer,
+    sla_policies_match_the_most_specific,
+    sla_clocks_step_once_and_are_counted,
+    sla_surveys_once_and_link_key_is_stable,
 );

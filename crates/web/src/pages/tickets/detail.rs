@@ -157,6 +157,10 @@ struct DetailTpl {
     edit_inputs: Vec<Input>,
     edit_errors: Vec<String>,
     targets: Vec<Opt>,
+    /// SLA (the SLA branch): clocks, the customer's link and survey answer.
+    sla: Vec<crate::pages::sla_view::SlaLine>,
+    progress_path: String,
+    survey: Option<(i64, String)>,
 }
 
 async fn detail_page(
@@ -177,7 +181,15 @@ async fn detail_page(
         c = c.with_error(e);
     }
     let k = &d.ticket;
+    let progress_path = app
+        .progress_link(&v.p, &k.id)
+        .await
+        .map(|l| l.path)
+        .unwrap_or_default();
     let t = DetailTpl {
+        sla: crate::pages::sla_view::sla_lines(v.lang, &d.sla),
+        progress_path,
+        survey: d.survey.as_ref().map(|s| (s.rating, s.comment.clone())),
         tk,
         id: k.id.clone(),
         number: k.number,
