@@ -13,6 +13,7 @@ pub mod calibrate;
 pub mod classifier;
 pub mod embed;
 pub mod eval;
+pub mod flow;
 pub mod fusion;
 pub mod install;
 pub mod metrics;
