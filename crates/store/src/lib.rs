@@ -21,6 +21,7 @@ pub mod customer_templates;
 pub mod customers;
 pub mod departments;
 pub mod event_log;
+pub mod flows;
 pub mod knowledge;
 pub mod migrate;
 pub mod offline_messages;

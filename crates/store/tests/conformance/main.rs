@@ -3,11 +3,13 @@
 
 mod chat;
 mod crm;
+mod flows;
 mod knowledge;
 mod people;
 
 use chat::*;
 use crm::*;
+use flows::*;
 use knowledge::*;
 use people::*;
 
@@ -56,4 +58,7 @@ conformance!(
     knowledge_category_in_use_is_kept,
     knowledge_is_tenant_scoped,
     knowledge_phrasings_are_replaced_whole,
+    flows_are_tenant_scoped_and_named_uniquely,
+    flow_started_by_knowledge_is_kept,
+    conversation_flow_state_is_stored_per_tenant,
 );
