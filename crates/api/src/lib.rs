@@ -156,6 +156,14 @@ pub fn router(secure_cookies: bool) -> Router<App> {
                 .put(knowledge::update_synonyms)
                 .delete(knowledge::delete_synonyms),
         )
+        .route("/flows", get(flows::list).post(flows::create))
+        .route("/flows/validate", post(flows::validate))
+        .route(
+            "/flows/{id}",
+            get(flows::get).put(flows::update).delete(flows::delete),
+        )
+        .route("/flows/{id}/test", post(flows::test))
+        .route("/conversations/{id}/flow", get(flows::conversation_flow))
         .route("/knowledge/import", post(knowledge::import))
         .route("/knowledge/export", get(knowledge::export))
         .route("/customer-imports", post(customer_templates::import))

@@ -49,6 +49,7 @@ impl App {
         if let Ok(t) = self.find_tenant(DEMO_TENANT).await {
             let scope = TenantScope::new(TenantId::from_db(t.id));
             let mut conn = self.store.conn().await?;
+            crate::flows::ensure_demo_flow(&mut conn, &scope).await?;
             let key = channels::list(&mut conn, &scope)
                 .await?
                 .into_iter()
@@ -132,6 +133,7 @@ impl App {
         )
         .await?;
         crate::crm::templates::seed_demo_template(&mut tx, &scope).await?;
+        crate::flows::ensure_demo_flow(&mut tx, &scope).await?;
         tx.commit().await?;
         Ok(DemoInfo {
             tenant: DEMO_TENANT.into(),

@@ -10,6 +10,7 @@ pub mod chat;
 pub mod crm;
 pub mod demo;
 pub mod error;
+pub mod flows;
 pub mod hours;
 pub mod hub;
 pub mod knowledge;
@@ -64,6 +65,8 @@ pub struct App {
     /// The message writer (group commit), started on first use.
     pub(crate) appender: Arc<std::sync::OnceLock<chat::appender::Appender>>,
     pub(crate) presence: Arc<chat::presence::Presence>,
+    /// Multi-turn flows: HTTP client, own base URL, intent indexes, step locks.
+    pub(crate) flows: Arc<flows::FlowsService>,
     /// How long a dropped visitor keeps their place in the queue.
     pub visitor_grace: std::time::Duration,
     limiter: Arc<auth::RateLimiter>,
@@ -81,6 +84,7 @@ impl App {
             routing: Arc::default(),
             appender: Arc::default(),
             presence: Arc::default(),
+            flows: Arc::default(),
             visitor_grace: chat::presence::GRACE,
             limiter,
         }

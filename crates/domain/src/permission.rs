@@ -47,6 +47,7 @@ permissions! {
     CustomerTemplatesManage = "customer_templates.manage", "Manage customer templates", "管理客户模板";
     KnowledgeView = "knowledge.view", "View the knowledge base", "查看知识库";
     KnowledgeManage = "knowledge.manage", "Manage the knowledge base", "管理知识库";
+    FlowsManage = "flows.manage", "Manage and test multi-turn bot flows", "管理多轮对话流程";
 }
 
 /// The roles every tenant starts with. They are stored like custom roles (so they

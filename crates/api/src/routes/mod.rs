@@ -9,6 +9,7 @@ pub mod customer_board;
 pub mod customer_templates;
 pub mod customers;
 pub mod files;
+pub mod flows;
 pub mod knowledge;
 pub mod org;
 pub mod roles;

@@ -38,6 +38,7 @@ mod cli;
 mod crm;
 mod crm_csv;
 mod crm_oneid;
+mod flows;
 mod knowledge;
 mod ops;
 mod tenancy;
