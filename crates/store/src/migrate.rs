@@ -50,6 +50,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_knowledge.sql"),
         postgres: include_str!("../migrations/postgres/0006_knowledge.sql"),
     },
+    Migration {
+        version: 9,
+        name: "bot_chat",
+        sqlite: include_str!("../migrations/sqlite/0009_bot_chat.sql"),
+        postgres: include_str!("../migrations/postgres/0009_bot_chat.sql"),
+    },
 ];
 
 const PG_LOCK_KEY: i64 = 0x6b656675; // "kefu"

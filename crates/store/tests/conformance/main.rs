@@ -1,11 +1,13 @@
 //! The store conformance suite: every test here runs once on SQLite and once on
 //! PostgreSQL (a fresh schema each), so the two backends cannot drift apart.
 
+mod bot;
 mod chat;
 mod crm;
 mod knowledge;
 mod people;
 
+use bot::*;
 use chat::*;
 use crm::*;
 use knowledge::*;
@@ -56,4 +58,5 @@ conformance!(
     knowledge_category_in_use_is_kept,
     knowledge_is_tenant_scoped,
     knowledge_phrasings_are_replaced_whole,
+    bot_log_feedback_and_unmatched_are_tenant_scoped,
 );
