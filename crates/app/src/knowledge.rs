@@ -321,6 +321,7 @@ impl App {
         let mut tx = self.store.begin().await?;
         let item = insert_item(&mut tx, p, &input).await?;
         tx.commit().await?;
+        self.bot_item_changed(&p.tenant, &item.id).await;
         Ok(item)
     }
 
@@ -352,6 +353,7 @@ impl App {
         )
         .await?;
         tx.commit().await?;
+        self.bot_item_changed(&p.tenant, &id).await;
         Ok(item)
     }
 
@@ -376,6 +378,7 @@ impl App {
         )
         .await?;
         tx.commit().await?;
+        self.bot_item_removed(&p.tenant, &id).await;
         Ok(())
     }
 
@@ -418,6 +421,7 @@ impl App {
         )
         .await?;
         tx.commit().await?;
+        self.bot_synonyms_changed(&p.tenant).await;
         Ok(g)
     }
 
@@ -448,6 +452,7 @@ impl App {
         )
         .await?;
         tx.commit().await?;
+        self.bot_synonyms_changed(&p.tenant).await;
         Ok(g)
     }
 
@@ -472,6 +477,7 @@ impl App {
         )
         .await?;
         tx.commit().await?;
+        self.bot_synonyms_changed(&p.tenant).await;
         Ok(())
     }
 
@@ -528,6 +534,8 @@ impl App {
         )
         .await?;
         tx.commit().await?;
+        // Many items at once: the bot's index is rebuilt on its next question.
+        self.bot_invalidate(&p.tenant);
         Ok(report)
     }
 
@@ -593,7 +601,7 @@ fn fields<'a>(input: &'a ItemInput, c: &'a CheckedItem) -> ItemFields<'a> {
     }
 }
 
-async fn insert_item(
+pub(crate) async fn insert_item(
     conn: &mut Conn,
     p: &Principal,
     input: &ItemInput,

@@ -5,6 +5,7 @@
 
 pub mod audit_log;
 pub mod auth;
+pub mod bot;
 pub mod channels;
 pub mod chat;
 pub mod crm;
@@ -64,6 +65,8 @@ pub struct App {
     /// The message writer (group commit), started on first use.
     pub(crate) appender: Arc<std::sync::OnceLock<chat::appender::Appender>>,
     pub(crate) presence: Arc<chat::presence::Presence>,
+    /// The bot: per-tenant matchers, model, hooks for flows.
+    pub(crate) bot: Arc<bot::BotService>,
     /// How long a dropped visitor keeps their place in the queue.
     pub visitor_grace: std::time::Duration,
     limiter: Arc<auth::RateLimiter>,
@@ -81,6 +84,7 @@ impl App {
             routing: Arc::default(),
             appender: Arc::default(),
             presence: Arc::default(),
+            bot: Arc::default(),
             visitor_grace: chat::presence::GRACE,
             limiter,
         }

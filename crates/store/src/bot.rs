@@ -307,3 +307,33 @@ pub async fn raise_priority(
     .await?;
     Ok(())
 }
+
+/// The visitor's latest text in a conversation (a typed message, or the label of a
+/// button they clicked), with its seq.
+pub async fn last_visitor_text(
+    conn: &mut Conn,
+    t: &TenantScope,
+    conversation_id: &str,
+) -> Result<Option<(i64, String)>> {
+    let rows = sqlx::query(
+        "SELECT seq, body FROM conversation_events WHERE tenant_id = $1 AND conversation_id = $2 \
+         AND sender = 'visitor' AND kind = 'message' ORDER BY seq DESC LIMIT 20",
+    )
+    .bind(t.id())
+    .bind(conversation_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    for r in rows {
+        let body: String = r.try_get("body")?;
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+        let text = match v["kind"].as_str() {
+            Some("text") => v["text"].as_str(),
+            Some("button") => v["label"].as_str().filter(|l| !l.is_empty()),
+            _ => None,
+        };
+        if let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) {
+            return Ok(Some((r.try_get("seq")?, text.to_string())));
+        }
+    }
+    Ok(None)
+}
