@@ -43,6 +43,8 @@ use utoipa::{Modify, OpenApi};
         knowledge::update_synonyms, knowledge::delete_synonyms, knowledge::import, knowledge::export,
         flows::list, flows::create, flows::validate, flows::get, flows::update, flows::delete, flows::test,
         flows::conversation_flow,
+        bot::unmatched, bot::attach, bot::create, bot::dismiss, bot::decisions, bot::conversation_decisions,
+        bot::assist,
     ),
     components(schemas(crate::error::ErrorBody)),
     modifiers(&Security),

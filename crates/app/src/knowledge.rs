@@ -324,6 +324,7 @@ impl App {
         let mut tx = self.store.begin().await?;
         let item = insert_item(&mut tx, p, &input).await?;
         tx.commit().await?;
+        self.bot_item_changed(&p.tenant, &item.id).await;
         Ok(item)
     }
 
@@ -358,6 +359,7 @@ impl App {
         )
         .await?;
         tx.commit().await?;
+        self.bot_item_changed(&p.tenant, &id).await;
         Ok(item)
     }
 
@@ -382,6 +384,7 @@ impl App {
         )
         .await?;
         tx.commit().await?;
+        self.bot_item_removed(&p.tenant, &id).await;
         Ok(())
     }
 
@@ -424,6 +427,7 @@ impl App {
         )
         .await?;
         tx.commit().await?;
+        self.bot_synonyms_changed(&p.tenant).await;
         Ok(g)
     }
 
@@ -454,6 +458,7 @@ impl App {
         )
         .await?;
         tx.commit().await?;
+        self.bot_synonyms_changed(&p.tenant).await;
         Ok(g)
     }
 
@@ -478,6 +483,7 @@ impl App {
         )
         .await?;
         tx.commit().await?;
+        self.bot_synonyms_changed(&p.tenant).await;
         Ok(())
     }
 
@@ -534,6 +540,8 @@ impl App {
         )
         .await?;
         tx.commit().await?;
+        // Many items at once: the bot's index is rebuilt on its next question.
+        self.bot_invalidate(&p.tenant);
         Ok(report)
     }
 
@@ -599,7 +607,7 @@ fn fields<'a>(input: &'a ItemInput, c: &'a CheckedItem) -> ItemFields<'a> {
     }
 }
 
-async fn insert_item(
+pub(crate) async fn insert_item(
     conn: &mut Conn,
     p: &Principal,
     input: &ItemInput,

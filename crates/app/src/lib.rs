@@ -5,6 +5,7 @@
 
 pub mod audit_log;
 pub mod auth;
+pub mod bot;
 pub mod channels;
 pub mod chat;
 pub mod crm;
@@ -67,6 +68,8 @@ pub struct App {
     pub(crate) presence: Arc<chat::presence::Presence>,
     /// Multi-turn flows: HTTP client, own base URL, intent indexes, step locks.
     pub(crate) flows: Arc<flows::FlowsService>,
+    /// The bot: per-tenant matchers, model, hooks for flows.
+    pub(crate) bot: Arc<bot::BotService>,
     /// How long a dropped visitor keeps their place in the queue.
     pub visitor_grace: std::time::Duration,
     limiter: Arc<auth::RateLimiter>,
@@ -85,6 +88,7 @@ impl App {
             appender: Arc::default(),
             presence: Arc::default(),
             flows: Arc::default(),
+            bot: Arc::default(),
             visitor_grace: chat::presence::GRACE,
             limiter,
         }

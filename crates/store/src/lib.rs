@@ -12,6 +12,7 @@
 
 pub mod attachments;
 pub mod audit;
+pub mod bot;
 pub mod channels;
 pub mod conversations;
 pub mod customer_board;

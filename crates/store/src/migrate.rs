@@ -51,6 +51,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0006_knowledge.sql"),
     },
     Migration {
+        version: 9,
+        name: "bot_chat",
+        sqlite: include_str!("../migrations/sqlite/0009_bot_chat.sql"),
+        postgres: include_str!("../migrations/postgres/0009_bot_chat.sql"),
+    },
+    Migration {
         version: 10,
         name: "flows",
         sqlite: include_str!("../migrations/sqlite/0010_flows.sql"),

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod bot;
 pub mod channels;
 pub mod chat;
 pub mod customer_board;

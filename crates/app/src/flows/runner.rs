@@ -48,6 +48,30 @@ impl From<Output> for FlowReply {
     }
 }
 
+impl FlowReply {
+    /// As the bot's replies in a conversation: a hand-off's text is said, then the bot
+    /// hands off (reason `flow`) with the slots.
+    pub fn into_bot_replies(list: Vec<FlowReply>) -> Vec<crate::bot::BotReply> {
+        use crate::bot::BotReply;
+        let mut out = Vec::new();
+        for r in list {
+            match r {
+                FlowReply::Text { text } => out.push(BotReply::Text { text }),
+                FlowReply::Handoff { text, slots } => {
+                    if let Some(text) = text.filter(|t| !t.trim().is_empty()) {
+                        out.push(BotReply::Text { text });
+                    }
+                    out.push(BotReply::Handoff {
+                        reason: "flow".into(),
+                        slots: serde_json::to_value(slots).unwrap_or_default(),
+                    });
+                }
+            }
+        }
+        out
+    }
+}
+
 pub struct FlowRunner<'a> {
     app: &'a App,
 }

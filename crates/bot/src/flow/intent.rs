@@ -77,8 +77,11 @@ impl Intents {
         }
         let m = self.matcher.as_ref()?;
         let best = m.score(text, None).into_iter().next()?;
-        (best.confidence >= self.threshold).then(|| IntentMatch {
-            flow_id: m.items()[best.item].id.clone(),
+        if best.confidence < self.threshold {
+            return None;
+        }
+        Some(IntentMatch {
+            flow_id: m.item(best.item)?.id.clone(),
             confidence: best.confidence,
         })
     }

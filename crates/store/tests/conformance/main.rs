@@ -1,12 +1,14 @@
 //! The store conformance suite: every test here runs once on SQLite and once on
 //! PostgreSQL (a fresh schema each), so the two backends cannot drift apart.
 
+mod bot;
 mod chat;
 mod crm;
 mod flows;
 mod knowledge;
 mod people;
 
+use bot::*;
 use chat::*;
 use crm::*;
 use flows::*;
@@ -61,4 +63,5 @@ conformance!(
     flows_are_tenant_scoped_and_named_uniquely,
     flow_started_by_knowledge_is_kept,
     conversation_flow_state_is_stored_per_tenant,
+    bot_log_feedback_and_unmatched_are_tenant_scoped,
 );
