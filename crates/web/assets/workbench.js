@@ -136,6 +136,9 @@
       case "completed": return T.sys_completed;
       case "rated": return t("sys_rated", { stars: b.stars || "?" });
       case "rating_invited": return T.sys_rating_invited;
+      case "flow_handoff": return t("sys_flow_handoff", {
+        slots: Object.entries(b.slots || {}).map(([k, v]) => k + "=" + v).join(", "),
+      });
       default: return t("sys_other", { event: b.event || "?" });
     }
   }

@@ -14,6 +14,7 @@ const WORKBENCH_JS: &str = include_str!("../assets/workbench.js");
 const WORKBENCH_CSS: &str = include_str!("../assets/workbench.css");
 const MONITOR_JS: &str = include_str!("../assets/monitor.js");
 const CUSTOMERS_JS: &str = include_str!("../assets/customers.js");
+const FLOWS_JS: &str = include_str!("../assets/flows.js");
 const WIDGET: &str = include_str!("../assets/widget.js");
 pub(crate) const CHAT_PAGE: &str = include_str!("../assets/chat.html");
 
@@ -31,6 +32,7 @@ pub fn version() -> &'static str {
             WORKBENCH_CSS,
             MONITOR_JS,
             CUSTOMERS_JS,
+            FLOWS_JS,
         ];
         for b in all.iter().flat_map(|a| a.bytes()) {
             h ^= u64::from(b);
@@ -84,6 +86,10 @@ pub async fn monitor_js() -> Response {
 
 pub async fn customers_js() -> Response {
     serve(CUSTOMERS_JS, "text/javascript; charset=utf-8")
+}
+
+pub async fn flows_js() -> Response {
+    serve(FLOWS_JS, "text/javascript; charset=utf-8")
 }
 
 /// The visitor widget, loaded by customers' sites with one script tag. A short

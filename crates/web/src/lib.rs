@@ -85,6 +85,7 @@ pub fn router(secure_cookies: bool) -> Router<App> {
         .route("/admin/tokens", get(tokens::index).post(tokens::create))
         .route("/admin/tokens/{id}/revoke", post(tokens::revoke))
         .route("/admin/audit", get(audit::index))
+        .route("/admin/flows", get(pages::flows::index))
         .route("/profile", get(profile::index).post(profile::save))
         .route("/profile/password", post(profile::password))
         .route("/profile/totp/begin", post(profile::totp_begin))
@@ -103,6 +104,7 @@ pub fn router(secure_cookies: bool) -> Router<App> {
         .route("/assets/workbench.css", get(assets::workbench_css))
         .route("/assets/monitor.js", get(assets::monitor_js))
         .route("/assets/customers.js", get(assets::customers_js))
+        .route("/assets/flows.js", get(assets::flows_js))
         .layer(Extension(session::WebConfig { secure_cookies }))
         .layer(axum::middleware::map_response(security_headers))
 }

@@ -67,6 +67,7 @@ pub fn page<T: Template>(v: &Viewer, status: StatusCode, t: &T) -> Response {
 pub enum Nav {
     Overview,
     Customers,
+    Flows,
     Users,
     Roles,
     Departments,
@@ -108,7 +109,7 @@ pub struct Chrome {
 fn nav_items(v: &Viewer, active: Nav) -> Vec<NavItem> {
     let tr = v.lang.tr();
     let p = &v.p;
-    let entries: [(Nav, &str, &str, &str, bool); 10] = [
+    let entries: [(Nav, &str, &str, &str, bool); 11] = [
         (
             Nav::Overview,
             "nav-overview",
@@ -157,6 +158,13 @@ fn nav_items(v: &Viewer, active: Nav) -> Vec<NavItem> {
             "/admin/statuses",
             tr.nav_statuses,
             p.can(Permission::StatusesManage),
+        ),
+        (
+            Nav::Flows,
+            "nav-flows",
+            "/admin/flows",
+            tr.nav_flows,
+            p.can(Permission::FlowsManage),
         ),
         (
             Nav::Tokens,

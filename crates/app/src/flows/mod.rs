@@ -9,6 +9,7 @@ pub mod demo_orders;
 pub mod http;
 pub mod runner;
 
+pub use kefu_bot::flow::ORDER_LOOKUP_EXAMPLE;
 pub use runner::{FlowReply, FlowRunner};
 
 use crate::{audit, json, missing_ref, parse_id, App, AppError, AppResult, Principal};

@@ -32,6 +32,7 @@ mod auth;
 mod browser;
 mod browser_chat;
 mod browser_crm;
+mod browser_flows;
 mod chat;
 mod chat_service;
 mod cli;
