@@ -42,7 +42,9 @@ impl Default for FlowsService {
             http: http::HttpClient::default(),
             base_url: RwLock::new(None),
             intents: Mutex::new(HashMap::new()),
-            locks: (0..LOCK_STRIPES).map(|_| tokio::sync::Mutex::new(())).collect(),
+            locks: (0..LOCK_STRIPES)
+                .map(|_| tokio::sync::Mutex::new(()))
+                .collect(),
         }
     }
 }
@@ -170,7 +172,11 @@ pub(crate) async fn check_flow_ref(
 
 /// The demo tenant's "查询订单" flow (kefu_bot's shipped example), created when missing.
 pub(crate) async fn ensure_demo_flow(conn: &mut Conn, t: &TenantScope) -> AppResult<()> {
-    if flows::list(conn, t).await?.iter().any(|f| f.name == DEMO_FLOW) {
+    if flows::list(conn, t)
+        .await?
+        .iter()
+        .any(|f| f.name == DEMO_FLOW)
+    {
         return Ok(());
     }
     let def: serde_json::Value = serde_json::from_str(engine::ORDER_LOOKUP_EXAMPLE)
@@ -230,7 +236,16 @@ impl App {
         )
         .await
         .map_err(|e| AppError::from_store("flow", e))?;
-        audit(&mut tx, p, "flow.create", "flow", Some(&f.id), None, json(&f)).await?;
+        audit(
+            &mut tx,
+            p,
+            "flow.create",
+            "flow",
+            Some(&f.id),
+            None,
+            json(&f),
+        )
+        .await?;
         tx.commit().await?;
         Ok(f)
     }

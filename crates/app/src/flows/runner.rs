@@ -266,11 +266,7 @@ impl FlowRunner<'_> {
 
     /// The flow whose trigger phrases the text matches, among the tenant's enabled flows.
     pub async fn detect(&self, scope: &TenantScope, text: &str) -> AppResult<Option<String>> {
-        Ok(self
-            .intents(scope)
-            .await?
-            .detect(text)
-            .map(|m| m.flow_id))
+        Ok(self.intents(scope).await?.detect(text).map(|m| m.flow_id))
     }
 
     /// The flow a matched knowledge item starts, if any.

@@ -2,8 +2,8 @@
 
 use super::template::{render, Escape};
 use super::{
-    check_slot, Cond, Flow, FlowState, Http, HttpRequest, HttpResult, Input, NodeKind, Op,
-    Output, Phase, Step,
+    check_slot, Cond, Flow, FlowState, Http, HttpRequest, HttpResult, Input, NodeKind, Op, Output,
+    Phase, Step,
 };
 use regex::Regex;
 use std::collections::BTreeMap;

@@ -105,9 +105,13 @@ pub enum SlotCheck {
     /// `2026-01-31`, `2026/1/31` or `2026年1月31日` → `2026-01-31`.
     Date,
     /// The first match in the answer; its first capture group when the pattern has one.
-    Regex { pattern: String },
+    Regex {
+        pattern: String,
+    },
     /// One of the listed values (case-insensitive, or the one value the answer contains).
-    Choice { values: Vec<String> },
+    Choice {
+        values: Vec<String>,
+    },
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
@@ -229,9 +233,14 @@ pub enum Input {
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum HttpResult {
-    Response { status: u16, body: String },
+    Response {
+        status: u16,
+        body: String,
+    },
     /// Time-out, refused connection, unsupported URL…
-    Failed { reason: String },
+    Failed {
+        reason: String,
+    },
 }
 
 /// A request for the caller to perform.

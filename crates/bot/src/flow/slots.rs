@@ -36,9 +36,12 @@ pub fn check_slot(check: &SlotCheck, answer: &str) -> Option<String> {
         SlotCheck::Phone => phone(&s),
         SlotCheck::Email => {
             static R: OnceLock<Regex> = OnceLock::new();
-            re(&R, r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
-                .find(&s)
-                .map(|m| m.as_str().to_lowercase())
+            re(
+                &R,
+                r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}",
+            )
+            .find(&s)
+            .map(|m| m.as_str().to_lowercase())
         }
         SlotCheck::Date => date(&s),
         SlotCheck::Regex { pattern } => {
@@ -98,7 +101,10 @@ fn phone(s: &str) -> Option<String> {
     let m = re(&R, r"\+?\d[\d \-()]{5,20}\d").find(s)?;
     let plus = m.as_str().starts_with('+');
     let mut digits: String = m.as_str().chars().filter(char::is_ascii_digit).collect();
-    if let Some(rest) = digits.strip_prefix("0086").or_else(|| digits.strip_prefix("86")) {
+    if let Some(rest) = digits
+        .strip_prefix("0086")
+        .or_else(|| digits.strip_prefix("86"))
+    {
         if rest.len() == 11 && rest.starts_with('1') && (plus || digits.len() == 13) {
             digits = rest.to_string();
         }

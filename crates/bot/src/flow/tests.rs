@@ -109,17 +109,25 @@ fn the_shipped_example_is_valid() {
 fn bad_answers_reprompt_then_give_up_to_on_fail() {
     let f = order();
     let s = start(&f).unwrap();
-    assert_eq!(texts(&s), vec!["请提供您的订单号（8 位数字，例如 20260001）。"]);
+    assert_eq!(
+        texts(&s),
+        vec!["请提供您的订单号（8 位数字，例如 20260001）。"]
+    );
     assert_eq!(s.state.phase, Phase::WaitingText);
     let s = step(&f, s.state, say("不知道")).unwrap();
-    assert_eq!(texts(&s), vec!["订单号是 8 位数字，例如 20260001，请再输入一次。"]);
+    assert_eq!(
+        texts(&s),
+        vec!["订单号是 8 位数字，例如 20260001，请再输入一次。"]
+    );
     assert_eq!(s.state.retries, 1);
     let s = step(&f, s.state, say("123")).unwrap();
     assert_eq!(s.state.retries, 2);
     // The third wrong answer exceeds max_retries = 2: on to "no_number" (a hand-off).
     let s = step(&f, s.state, say("123456789")).unwrap();
     assert_eq!(s.state.phase, Phase::Finished);
-    assert!(matches!(&s.outputs[0], Output::Handoff { text: Some(t), .. } if t.contains("没能识别")));
+    assert!(
+        matches!(&s.outputs[0], Output::Handoff { text: Some(t), .. } if t.contains("没能识别"))
+    );
 }
 
 #[test]
@@ -148,10 +156,7 @@ fn a_good_answer_inside_a_sentence_fills_the_slot_and_asks_for_http() {
         vec!["订单 20260001 当前状态：已发货，预计送达：2026-11-23。"]
     );
     assert_eq!(s.state.phase, Phase::Finished);
-    assert_eq!(
-        step(&f, s.state, say("again")),
-        Err(StepError::Finished)
-    );
+    assert_eq!(step(&f, s.state, say("again")), Err(StepError::Finished));
 }
 
 #[test]
@@ -160,7 +165,10 @@ fn not_found_branches_on_the_status_and_offers_a_human() {
     let s = start(&f).unwrap();
     let s = step(&f, s.state, say("20269999")).unwrap();
     let s = step(&f, s.state, reply(404, json!({"error": "not_found"}))).unwrap();
-    assert_eq!(texts(&s), vec!["没有找到订单 20269999。需要为您转人工客服吗？（是/否）"]);
+    assert_eq!(
+        texts(&s),
+        vec!["没有找到订单 20269999。需要为您转人工客服吗？（是/否）"]
+    );
     assert_eq!(s.state.slots["http_status"], "404");
     let no = step(&f, s.state.clone(), say("不需要")).unwrap();
     assert_eq!(texts(&no), vec!["好的，如有其他问题请随时告诉我。"]);
@@ -187,7 +195,9 @@ fn timeouts_and_server_errors_take_the_error_branch() {
         }),
     )
     .unwrap();
-    assert!(matches!(&failed.outputs[0], Output::Handoff { text: Some(t), .. } if t.contains("暂时无法访问")));
+    assert!(
+        matches!(&failed.outputs[0], Output::Handoff { text: Some(t), .. } if t.contains("暂时无法访问"))
+    );
     let broken = step(
         &f,
         s.state.clone(),
@@ -236,10 +246,19 @@ fn branches_compare_numbers_match_and_check_existence() {
 #[test]
 fn slot_checks_normalise_what_visitors_type() {
     use SlotCheck::*;
-    assert_eq!(check_slot(&Phone, "+86 138-1234-5678"), Some("13812345678".into()));
-    assert_eq!(check_slot(&Phone, "电话：010-6552 9988"), Some("01065529988".into()));
+    assert_eq!(
+        check_slot(&Phone, "+86 138-1234-5678"),
+        Some("13812345678".into())
+    );
+    assert_eq!(
+        check_slot(&Phone, "电话：010-6552 9988"),
+        Some("01065529988".into())
+    );
     assert_eq!(check_slot(&Phone, "12"), None);
-    assert_eq!(check_slot(&Email, "我的邮箱 Li.Lei@Example.COM 谢谢"), Some("li.lei@example.com".into()));
+    assert_eq!(
+        check_slot(&Email, "我的邮箱 Li.Lei@Example.COM 谢谢"),
+        Some("li.lei@example.com".into())
+    );
     assert_eq!(check_slot(&Email, "li@lei"), None);
     assert_eq!(check_slot(&Date, "2026年2月9日"), Some("2026-02-09".into()));
     assert_eq!(check_slot(&Date, "2024/2/29"), Some("2024-02-29".into()));
@@ -274,7 +293,10 @@ fn templates_escape_for_urls_and_json_bodies() {
     assert_eq!(req.url, "http://api.test/s?q=a%26b%20%22c%22%2F%E8%AE%A2");
     let body: serde_json::Value = serde_json::from_str(req.body.as_deref().unwrap()).unwrap();
     assert_eq!(body["q"], "a&b \"c\"/订");
-    assert_eq!(req.headers, vec![("X-Q".to_string(), "a&b \"c\"/订".to_string())]);
+    assert_eq!(
+        req.headers,
+        vec![("X-Q".to_string(), "a&b \"c\"/订".to_string())]
+    );
     let s = step(
         &f,
         s.state,
@@ -323,7 +345,10 @@ fn the_same_inputs_give_the_same_steps() {
 fn intents_match_trigger_phrases_and_paraphrases_only() {
     let intents = Intents::build(&[
         ("order".into(), order().triggers),
-        ("refund".into(), vec!["申请退款".into(), "I want a refund".into()]),
+        (
+            "refund".into(),
+            vec!["申请退款".into(), "I want a refund".into()],
+        ),
     ]);
     for (text, want) in [
         ("查询订单", Some("order")),

@@ -44,7 +44,11 @@ pub fn parse(v: &serde_json::Value) -> Result<Flow, Vec<Issue>> {
 pub fn validate(flow: &Flow) -> Result<(), Vec<Issue>> {
     let mut out = Vec::new();
     if flow.nodes.is_empty() {
-        out.push(issue("nodes", "invalid_value", "a flow needs at least one node"));
+        out.push(issue(
+            "nodes",
+            "invalid_value",
+            "a flow needs at least one node",
+        ));
     }
     if flow.nodes.len() > MAX_NODES {
         out.push(issue(
@@ -89,7 +93,11 @@ pub fn validate(flow: &Flow) -> Result<(), Vec<Issue>> {
         }
     }
     if flow.start.trim().is_empty() {
-        out.push(issue("start", "missing_start", "say which node the flow starts at"));
+        out.push(issue(
+            "start",
+            "missing_start",
+            "say which node the flow starts at",
+        ));
     } else if !index.contains_key(flow.start.as_str()) {
         out.push(issue(
             "start",
@@ -231,7 +239,13 @@ impl Checker<'_> {
 
     fn regex(&mut self, path: String, pattern: &str) {
         if let Err(e) = Regex::new(pattern) {
-            let first = e.to_string().lines().last().unwrap_or("").trim().to_string();
+            let first = e
+                .to_string()
+                .lines()
+                .last()
+                .unwrap_or("")
+                .trim()
+                .to_string();
             self.out.push(issue(
                 path,
                 "bad_regex",

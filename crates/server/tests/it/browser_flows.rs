@@ -33,10 +33,7 @@ async fn an_admin_validates_and_tests_the_demo_flow() {
         .await
         .unwrap();
     browser.wait_for("#nav-flows", wait).await.unwrap();
-    browser
-        .wait_for("button[data-edit]", wait)
-        .await
-        .unwrap();
+    browser.wait_for("button[data-edit]", wait).await.unwrap();
     browser.click("button[data-edit]").await.unwrap();
     browser
         .wait_for("#flow-editor:not([hidden])", wait)

@@ -122,7 +122,12 @@ async fn flows_crud_validation_and_permissions(app: TestApp) {
     assert_eq!(ok.body["valid"], true);
     // Nothing of the broken flow was stored.
     assert_eq!(
-        t.admin.get("/api/v1/flows").await.body.as_array().map(Vec::len),
+        t.admin
+            .get("/api/v1/flows")
+            .await
+            .body
+            .as_array()
+            .map(Vec::len),
         Some(1)
     );
 
@@ -223,10 +228,16 @@ async fn demo_flow_runs_in_the_test_console(app: TestApp) {
     let t = app.tenant("flows-console").await;
     let id = create_flow(&t, "查询订单", order_flow()).await;
     let s = console(&t, &id, None, None).await;
-    assert_eq!(said(&s), vec!["请提供您的订单号（8 位数字，例如 20260001）。"]);
+    assert_eq!(
+        said(&s),
+        vec!["请提供您的订单号（8 位数字，例如 20260001）。"]
+    );
     assert_eq!(s["finished"], false);
     let s = console(&t, &id, Some(&s["state"]), Some("我不记得了")).await;
-    assert_eq!(said(&s), vec!["订单号是 8 位数字，例如 20260001，请再输入一次。"]);
+    assert_eq!(
+        said(&s),
+        vec!["订单号是 8 位数字，例如 20260001，请再输入一次。"]
+    );
     // A real HTTP call to kefu's own demo order API.
     let found = console(&t, &id, Some(&s["state"]), Some("订单号 20260001")).await;
     assert_eq!(
@@ -274,9 +285,13 @@ async fn spawn_test_api() -> (String, tokio::task::JoinHandle<()>) {
     let router = axum::Router::new()
         .route(
             "/orders/{no}",
-            get(|axum::extract::Path(no): axum::extract::Path<String>| async move {
-                axum::Json(json!({"data": {"status": format!("shipped-{no}"), "items": [{"qty": 3}]}}))
-            }),
+            get(
+                |axum::extract::Path(no): axum::extract::Path<String>| async move {
+                    axum::Json(
+                        json!({"data": {"status": format!("shipped-{no}"), "items": [{"qty": 3}]}}),
+                    )
+                },
+            ),
         )
         .route(
             "/echo",
@@ -328,7 +343,10 @@ async fn http_nodes_call_a_local_server_and_time_out() {
     );
     let calls = s["http"].as_array().unwrap();
     assert_eq!(calls.len(), 3);
-    assert_eq!(calls[0]["request"]["url"], format!("{api}/orders/A%201%2F2"));
+    assert_eq!(
+        calls[0]["request"]["url"],
+        format!("{api}/orders/A%201%2F2")
+    );
     assert_eq!(calls[2]["result"]["type"], "failed");
     assert!(
         calls[2]["result"]["reason"]
@@ -397,17 +415,33 @@ async fn a_flow_survives_a_restart_and_hands_off_with_its_slots() {
     let runner = app.app.flow_runner();
 
     // Nothing runs yet; a message that does not name the intent is left to the bot.
-    assert_eq!(runner.on_input(&scope, &conv, "20260001").await.unwrap(), None);
-    assert_eq!(runner.on_visitor_text(&scope, &conv, "你好").await.unwrap(), None);
+    assert_eq!(
+        runner.on_input(&scope, &conv, "20260001").await.unwrap(),
+        None
+    );
+    assert_eq!(
+        runner.on_visitor_text(&scope, &conv, "你好").await.unwrap(),
+        None
+    );
     // The intent starts the flow.
     let r = runner
         .on_visitor_text(&scope, &conv, "我的订单到哪了？")
         .await
         .unwrap()
         .expect("the flow starts");
-    assert_eq!(texts(&r), vec!["请提供您的订单号（8 位数字，例如 20260001）。"]);
-    let r = runner.on_input(&scope, &conv, "不知道").await.unwrap().unwrap();
-    assert_eq!(texts(&r), vec!["订单号是 8 位数字，例如 20260001，请再输入一次。"]);
+    assert_eq!(
+        texts(&r),
+        vec!["请提供您的订单号（8 位数字，例如 20260001）。"]
+    );
+    let r = runner
+        .on_input(&scope, &conv, "不知道")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        texts(&r),
+        vec!["订单号是 8 位数字，例如 20260001，请再输入一次。"]
+    );
     let stored = t
         .admin
         .get(&format!("/api/v1/conversations/{conv}/flow"))
@@ -417,7 +451,12 @@ async fn a_flow_survives_a_restart_and_hands_off_with_its_slots() {
     assert_eq!(stored.body["state"]["retries"], 1);
 
     // "Restart": a new App over the same SQLite file continues the flow.
-    let file = app.app.store.sqlite_file().expect("sqlite file").to_path_buf();
+    let file = app
+        .app
+        .store
+        .sqlite_file()
+        .expect("sqlite file")
+        .to_path_buf();
     let store = kefu_store::Store::connect(kefu_store::ConnectOptions::new(format!(
         "sqlite://{}",
         file.display()
@@ -445,13 +484,21 @@ async fn a_flow_survives_a_restart_and_hands_off_with_its_slots() {
     match &r[0] {
         kefu_app::flows::FlowReply::Handoff { slots, text } => {
             assert_eq!(slots["order_no"], "20269999");
-            assert_eq!(text.as_deref(), None, "the bot's own hand-off message follows");
+            assert_eq!(
+                text.as_deref(),
+                None,
+                "the bot's own hand-off message follows"
+            );
         }
         other => panic!("expected a hand-off, got {other:?}"),
     }
     // The flow is over: the next message is the bot's again.
     assert_eq!(
-        again.flow_runner().on_input(&scope, &conv, "谢谢").await.unwrap(),
+        again
+            .flow_runner()
+            .on_input(&scope, &conv, "谢谢")
+            .await
+            .unwrap(),
         None
     );
     // The agent sees the slots: on the conversation's flow and in its events.
@@ -479,7 +526,11 @@ async fn a_flow_survives_a_restart_and_hands_off_with_its_slots() {
     // A knowledge item's flow starts by id, replacing what ran before.
     let r = runner.start(&scope, &conv, &flow).await.unwrap();
     assert_eq!(texts(&r).len(), 1);
-    let r = runner.on_input(&scope, &conv, "20260002").await.unwrap().unwrap();
+    let r = runner
+        .on_input(&scope, &conv, "20260002")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(
         texts(&r),
         vec!["订单 20260002 当前状态：配送中，预计送达：2026-11-21。"]
@@ -563,8 +614,10 @@ async fn a_visitor_runs_flows_over_the_socket(app: TestApp) {
     visitor_says(&mut v, "m5", "20269999").await;
     assert!(bot_says(&mut v).await.contains("没有找到订单 20269999"));
     visitor_says(&mut v, "m6", "是").await;
-    v.until(10, |f| f["type"] == "event" && f["body"]["event"] == "queued")
-        .await;
+    v.until(10, |f| {
+        f["type"] == "event" && f["body"]["event"] == "queued"
+    })
+    .await;
     let c = t.admin.get(&format!("/api/v1/conversations/{conv}")).await;
     // Handed to the humans (with nobody on duty here, routing then offers the
     // leave-message fallback and closes it): the bot no longer serves it.
@@ -583,13 +636,17 @@ async fn a_visitor_runs_flows_over_the_socket(app: TestApp) {
     let events = events.as_array().unwrap();
     assert!(events
         .iter()
-        .any(|e| e["body"]["event"] == "flow_handoff" && e["body"]["slots"]["order_no"] == "20269999"));
+        .any(|e| e["body"]["event"] == "flow_handoff"
+            && e["body"]["slots"]["order_no"] == "20269999"));
     let queued = events
         .iter()
         .find(|e| e["body"]["event"] == "queued")
         .expect("queued event");
     assert_eq!(queued["body"]["handoff"]["reason"], "flow");
-    assert_eq!(queued["body"]["handoff"]["extra"]["slots"]["want_human"], "是");
+    assert_eq!(
+        queued["body"]["handoff"]["extra"]["slots"]["want_human"],
+        "是"
+    );
     v.kill();
 
     // A knowledge item with a flow: matching the item starts the flow.
