@@ -47,7 +47,7 @@ impl Intents {
                 similar: rest.to_vec(),
             });
         }
-        phrases.sort_by(|a, b| b.0.chars().count().cmp(&a.0.chars().count()));
+        phrases.sort_by_key(|p| std::cmp::Reverse(p.0.chars().count()));
         let matcher = if items.is_empty() {
             None
         } else {

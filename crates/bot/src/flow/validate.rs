@@ -276,14 +276,12 @@ impl Checker<'_> {
                 }
                 match &a.check {
                     SlotCheck::Regex { pattern } => self.regex(at("check.pattern"), pattern),
-                    SlotCheck::Choice { values } => {
-                        if values.iter().all(|v| v.trim().is_empty()) {
-                            self.out.push(issue(
-                                at("check.values"),
-                                "invalid_value",
-                                "list at least one allowed value",
-                            ));
-                        }
+                    SlotCheck::Choice { values } if values.iter().all(|v| v.trim().is_empty()) => {
+                        self.out.push(issue(
+                            at("check.values"),
+                            "invalid_value",
+                            "list at least one allowed value",
+                        ));
                     }
                     _ => {}
                 }

@@ -586,7 +586,10 @@ async fn a_visitor_runs_flows_over_the_socket(app: TestApp) {
     );
 
     let mut v = kefu_testkit::ws::Ws::connect(&url, None).await.unwrap();
-    v.recv(5).await;
+    let token = v.recv(5).await["visitor_token"]
+        .as_str()
+        .expect("visitor token")
+        .to_string();
     visitor_says(&mut v, "m1", "你好，我的订单到哪了？").await;
     let conv = v.until(5, |f| f["type"] == "ack").await["conversation_id"]
         .as_str()
@@ -603,6 +606,14 @@ async fn a_visitor_runs_flows_over_the_socket(app: TestApp) {
         bot_says(&mut v).await,
         "订单号是 8 位数字，例如 20260001，请再输入一次。"
     );
+    // The visitor's connection drops mid-flow; the new socket continues the same flow.
+    let last_seq = v.event_seqs().into_iter().max().unwrap_or(0);
+    v.kill();
+    let mut v =
+        kefu_testkit::ws::Ws::connect(&format!("{url}&token={token}&last_seq={last_seq}"), None)
+            .await
+            .unwrap();
+    assert_eq!(v.recv(5).await["conversation"]["id"], json!(conv));
     visitor_says(&mut v, "m3", "20260002").await;
     assert_eq!(
         bot_says(&mut v).await,
