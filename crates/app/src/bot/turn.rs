@@ -572,6 +572,7 @@ mod tests {
             enabled: true,
             valid_from: None,
             valid_to: None,
+            flow_id: None,
             created_at: 0,
             updated_at: 0,
         };

@@ -27,12 +27,15 @@ use utoipa::ToSchema;
 /// step the same flow state at once.
 const LOCK_STRIPES: usize = 64;
 
+/// A tenant's intent index and the (flow id, updated_at) list it was built from.
+type CachedIntents = (Vec<(String, i64)>, Arc<engine::Intents>);
+
 /// What the app keeps for flows between requests: the HTTP client, this server's
 /// own address (for `/path` URLs), per-tenant intent indexes and step locks.
 pub struct FlowsService {
     pub(crate) http: http::HttpClient,
     base_url: RwLock<Option<String>>,
-    intents: Mutex<HashMap<String, (Vec<(String, i64)>, Arc<engine::Intents>)>>,
+    intents: Mutex<HashMap<String, CachedIntents>>,
     locks: Vec<tokio::sync::Mutex<()>>,
 }
 
