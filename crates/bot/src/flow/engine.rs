@@ -5,7 +5,6 @@ use super::{
     check_slot, Cond, Flow, FlowState, Http, HttpRequest, HttpResult, Input, NodeKind, Op, Output,
     Phase, Step,
 };
-use regex::Regex;
 use std::collections::BTreeMap;
 
 /// Nodes visited in one step at most: a graph that loops through branches and answers
@@ -275,7 +274,7 @@ pub(crate) fn holds(c: &Cond, slots: &BTreeMap<String, String>) -> bool {
         Op::NotExists => got.is_none_or(str::is_empty),
         Op::Equals => got.is_some_and(|g| same(g, &want)),
         Op::NotEquals => !got.is_some_and(|g| same(g, &want)),
-        Op::Matches => match (got, Regex::new(&want)) {
+        Op::Matches => match (got, super::regex_cache::compiled(&want)) {
             (Some(g), Ok(r)) => r.is_match(g),
             _ => false,
         },

@@ -15,6 +15,7 @@
 
 mod engine;
 pub mod intent;
+mod regex_cache;
 mod slots;
 mod template;
 mod validate;

@@ -45,7 +45,7 @@ pub fn check_slot(check: &SlotCheck, answer: &str) -> Option<String> {
         }
         SlotCheck::Date => date(&s),
         SlotCheck::Regex { pattern } => {
-            let r = Regex::new(pattern).ok()?;
+            let r = super::regex_cache::compiled(pattern).ok()?;
             let caps = r.captures(&s)?;
             let m = caps.get(1).or_else(|| caps.get(0))?;
             let v = m.as_str().trim();

@@ -3,7 +3,6 @@
 
 use super::template::{is_slot_name, pieces, Piece};
 use super::{Flow, NodeKind, Op, SlotCheck};
-use regex::Regex;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
@@ -238,7 +237,7 @@ impl Checker<'_> {
     }
 
     fn regex(&mut self, path: String, pattern: &str) {
-        if let Err(e) = Regex::new(pattern) {
+        if let Err(e) = super::regex_cache::compiled(pattern) {
             let first = e
                 .to_string()
                 .lines()
