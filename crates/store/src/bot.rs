@@ -317,7 +317,7 @@ pub async fn last_visitor_text(
 ) -> Result<Option<(i64, String)>> {
     let rows = sqlx::query(
         "SELECT seq, body FROM conversation_events WHERE tenant_id = $1 AND conversation_id = $2 \
-         AND sender = 'visitor' AND kind = 'message' ORDER BY seq DESC LIMIT 20",
+         AND sender_type = 'visitor' AND kind = 'message' ORDER BY seq DESC LIMIT 20",
     )
     .bind(t.id())
     .bind(conversation_id)

@@ -29,6 +29,7 @@ async fn boot(db: Db) -> Option<TestApp> {
 
 mod access;
 mod auth;
+mod bot_chat;
 mod browser;
 mod browser_chat;
 mod browser_crm;
