@@ -72,7 +72,10 @@ fn run(m: &Matcher, q: &str) -> (Outcome, f32) {
 fn id_of(m: &Matcher, o: &Outcome) -> Option<String> {
     match o {
         Outcome::Answer { item } => Some(m.item(*item).map(|it| it.id.clone()).unwrap_or_default()),
-        Outcome::Suggest { items } => items.first().and_then(|i| m.item(*i)).map(|it| it.id.clone()),
+        Outcome::Suggest { items } => items
+            .first()
+            .and_then(|i| m.item(*i))
+            .map(|it| it.id.clone()),
         Outcome::NoMatch => None,
     }
 }
@@ -229,8 +232,11 @@ fn incremental_scores_match_a_fresh_build_on_bm25() {
     )
     .unwrap();
     m.remove("card");
-    m.upsert(item("card", "My card was declined", &["card refused"]), None)
-        .unwrap();
+    m.upsert(
+        item("card", "My card was declined", &["card refused"]),
+        None,
+    )
+    .unwrap();
     let mut items = english();
     items[3] = item("card", "My card was declined", &["card refused"]);
     let fresh = Matcher::build(items, Synonyms::default(), MatcherConfig::default(), None).unwrap();
@@ -281,12 +287,21 @@ fn an_english_index_learns_pinyin_when_chinese_arrives() {
 fn semantic_indexes_need_vectors_on_upsert() {
     let items = vec![item("a", "alpha", &[]), item("b", "beta", &[])];
     let v = vec![vec![1.0, 0.0], vec![0.0, 1.0]];
-    let mut m = Matcher::build(items, Synonyms::default(), MatcherConfig::default(), Some(v)).unwrap();
+    let mut m = Matcher::build(
+        items,
+        Synonyms::default(),
+        MatcherConfig::default(),
+        Some(v),
+    )
+    .unwrap();
     assert!(m.classifier_current());
     assert!(m.upsert(item("c", "gamma", &[]), None).is_err());
     m.upsert(item("c", "gamma", &[]), Some(vec![vec![0.7, 0.7]]))
         .unwrap();
-    assert!(!m.classifier_current(), "an edit makes the classifier stale");
+    assert!(
+        !m.classifier_current(),
+        "an edit makes the classifier stale"
+    );
     let t = m.training_set().unwrap();
     let lr = kefu_bot::fusion::train_classifier(&t).unwrap();
     assert!(m.install_classifier(lr, t.generation));

@@ -14,6 +14,7 @@ const WORKBENCH_JS: &str = include_str!("../assets/workbench.js");
 const WORKBENCH_CSS: &str = include_str!("../assets/workbench.css");
 const MONITOR_JS: &str = include_str!("../assets/monitor.js");
 const CUSTOMERS_JS: &str = include_str!("../assets/customers.js");
+const UNMATCHED_JS: &str = include_str!("../assets/unmatched.js");
 const WIDGET: &str = include_str!("../assets/widget.js");
 pub(crate) const CHAT_PAGE: &str = include_str!("../assets/chat.html");
 
@@ -84,6 +85,10 @@ pub async fn monitor_js() -> Response {
 
 pub async fn customers_js() -> Response {
     serve(CUSTOMERS_JS, "text/javascript; charset=utf-8")
+}
+
+pub async fn unmatched_js() -> Response {
+    serve(UNMATCHED_JS, "text/javascript; charset=utf-8")
 }
 
 /// The visitor widget, loaded by customers' sites with one script tag. A short

@@ -212,7 +212,9 @@ impl App {
         let t = self.bot.tenant(scope.tenant_id().as_str());
         let _guard = t.build.lock().await;
         if let Some(ix) = t.current() {
-            let mut w = ix.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut w = ix
+                .write()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             w.matcher.remove(id);
             w.items.remove(id);
         }
@@ -233,7 +235,9 @@ impl App {
             Ok(g) => {
                 let groups: Vec<Vec<String>> = g.into_iter().map(|g| g.terms).collect();
                 let n = tokio::task::spawn_blocking(move || {
-                    let mut w = ix.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+                    let mut w = ix
+                        .write()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
                     w.matcher.set_synonyms(Synonyms::new(&groups))
                 })
                 .await
@@ -271,7 +275,9 @@ impl App {
         tokio::task::spawn_blocking(move || -> AppResult<()> {
             match item.filter(|i| i.enabled) {
                 None => {
-                    let mut w = ix.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+                    let mut w = ix
+                        .write()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
                     w.matcher.remove(&id);
                     w.items.remove(&id);
                     Ok(())
@@ -287,7 +293,9 @@ impl App {
                     } else {
                         None
                     };
-                    let mut w = ix.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+                    let mut w = ix
+                        .write()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
                     w.matcher
                         .upsert(item_of(&it), vectors)
                         .map_err(AppError::Internal)?;
@@ -329,7 +337,9 @@ impl App {
                 if let Some(set) = set {
                     match kefu_bot::fusion::train_classifier(&set) {
                         Ok(lr) => {
-                            let mut w = ix.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+                            let mut w = ix
+                                .write()
+                                .unwrap_or_else(std::sync::PoisonError::into_inner);
                             w.matcher.install_classifier(lr, set.generation);
                         }
                         Err(e) => tracing::error!(error = %e, "bot: classifier not retrained"),

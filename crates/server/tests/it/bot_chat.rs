@@ -60,21 +60,19 @@ pub(crate) async fn item(t: &Tenant, cat: &str, q: &str, similar: &[&str], answe
 pub(crate) async fn bot_fixture(app: &TestApp, slug: &str, bot_first: bool) -> BotFixture {
     let f = fixture(app, slug).await;
     let ch = channel_id(&f.t, &f.key).await;
-    let r = f
-        .t
-        .admin
-        .put(
-            &format!("/api/v1/channels/{ch}/widget"),
-            json!({"prechat_fields": [], "bot_first": bot_first}),
-        )
-        .await;
+    let r =
+        f.t.admin
+            .put(
+                &format!("/api/v1/channels/{ch}/widget"),
+                json!({"prechat_fields": [], "bot_first": bot_first}),
+            )
+            .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
-    let category = f
-        .t
-        .admin
-        .post("/api/v1/knowledge/categories", json!({"name": "售后"}))
-        .await
-        .id();
+    let category =
+        f.t.admin
+            .post("/api/v1/knowledge/categories", json!({"name": "售后"}))
+            .await
+            .id();
     let returns = item(
         &f.t,
         &category,
@@ -109,8 +107,13 @@ pub(crate) async fn bot_fixture(app: &TestApp, slug: &str, bot_first: bool) -> B
 
 /// The bot's next message (skipping everything else).
 pub(crate) async fn bot_says(v: &mut Ws) -> Value {
-    v.until(10, |f| f["type"] == "event" && f["sender"] == "bot" && f["body"]["kind"] != Value::Null && f["body"]["bot"].is_object())
-        .await
+    v.until(10, |f| {
+        f["type"] == "event"
+            && f["sender"] == "bot"
+            && f["body"]["kind"] != Value::Null
+            && f["body"]["bot"].is_object()
+    })
+    .await
 }
 
 fn button(value: &str, label: &str) -> Value {
@@ -150,10 +153,16 @@ async fn bot_answers_and_records_feedback(app: TestApp) {
     assert_eq!(answer["body"]["text"], RETURNS);
     assert_eq!(answer["body"]["bot"]["outcome"], "answer");
     assert_eq!(answer["body"]["bot"]["item_id"], b.returns.as_str());
-    let decision = answer["body"]["bot"]["decision_id"].as_str().unwrap().to_string();
+    let decision = answer["body"]["bot"]["decision_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert_eq!(
         values(&answer),
-        [format!("bot:helpful:{decision}"), format!("bot:unhelpful:{decision}")]
+        [
+            format!("bot:helpful:{decision}"),
+            format!("bot:unhelpful:{decision}")
+        ]
     );
     assert_eq!(conversation(&b.f.t.admin, &conv).await["state"], "bot");
 
@@ -163,12 +172,11 @@ async fn bot_answers_and_records_feedback(app: TestApp) {
     assert_eq!(thanks["body"]["text"], "感谢您的反馈！");
 
     // The decision log holds the answer, its scores and the feedback.
-    let log = b
-        .f
-        .t
-        .admin
-        .get(&format!("/api/v1/conversations/{conv}/bot-decisions"))
-        .await;
+    let log =
+        b.f.t
+            .admin
+            .get(&format!("/api/v1/conversations/{conv}/bot-decisions"))
+            .await;
     assert_eq!(log.status, StatusCode::OK, "{:?}", log.body);
     let d = &log.body.as_array().unwrap()[0];
     assert_eq!(d["outcome"], "answer");
@@ -185,7 +193,10 @@ async fn bot_answers_and_records_feedback(app: TestApp) {
     v.send(text("q2", "发票怎么开")).await;
     let answer = bot_says(&mut v).await;
     assert_eq!(answer["body"]["text"], INVOICE);
-    let d2 = answer["body"]["bot"]["decision_id"].as_str().unwrap().to_string();
+    let d2 = answer["body"]["bot"]["decision_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     v.send(button(&format!("bot:unhelpful:{d2}"), "👎 没帮助"))
         .await;
     let sorry = bot_says(&mut v).await;
@@ -233,18 +244,26 @@ async fn no_match_then_human_reaches_an_agent_with_the_transcript(app: TestApp) 
     assert!(miss["body"]["text"].as_str().unwrap().contains("没有找到"));
     assert_eq!(values(&miss), ["bot:human"]);
     // Nobody has been bothered yet.
-    assert!(agent_ws.drain(300).await.iter().all(|f| f["type"] != "assigned"));
+    assert!(agent_ws
+        .drain(300)
+        .await
+        .iter()
+        .all(|f| f["type"] != "assigned"));
 
     v.send(text("q2", "转人工")).await;
     let bye = bot_says(&mut v).await;
     assert_eq!(bye["body"]["bot"]["outcome"], "handoff");
-    v.until(5, |f| f["type"] == "event" && f["body"]["event"] == "queued")
-        .await;
+    v.until(5, |f| {
+        f["type"] == "event" && f["body"]["event"] == "queued"
+    })
+    .await;
     let assigned = agent_ws.until(10, |f| f["type"] == "assigned").await;
     assert_eq!(assigned["conversation"]["id"], conv.as_str());
     // The agent receives the whole conversation: the bot's part included, marked as the bot's.
     agent_ws
-        .until(5, |f| f["type"] == "event" && f["body"]["event"] == "assigned")
+        .until(5, |f| {
+            f["type"] == "event" && f["body"]["event"] == "assigned"
+        })
         .await;
     let seen: Vec<&Value> = agent_ws
         .seen
@@ -252,14 +271,20 @@ async fn no_match_then_human_reaches_an_agent_with_the_transcript(app: TestApp) 
         .filter(|f| f["type"] == "event" && f["conversation_id"] == conv.as_str())
         .collect();
     let from = |sender: &str, pred: &dyn Fn(&Value) -> bool| {
-        seen.iter().any(|f| f["sender"] == sender && pred(&f["body"]))
+        seen.iter()
+            .any(|f| f["sender"] == sender && pred(&f["body"]))
     };
-    assert!(from("bot", &|b| b["text"] == "您好！"), "greeting: {seen:#?}");
+    assert!(
+        from("bot", &|b| b["text"] == "您好！"),
+        "greeting: {seen:#?}"
+    );
     assert!(from("visitor", &|b| b["text"] == "明天北京下雨吗"));
     assert!(from("bot", &|b| b["bot"]["outcome"] == "no_match"));
     assert!(from("system", &|b| b["handoff"]["reason"] == "asked"));
-    v.until(5, |f| f["type"] == "event" && f["body"]["event"] == "assigned")
-        .await;
+    v.until(5, |f| {
+        f["type"] == "event" && f["body"]["event"] == "assigned"
+    })
+    .await;
     assert_eq!(conversation(&agent_http, &conv).await["state"], "active");
     // Now the agent serves; the bot stays quiet.
     v.send(text("q3", "你好")).await;
@@ -285,18 +310,20 @@ async fn two_misses_offer_a_human(app: TestApp) {
     v.send(text("q2", "附近有什么好吃的餐厅")).await;
     let second = bot_says(&mut v).await;
     assert_eq!(second["body"]["bot"]["offer_human"], true, "{second}");
-    assert_eq!(second["body"]["text"], "看来我没能帮上忙，为您转接人工客服吧？");
+    assert_eq!(
+        second["body"]["text"],
+        "看来我没能帮上忙，为您转接人工客服吧？"
+    );
     // The button hands off.
     v.send(button("bot:human", "转人工")).await;
     let assigned = agent_ws.until(10, |f| f["type"] == "assigned").await;
     let conv = assigned["conversation"]["id"].as_str().unwrap();
-    let events = b
-        .f
-        .t
-        .admin
-        .get(&format!("/api/v1/conversations/{conv}/events"))
-        .await
-        .body;
+    let events =
+        b.f.t
+            .admin
+            .get(&format!("/api/v1/conversations/{conv}/events"))
+            .await
+            .body;
     assert!(events
         .as_array()
         .unwrap()
@@ -317,14 +344,16 @@ async fn angry_visitors_go_to_a_human_first_anxious_ones_move_up(app: TestApp) {
     let a = bot_says(&mut v).await;
     assert_eq!(a["body"]["text"], RETURNS);
     let c = conversation(&b.f.t.admin, &conv).await;
-    assert_eq!((c["state"].as_str(), c["priority"].as_i64()), (Some("bot"), Some(1)));
-    let log = b
-        .f
-        .t
-        .admin
-        .get(&format!("/api/v1/conversations/{conv}/bot-decisions"))
-        .await
-        .body;
+    assert_eq!(
+        (c["state"].as_str(), c["priority"].as_i64()),
+        (Some("bot"), Some(1))
+    );
+    let log =
+        b.f.t
+            .admin
+            .get(&format!("/api/v1/conversations/{conv}/bot-decisions"))
+            .await
+            .body;
     assert_eq!(log[0]["detail"]["emotion"]["emotion"], "anxious");
 
     // Angry: straight to a human, at the highest priority.
@@ -334,13 +363,12 @@ async fn angry_visitors_go_to_a_human_first_anxious_ones_move_up(app: TestApp) {
     agent_ws.until(10, |f| f["type"] == "assigned").await;
     let c = conversation(&b.f.t.admin, &conv).await;
     assert_eq!(c["priority"], 2);
-    let events = b
-        .f
-        .t
-        .admin
-        .get(&format!("/api/v1/conversations/{conv}/events"))
-        .await
-        .body;
+    let events =
+        b.f.t
+            .admin
+            .get(&format!("/api/v1/conversations/{conv}/events"))
+            .await
+            .body;
     let handoff = events
         .as_array()
         .unwrap()
@@ -368,11 +396,24 @@ async fn a_knowledge_edit_changes_the_next_answer(app: TestApp) {
         .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     v.send(text("q2", "怎么开发票")).await;
-    assert_eq!(bot_says(&mut v).await["body"]["text"], "电子发票自动发到邮箱。");
+    assert_eq!(
+        bot_says(&mut v).await["body"]["text"],
+        "电子发票自动发到邮箱。"
+    );
     // A new item answers at once.
-    item(&b.f.t, &b.category, "怎么修改收货地址", &["地址填错了"], "发货前可在订单详情修改地址。").await;
+    item(
+        &b.f.t,
+        &b.category,
+        "怎么修改收货地址",
+        &["地址填错了"],
+        "发货前可在订单详情修改地址。",
+    )
+    .await;
     v.send(text("q3", "收货地址填错了怎么修改")).await;
-    assert_eq!(bot_says(&mut v).await["body"]["text"], "发货前可在订单详情修改地址。");
+    assert_eq!(
+        bot_says(&mut v).await["body"]["text"],
+        "发货前可在订单详情修改地址。"
+    );
     // Disabled, then deleted: no longer answered.
     let r = b
         .f
@@ -400,7 +441,10 @@ async fn a_knowledge_edit_changes_the_next_answer(app: TestApp) {
     // Synonyms: a new group makes 退钱 mean 退货 without touching the item.
     b.f.t
         .admin
-        .post("/api/v1/knowledge/synonyms", json!({"terms": ["发货", "寄出"]}))
+        .post(
+            "/api/v1/knowledge/synonyms",
+            json!({"terms": ["发货", "寄出"]}),
+        )
         .await;
     v.send(text("q6", "多久寄出")).await;
     let a = bot_says(&mut v).await;
@@ -429,20 +473,34 @@ async fn unmatched_questions_are_grouped_and_reviewed(app: TestApp) {
         .iter()
         .map(|q| q["id"].as_str().unwrap().to_string())
         .collect();
-    let weather = groups[1]["questions"][0]["id"].as_str().unwrap().to_string();
+    let weather = groups[1]["questions"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
 
     // Agents may look but not act.
     let (_, agent) = app.user(t, "agent1", BuiltinRole::Agent).await;
-    assert_eq!(agent.get("/api/v1/bot/unmatched").await.status, StatusCode::OK);
+    assert_eq!(
+        agent.get("/api/v1/bot/unmatched").await.status,
+        StatusCode::OK
+    );
     let attach = format!("/api/v1/bot/unmatched/{}/attach", huabei[0]);
     for (m, p, body) in [
-        (Method::POST, attach.clone(), Some(json!({"item_id": b.returns}))),
+        (
+            Method::POST,
+            attach.clone(),
+            Some(json!({"item_id": b.returns})),
+        ),
         (
             Method::POST,
             format!("/api/v1/bot/unmatched/{weather}/create"),
             Some(json!({"category_id": b.category, "answer": {"text": "x"}})),
         ),
-        (Method::POST, format!("/api/v1/bot/unmatched/{weather}/dismiss"), None),
+        (
+            Method::POST,
+            format!("/api/v1/bot/unmatched/{weather}/dismiss"),
+            None,
+        ),
         (Method::GET, "/api/v1/bot/decisions".to_string(), None),
     ] {
         let r = agent.send(m.clone(), &p, body).await;
@@ -451,30 +509,67 @@ async fn unmatched_questions_are_grouped_and_reviewed(app: TestApp) {
     // A role without knowledge.view cannot even look.
     let role = t
         .admin
-        .post("/api/v1/roles", json!({"name": "质检", "permissions": ["audit.view"]}))
+        .post(
+            "/api/v1/roles",
+            json!({"name": "质检", "permissions": ["audit.view"]}),
+        )
         .await
         .id();
     t.admin
-        .post("/api/v1/users", json!({"username": "qa", "password": PASSWORD, "display_name": "QA", "role_id": role}))
+        .post(
+            "/api/v1/users",
+            json!({"username": "qa", "password": PASSWORD, "display_name": "QA", "role_id": role}),
+        )
         .await;
-    let qa = Client::login(&app.base, &t.slug, "qa", PASSWORD).await.unwrap();
-    assert_eq!(qa.get("/api/v1/bot/unmatched").await.status, StatusCode::FORBIDDEN);
+    let qa = Client::login(&app.base, &t.slug, "qa", PASSWORD)
+        .await
+        .unwrap();
+    assert_eq!(
+        qa.get("/api/v1/bot/unmatched").await.status,
+        StatusCode::FORBIDDEN
+    );
 
     // Attach: a new similar phrasing, and the bot answers it from now on.
-    let payment = item(t, &b.category, "支持哪些支付方式", &["能用信用卡吗"], "支持微信、支付宝和银行卡。").await;
+    let payment = item(
+        t,
+        &b.category,
+        "支持哪些支付方式",
+        &["能用信用卡吗"],
+        "支持微信、支付宝和银行卡。",
+    )
+    .await;
     let r = t.admin.post(&attach, json!({"item_id": payment})).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
-    assert!(r.body["similar"].as_array().unwrap().contains(&json!("能用花呗付款吗")));
-    assert_eq!(t.admin.post(&attach, json!({"item_id": payment})).await.status, StatusCode::CONFLICT);
+    assert!(r.body["similar"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("能用花呗付款吗")));
+    assert_eq!(
+        t.admin
+            .post(&attach, json!({"item_id": payment}))
+            .await
+            .status,
+        StatusCode::CONFLICT
+    );
     v.send(text("q9", "能用花呗付款吗")).await;
-    assert_eq!(bot_says(&mut v).await["body"]["text"], "支持微信、支付宝和银行卡。");
+    assert_eq!(
+        bot_says(&mut v).await["body"]["text"],
+        "支持微信、支付宝和银行卡。"
+    );
     // An item id that is not this tenant's is bad input.
     let other = app.tenant("reviewco-other").await;
-    let other_cat = other.admin.post("/api/v1/knowledge/categories", json!({"name": "x"})).await.id();
+    let other_cat = other
+        .admin
+        .post("/api/v1/knowledge/categories", json!({"name": "x"}))
+        .await
+        .id();
     let other_item = item(&other, &other_cat, "x", &[], "y").await;
     let r = t
         .admin
-        .post(&format!("/api/v1/bot/unmatched/{}/attach", huabei[1]), json!({"item_id": other_item}))
+        .post(
+            &format!("/api/v1/bot/unmatched/{}/attach", huabei[1]),
+            json!({"item_id": other_item}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
 
@@ -492,10 +587,20 @@ async fn unmatched_questions_are_grouped_and_reviewed(app: TestApp) {
     // Dismiss the rest.
     let r = t
         .admin
-        .post(&format!("/api/v1/bot/unmatched/{weather}/dismiss"), json!(null))
+        .post(
+            &format!("/api/v1/bot/unmatched/{weather}/dismiss"),
+            json!(null),
+        )
         .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{:?}", r.body);
-    assert!(t.admin.get("/api/v1/bot/unmatched").await.body.as_array().unwrap().is_empty());
+    assert!(t
+        .admin
+        .get("/api/v1/bot/unmatched")
+        .await
+        .body
+        .as_array()
+        .unwrap()
+        .is_empty());
 }
 
 async fn agent_assist_suggests_answers_for_the_last_message(app: TestApp) {
@@ -512,8 +617,11 @@ async fn agent_assist_suggests_answers_for_the_last_message(app: TestApp) {
     let assigned = agent_ws.until(10, |f| f["type"] == "assigned").await;
     assert_eq!(assigned["conversation"]["id"], conv.as_str());
     v.send(text("q2", "请问发票怎么开")).await;
-    v.until(5, |f| f["type"] == "ack" && f["client_id"] == "q2").await;
-    let r = serving.get(&format!("/api/v1/conversations/{conv}/assist")).await;
+    v.until(5, |f| f["type"] == "ack" && f["client_id"] == "q2")
+        .await;
+    let r = serving
+        .get(&format!("/api/v1/conversations/{conv}/assist"))
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     assert_eq!(r.body["question"], "请问发票怎么开");
     let s = r.body["suggestions"].as_array().unwrap();
@@ -522,11 +630,17 @@ async fn agent_assist_suggests_answers_for_the_last_message(app: TestApp) {
     assert_eq!(s[0]["answer"]["text"], INVOICE);
     // Not theirs: as if it did not exist.
     assert_eq!(
-        bystander.get(&format!("/api/v1/conversations/{conv}/assist")).await.status,
+        bystander
+            .get(&format!("/api/v1/conversations/{conv}/assist"))
+            .await
+            .status,
         StatusCode::NOT_FOUND
     );
     // The bot never spoke in a channel without it.
-    assert!(v.seen.iter().all(|f| !(f["type"] == "event" && f["body"]["bot"].is_object())));
+    assert!(v
+        .seen
+        .iter()
+        .all(|f| !(f["type"] == "event" && f["body"]["bot"].is_object())));
 }
 
 /// Cross-tenant cases for the sweep in `tenancy.rs`: tenant A's unmatched question and
@@ -536,15 +650,25 @@ pub(crate) async fn cross_tenant_cases(
     a: &Tenant,
     b: &Tenant,
 ) -> Vec<(Method, String, Option<Value>)> {
-    let group = a.admin.post("/api/v1/skill-groups", json!({"name": "bot 组"})).await.id();
+    let group = a
+        .admin
+        .post("/api/v1/skill-groups", json!({"name": "bot 组"}))
+        .await
+        .id();
     let ch = a
         .admin
-        .post("/api/v1/channels", json!({"name": "bot 渠道", "skill_group_id": group}))
+        .post(
+            "/api/v1/channels",
+            json!({"name": "bot 渠道", "skill_group_id": group}),
+        )
         .await;
     let ch_id = ch.body["id"].as_str().unwrap().to_string();
     let key = ch.body["public_key"].as_str().unwrap().to_string();
     a.admin
-        .put(&format!("/api/v1/channels/{ch_id}/widget"), json!({"prechat_fields": [], "bot_first": true}))
+        .put(
+            &format!("/api/v1/channels/{ch_id}/widget"),
+            json!({"prechat_fields": [], "bot_first": true}),
+        )
         .await;
     let (mut v, _) = visitor(app, &key, None, None).await;
     v.send(text("x1", "xyzzy plugh")).await;
@@ -557,7 +681,11 @@ pub(crate) async fn cross_tenant_cases(
         .as_str()
         .unwrap()
         .to_string();
-    let b_cat = b.admin.post("/api/v1/knowledge/categories", json!({"name": "bot"})).await.id();
+    let b_cat = b
+        .admin
+        .post("/api/v1/knowledge/categories", json!({"name": "bot"}))
+        .await
+        .id();
     let b_item = item(b, &b_cat, "B 的问题", &[], "B").await;
     vec![
         (
@@ -570,8 +698,20 @@ pub(crate) async fn cross_tenant_cases(
             format!("/api/v1/bot/unmatched/{q}/create"),
             Some(json!({"category_id": b_cat, "answer": {"text": "x"}})),
         ),
-        (Method::POST, format!("/api/v1/bot/unmatched/{q}/dismiss"), None),
-        (Method::GET, format!("/api/v1/conversations/{conv}/bot-decisions"), None),
-        (Method::GET, format!("/api/v1/conversations/{conv}/assist"), None),
+        (
+            Method::POST,
+            format!("/api/v1/bot/unmatched/{q}/dismiss"),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/conversations/{conv}/bot-decisions"),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/conversations/{conv}/assist"),
+            None,
+        ),
     ]
 }

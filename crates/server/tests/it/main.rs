@@ -31,6 +31,7 @@ mod access;
 mod auth;
 mod bot_chat;
 mod browser;
+mod browser_bot;
 mod browser_chat;
 mod browser_crm;
 mod chat;
