@@ -309,3 +309,69 @@ fn semantic_indexes_need_vectors_on_upsert() {
     let s = m.score("gamma", Some(&[0.7, 0.7]));
     assert_eq!(m.item(s[0].item).unwrap().id, "c");
 }
+
+/// Cost of an edit against a full rebuild on a generated 20,000-item Chinese knowledge base
+/// (lexical). Prints, asserts nothing about time; run with
+/// `cargo test -p kefu-bot --test matcher -- --ignored --nocapture edit_cost`.
+#[test]
+#[ignore]
+fn edit_cost_against_a_rebuild() {
+    let words = [
+        "订单",
+        "退货",
+        "发票",
+        "快递",
+        "地址",
+        "退款",
+        "优惠券",
+        "会员",
+        "积分",
+        "售后",
+        "发货",
+        "支付",
+        "花呗",
+        "尺码",
+        "库存",
+        "评价",
+        "换货",
+        "保修",
+        "客服",
+        "物流",
+    ];
+    let mut items = Vec::new();
+    for i in 0..20_000usize {
+        let a = words[i % words.len()];
+        let b = words[(i / words.len()) % words.len()];
+        let q = format!("{a}和{b}的问题{i}怎么处理");
+        let sim: Vec<String> = (0..4).map(|k| format!("{b}{a}第{k}种问法{i}")).collect();
+        items.push(Item {
+            id: format!("i{i}"),
+            question: q,
+            similar: sim,
+        });
+    }
+    let t = std::time::Instant::now();
+    let mut m = Matcher::build(items, Synonyms::default(), MatcherConfig::default(), None).unwrap();
+    let build = t.elapsed();
+    let t = std::time::Instant::now();
+    for k in 0..100 {
+        m.upsert(
+            item(
+                &format!("i{k}"),
+                "怎么修改收货地址",
+                &["地址填错了", "能改地址吗"],
+            ),
+            None,
+        )
+        .unwrap();
+    }
+    let upsert = t.elapsed() / 100;
+    let t = std::time::Instant::now();
+    for k in 0..100 {
+        m.score(&format!("订单和退货的问题{k}怎么处理"), None);
+    }
+    let score = t.elapsed() / 100;
+    eprintln!(
+        "20,000 items × 5 phrasings: build {build:?}, one item upsert {upsert:?}, one query {score:?}"
+    );
+}
