@@ -199,6 +199,14 @@ impl App {
         Ok(ix)
     }
 
+    /// Build the tenant's index now (and load the model) if it is not built yet, so the
+    /// first question does not wait for it.
+    pub(crate) async fn bot_warm(&self, scope: &TenantScope) {
+        if let Err(e) = self.bot_index(scope).await {
+            tracing::error!(error = %e, "bot: index not built");
+        }
+    }
+
     /// A knowledge item was created or changed: re-read it and update the index in place.
     pub(crate) async fn bot_item_changed(&self, scope: &TenantScope, id: &str) {
         if let Err(e) = self.bot_apply_item(scope, id).await {

