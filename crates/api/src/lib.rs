@@ -171,7 +171,10 @@ pub fn router(secure_cookies: bool) -> Router<App> {
         .route("/bot/unmatched/{id}/create", post(bot::create))
         .route("/bot/unmatched/{id}/dismiss", post(bot::dismiss))
         .route("/bot/decisions", get(bot::decisions))
-        .route("/conversations/{id}/bot-decisions", get(bot::conversation_decisions))
+        .route(
+            "/conversations/{id}/bot-decisions",
+            get(bot::conversation_decisions),
+        )
         .route("/conversations/{id}/assist", get(bot::assist))
         .route("/customer-imports", post(customer_templates::import))
         .route("/customer-imports/{id}", get(customer_templates::report))

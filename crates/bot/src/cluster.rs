@@ -29,8 +29,8 @@ pub fn cluster(texts: &[&str], vectors: Option<&[Vec<f32>]>, p: &ClusterParams) 
     let grams: Vec<Vec<String>> = texts.iter().map(|t| ngrams(&normalize(t))).collect();
     let ix = NgramIndex::build(&grams);
     let mut groups: Vec<Vec<usize>> = Vec::new();
-    for i in 0..texts.len() {
-        let sims = ix.score(&grams[i]);
+    for (i, g) in grams.iter().enumerate() {
+        let sims = ix.score(g);
         let mut best: Option<(usize, f32)> = None;
         for (g, members) in groups.iter().enumerate() {
             let head = members[0];

@@ -272,12 +272,17 @@ mod tests {
 
     #[test]
     fn angry_english_words_and_shouting() {
-        assert_eq!(e("This is ridiculous, I want to file a complaint"), Emotion::Angry);
+        assert_eq!(
+            e("This is ridiculous, I want to file a complaint"),
+            Emotion::Angry
+        );
         assert_eq!(e("WHERE IS MY ORDER!!!"), Emotion::Angry);
         assert_eq!(e("worst service ever"), Emotion::Calm);
         // "worst" alone weighs 0.8: not yet angry; with exclamations it is
         assert_eq!(e("worst service ever!!!"), Emotion::Angry);
-        assert!(detect("WHERE IS MY ORDER!!!").cues.contains(&"shouting".to_string()));
+        assert!(detect("WHERE IS MY ORDER!!!")
+            .cues
+            .contains(&"shouting".to_string()));
     }
 
     #[test]

@@ -267,7 +267,10 @@ impl Matcher {
                 px.push(&ngrams(&pinyin_form(&norm)));
             }
             if let Some(sem) = &mut self.semantic {
-                let v = vectors.as_mut().and_then(Iterator::next).unwrap_or_default();
+                let v = vectors
+                    .as_mut()
+                    .and_then(Iterator::next)
+                    .unwrap_or_default();
                 sem.vectors.push(v);
             }
             self.owner.push(slot);
@@ -486,7 +489,11 @@ impl Matcher {
                 out[o].cos_max = squash_cos(best, c.cos_floor);
                 out[o].cos_knn = squash_cos(mean_k, c.cos_floor);
             }
-            if let Some(lr) = sem.classifier.as_ref().filter(|_| self.classifier_current()) {
+            if let Some(lr) = sem
+                .classifier
+                .as_ref()
+                .filter(|_| self.classifier_current())
+            {
                 total += c.w_classifier;
                 for (o, p) in lr.predict(q).into_iter().enumerate() {
                     out[o].classifier = p;

@@ -72,7 +72,10 @@ fn run(m: &Matcher, q: &str) -> (Outcome, f32) {
 fn id_of(m: &Matcher, o: &Outcome) -> Option<String> {
     match o {
         Outcome::Answer { item } => Some(m.item(*item).map(|it| it.id.clone()).unwrap_or_default()),
-        Outcome::Suggest { items } => items.first().and_then(|i| m.item(*i)).map(|it| it.id.clone()),
+        Outcome::Suggest { items } => items
+            .first()
+            .and_then(|i| m.item(*i))
+            .map(|it| it.id.clone()),
         Outcome::NoMatch => None,
     }
 }
@@ -229,8 +232,11 @@ fn incremental_scores_match_a_fresh_build_on_bm25() {
     )
     .unwrap();
     m.remove("card");
-    m.upsert(item("card", "My card was declined", &["card refused"]), None)
-        .unwrap();
+    m.upsert(
+        item("card", "My card was declined", &["card refused"]),
+        None,
+    )
+    .unwrap();
     let mut items = english();
     items[3] = item("card", "My card was declined", &["card refused"]);
     let fresh = Matcher::build(items, Synonyms::default(), MatcherConfig::default(), None).unwrap();
@@ -281,16 +287,91 @@ fn an_english_index_learns_pinyin_when_chinese_arrives() {
 fn semantic_indexes_need_vectors_on_upsert() {
     let items = vec![item("a", "alpha", &[]), item("b", "beta", &[])];
     let v = vec![vec![1.0, 0.0], vec![0.0, 1.0]];
-    let mut m = Matcher::build(items, Synonyms::default(), MatcherConfig::default(), Some(v)).unwrap();
+    let mut m = Matcher::build(
+        items,
+        Synonyms::default(),
+        MatcherConfig::default(),
+        Some(v),
+    )
+    .unwrap();
     assert!(m.classifier_current());
     assert!(m.upsert(item("c", "gamma", &[]), None).is_err());
     m.upsert(item("c", "gamma", &[]), Some(vec![vec![0.7, 0.7]]))
         .unwrap();
-    assert!(!m.classifier_current(), "an edit makes the classifier stale");
+    assert!(
+        !m.classifier_current(),
+        "an edit makes the classifier stale"
+    );
     let t = m.training_set().unwrap();
     let lr = kefu_bot::fusion::train_classifier(&t).unwrap();
     assert!(m.install_classifier(lr, t.generation));
     assert!(m.classifier_current());
     let s = m.score("gamma", Some(&[0.7, 0.7]));
     assert_eq!(m.item(s[0].item).unwrap().id, "c");
+}
+
+/// Cost of an edit against a full rebuild on a generated 20,000-item Chinese knowledge base
+/// (lexical). Prints, asserts nothing about time; run with
+/// `cargo test -p kefu-bot --test matcher -- --ignored --nocapture edit_cost`.
+#[test]
+#[ignore]
+fn edit_cost_against_a_rebuild() {
+    let words = [
+        "订单",
+        "退货",
+        "发票",
+        "快递",
+        "地址",
+        "退款",
+        "优惠券",
+        "会员",
+        "积分",
+        "售后",
+        "发货",
+        "支付",
+        "花呗",
+        "尺码",
+        "库存",
+        "评价",
+        "换货",
+        "保修",
+        "客服",
+        "物流",
+    ];
+    let mut items = Vec::new();
+    for i in 0..20_000usize {
+        let a = words[i % words.len()];
+        let b = words[(i / words.len()) % words.len()];
+        let q = format!("{a}和{b}的问题{i}怎么处理");
+        let sim: Vec<String> = (0..4).map(|k| format!("{b}{a}第{k}种问法{i}")).collect();
+        items.push(Item {
+            id: format!("i{i}"),
+            question: q,
+            similar: sim,
+        });
+    }
+    let t = std::time::Instant::now();
+    let mut m = Matcher::build(items, Synonyms::default(), MatcherConfig::default(), None).unwrap();
+    let build = t.elapsed();
+    let t = std::time::Instant::now();
+    for k in 0..100 {
+        m.upsert(
+            item(
+                &format!("i{k}"),
+                "怎么修改收货地址",
+                &["地址填错了", "能改地址吗"],
+            ),
+            None,
+        )
+        .unwrap();
+    }
+    let upsert = t.elapsed() / 100;
+    let t = std::time::Instant::now();
+    for k in 0..100 {
+        m.score(&format!("订单和退货的问题{k}怎么处理"), None);
+    }
+    let score = t.elapsed() / 100;
+    eprintln!(
+        "20,000 items × 5 phrasings: build {build:?}, one item upsert {upsert:?}, one query {score:?}"
+    );
 }

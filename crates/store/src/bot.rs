@@ -110,7 +110,9 @@ pub async fn insert_decision(
     .bind(now_ms())
     .execute(&mut *conn)
     .await?;
-    get_decision(conn, t, &id).await?.ok_or(StoreError::NotFound)
+    get_decision(conn, t, &id)
+        .await?
+        .ok_or(StoreError::NotFound)
 }
 
 pub async fn get_decision(
@@ -228,7 +230,9 @@ pub async fn insert_unmatched(
     .bind(now_ms())
     .execute(&mut *conn)
     .await?;
-    get_unmatched(conn, t, &id).await?.ok_or(StoreError::NotFound)
+    get_unmatched(conn, t, &id)
+        .await?
+        .ok_or(StoreError::NotFound)
 }
 
 pub async fn get_unmatched(
@@ -308,21 +312,22 @@ pub async fn raise_priority(
     Ok(())
 }
 
-/// The visitor's latest text in a conversation (a typed message, or the label of a
-/// button they clicked), with its seq.
-pub async fn last_visitor_text(
+/// The visitor's latest texts in a conversation (typed messages, or the labels of buttons
+/// they clicked), newest first, with their seq; at most 20.
+pub async fn recent_visitor_texts(
     conn: &mut Conn,
     t: &TenantScope,
     conversation_id: &str,
-) -> Result<Option<(i64, String)>> {
+) -> Result<Vec<(i64, String)>> {
     let rows = sqlx::query(
         "SELECT seq, body FROM conversation_events WHERE tenant_id = $1 AND conversation_id = $2 \
-         AND sender = 'visitor' AND kind = 'message' ORDER BY seq DESC LIMIT 20",
+         AND sender_type = 'visitor' AND kind = 'message' ORDER BY seq DESC LIMIT 20",
     )
     .bind(t.id())
     .bind(conversation_id)
     .fetch_all(&mut *conn)
     .await?;
+    let mut out = Vec::new();
     for r in rows {
         let body: String = r.try_get("body")?;
         let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
@@ -332,8 +337,8 @@ pub async fn last_visitor_text(
             _ => None,
         };
         if let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) {
-            return Ok(Some((r.try_get("seq")?, text.to_string())));
+            out.push((r.try_get("seq")?, text.to_string()));
         }
     }
-    Ok(None)
+    Ok(out)
 }

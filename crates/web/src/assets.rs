@@ -15,6 +15,7 @@ const WORKBENCH_CSS: &str = include_str!("../assets/workbench.css");
 const MONITOR_JS: &str = include_str!("../assets/monitor.js");
 const CUSTOMERS_JS: &str = include_str!("../assets/customers.js");
 const FLOWS_JS: &str = include_str!("../assets/flows.js");
+const UNMATCHED_JS: &str = include_str!("../assets/unmatched.js");
 const WIDGET: &str = include_str!("../assets/widget.js");
 pub(crate) const CHAT_PAGE: &str = include_str!("../assets/chat.html");
 
@@ -90,6 +91,10 @@ pub async fn customers_js() -> Response {
 
 pub async fn flows_js() -> Response {
     serve(FLOWS_JS, "text/javascript; charset=utf-8")
+}
+
+pub async fn unmatched_js() -> Response {
+    serve(UNMATCHED_JS, "text/javascript; charset=utf-8")
 }
 
 /// The visitor widget, loaded by customers' sites with one script tag. A short

@@ -440,6 +440,14 @@ dictionary! {
     wb_read: "已读", "Read";
     wb_offline_now: "当前未连接，请稍后再试。", "Not connected right now. Try again in a moment.";
     wb_shortcuts: "Enter 发送 · Shift+Enter 换行 · / 快捷回复", "Enter send · Shift+Enter new line · / quick replies";
+    wb_bot_label: "机器人", "Bot";
+    wb_sys_handoff: "机器人转人工：{reason}", "Handed over by the bot: {reason}";
+    wb_handoff_asked: "访客要求人工", "the visitor asked for a human";
+    wb_handoff_button: "访客点击了转人工", "the visitor clicked 转人工";
+    wb_handoff_angry: "访客情绪激动，已优先排队", "the visitor is upset (queued first)";
+    wb_assist_title: "智能推荐", "Suggested answers";
+    wb_assist_send: "发送", "Send";
+    wb_assist_edit: "编辑", "Edit";
 
     // Live monitor (监控). Keys starting with mon_ are also handed to monitor.js.
     mon_title: "实时监控", "Live monitor";
@@ -461,6 +469,27 @@ dictionary! {
     mon_polling: "每 10 秒刷新", "Refreshing every 10 s";
     mon_status_changed: "已修改 {name} 的接待状态。", "Changed the status of {name}.";
     mon_error: "操作失败：{msg}", "That failed: {msg}";
+
+    // Unmatched questions (未匹配问题). Keys starting with um_js_ are also handed to unmatched.js.
+    nav_unmatched: "未匹配问题", "Unmatched questions";
+    um_title: "未匹配问题", "Unmatched questions";
+    um_hint: "机器人没有答上来（或访客认为没帮助）的问题，按相似度分组。可以把问题加为已有知识的相似问法，或新建一条知识，机器人立即生效。", "Questions the bot could not answer (or the visitor found unhelpful), grouped by similarity. Add one to an existing item as a similar phrasing, or make a new item; the bot learns it at once.";
+    um_empty: "暂时没有未匹配的问题。", "No unmatched questions right now.";
+    um_js_reason_no_match: "未匹配", "No match";
+    um_js_reason_unhelpful: "回答没帮助", "Unhelpful answer";
+    um_js_attach_to: "加为相似问法到", "Add as a phrasing of";
+    um_js_choose_item: "选择知识", "Choose an item";
+    um_js_attach: "加为相似问法", "Add as phrasing";
+    um_js_create: "新建知识", "New item";
+    um_js_create_submit: "创建", "Create";
+    um_js_dismiss: "忽略", "Dismiss";
+    um_js_category: "分类", "Category";
+    um_js_choose_category: "选择分类", "Choose a category";
+    um_js_question: "标准问题", "Standard question";
+    um_js_answer: "答案", "Answer";
+    um_js_attached: "已加为相似问法", "Added as a phrasing";
+    um_js_created: "已新建知识", "Item created";
+    um_js_dismissed: "已忽略", "Dismissed";
 
     // Customers (客户). Keys starting with crm_js_ are also handed to customers.js.
     nav_customers: "客户", "Customers";

@@ -105,6 +105,8 @@ pub fn router(secure_cookies: bool) -> Router<App> {
         .route("/assets/monitor.js", get(assets::monitor_js))
         .route("/assets/customers.js", get(assets::customers_js))
         .route("/assets/flows.js", get(assets::flows_js))
+        .route("/bot/unmatched", get(pages::unmatched::index))
+        .route("/assets/unmatched.js", get(assets::unmatched_js))
         .layer(Extension(session::WebConfig { secure_cookies }))
         .layer(axum::middleware::map_response(security_headers))
 }

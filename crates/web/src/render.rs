@@ -68,6 +68,7 @@ pub enum Nav {
     Overview,
     Customers,
     Flows,
+    Unmatched,
     Users,
     Roles,
     Departments,
@@ -109,7 +110,7 @@ pub struct Chrome {
 fn nav_items(v: &Viewer, active: Nav) -> Vec<NavItem> {
     let tr = v.lang.tr();
     let p = &v.p;
-    let entries: [(Nav, &str, &str, &str, bool); 11] = [
+    let entries: [(Nav, &str, &str, &str, bool); 12] = [
         (
             Nav::Overview,
             "nav-overview",
@@ -123,6 +124,13 @@ fn nav_items(v: &Viewer, active: Nav) -> Vec<NavItem> {
             "/customers",
             tr.nav_customers,
             p.can(Permission::CustomersView),
+        ),
+        (
+            Nav::Unmatched,
+            "nav-unmatched",
+            "/bot/unmatched",
+            tr.nav_unmatched,
+            p.can(Permission::KnowledgeView) || p.can(Permission::KnowledgeManage),
         ),
         (
             Nav::Users,

@@ -8,9 +8,7 @@ use crate::extract::{ApiJson, Auth};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
-use kefu_app::bot::review::{
-    AssistAnswer, AttachInput, CreateFromUnmatchedInput, UnmatchedGroup,
-};
+use kefu_app::bot::review::{AssistAnswer, AttachInput, CreateFromUnmatchedInput, UnmatchedGroup};
 use kefu_app::App;
 use kefu_store::bot::BotDecision;
 use kefu_store::knowledge::KnowledgeItem;
@@ -19,7 +17,10 @@ use serde::Deserialize;
 /// Open unmatched questions grouped by similarity, biggest group first.
 #[utoipa::path(get, path = "/api/v1/bot/unmatched", tag = "bot",
     responses((status = 200, body = [UnmatchedGroup]), (status = 403, body = ErrorBody)))]
-pub async fn unmatched(State(app): State<App>, Auth(p): Auth) -> ApiResult<Json<Vec<UnmatchedGroup>>> {
+pub async fn unmatched(
+    State(app): State<App>,
+    Auth(p): Auth,
+) -> ApiResult<Json<Vec<UnmatchedGroup>>> {
     Ok(Json(app.unmatched_groups(&p).await?))
 }
 
@@ -78,7 +79,9 @@ pub async fn decisions(
     Auth(p): Auth,
     Query(q): Query<DecisionQuery>,
 ) -> ApiResult<Json<Vec<BotDecision>>> {
-    Ok(Json(app.recent_bot_decisions(&p, q.limit.unwrap_or(100)).await?))
+    Ok(Json(
+        app.recent_bot_decisions(&p, q.limit.unwrap_or(100)).await?,
+    ))
 }
 
 /// The bot's decisions in one conversation, oldest first.

@@ -59,7 +59,8 @@ pub struct BotButton {
     pub value: String,
 }
 
-pub type HookFuture<'a> = Pin<Box<dyn Future<Output = AppResult<Option<Vec<BotReply>>>> + Send + 'a>>;
+pub type HookFuture<'a> =
+    Pin<Box<dyn Future<Output = AppResult<Option<Vec<BotReply>>>> + Send + 'a>>;
 
 pub trait BotHooks: Send + Sync {
     /// Consulted before matching (a flow waiting for a slot takes the text). `None` lets the

@@ -199,6 +199,14 @@ impl App {
         Ok(ix)
     }
 
+    /// Build the tenant's index now (and load the model) if it is not built yet, so the
+    /// first question does not wait for it.
+    pub(crate) async fn bot_warm(&self, scope: &TenantScope) {
+        if let Err(e) = self.bot_index(scope).await {
+            tracing::error!(error = %e, "bot: index not built");
+        }
+    }
+
     /// A knowledge item was created or changed: re-read it and update the index in place.
     pub(crate) async fn bot_item_changed(&self, scope: &TenantScope, id: &str) {
         if let Err(e) = self.bot_apply_item(scope, id).await {
@@ -212,7 +220,9 @@ impl App {
         let t = self.bot.tenant(scope.tenant_id().as_str());
         let _guard = t.build.lock().await;
         if let Some(ix) = t.current() {
-            let mut w = ix.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut w = ix
+                .write()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             w.matcher.remove(id);
             w.items.remove(id);
         }
@@ -233,7 +243,9 @@ impl App {
             Ok(g) => {
                 let groups: Vec<Vec<String>> = g.into_iter().map(|g| g.terms).collect();
                 let n = tokio::task::spawn_blocking(move || {
-                    let mut w = ix.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+                    let mut w = ix
+                        .write()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
                     w.matcher.set_synonyms(Synonyms::new(&groups))
                 })
                 .await
@@ -271,7 +283,9 @@ impl App {
         tokio::task::spawn_blocking(move || -> AppResult<()> {
             match item.filter(|i| i.enabled) {
                 None => {
-                    let mut w = ix.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+                    let mut w = ix
+                        .write()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
                     w.matcher.remove(&id);
                     w.items.remove(&id);
                     Ok(())
@@ -287,7 +301,9 @@ impl App {
                     } else {
                         None
                     };
-                    let mut w = ix.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+                    let mut w = ix
+                        .write()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
                     w.matcher
                         .upsert(item_of(&it), vectors)
                         .map_err(AppError::Internal)?;
@@ -329,7 +345,9 @@ impl App {
                 if let Some(set) = set {
                     match kefu_bot::fusion::train_classifier(&set) {
                         Ok(lr) => {
-                            let mut w = ix.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+                            let mut w = ix
+                                .write()
+                                .unwrap_or_else(std::sync::PoisonError::into_inner);
                             w.matcher.install_classifier(lr, set.generation);
                         }
                         Err(e) => tracing::error!(error = %e, "bot: classifier not retrained"),

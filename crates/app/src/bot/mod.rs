@@ -52,14 +52,19 @@ impl BotService {
 }
 
 impl crate::App {
-    /// Use another model directory (or none: `Some(empty path)` switches embeddings off).
+    /// Use another model directory (an empty path switches embeddings off). Takes effect
+    /// if the model has not been looked for yet (before the first question).
     pub fn with_bot_model_dir(self, dir: PathBuf) -> Self {
+        self.set_bot_model_dir(dir);
+        self
+    }
+
+    pub fn set_bot_model_dir(&self, dir: PathBuf) {
         *self
             .bot
             .model_dir
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(dir);
-        self
     }
 
     /// Thresholds and limits of the bot (every tenant).

@@ -272,12 +272,16 @@ impl App {
         Ok(bot::recent_decisions(&mut conn, &p.tenant, limit.clamp(1, 500)).await?)
     }
 
-    /// Agent assist: the three best answers for the visitor's last text message.
+    /// Agent assist: the three best answers for the visitor's last question.
     pub async fn assist(&self, p: &Principal, conversation_id: &str) -> AppResult<AssistAnswer> {
         can_view(p)?;
         let c = self.get_conversation(p, conversation_id).await?;
         let mut conn = self.store.conn().await?;
-        let last = bot::last_visitor_text(&mut conn, &p.tenant, &c.id).await?;
+        // The last real question: "转人工" and the like ask for a person, not an answer.
+        let last = bot::recent_visitor_texts(&mut conn, &p.tenant, &c.id)
+            .await?
+            .into_iter()
+            .find(|(_, t)| !super::turn::wants_human(t));
         drop(conn);
         let Some((seq, question)) = last else {
             return Ok(AssistAnswer {

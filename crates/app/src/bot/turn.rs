@@ -17,8 +17,8 @@
 
 use super::hooks::{BotButton, BotContext, BotReply};
 use super::index::Matched;
-use crate::chat::visitor::VisitorSession;
 use crate::chat::next_state;
+use crate::chat::visitor::VisitorSession;
 use crate::{App, AppError, AppResult};
 use kefu_bot::emotion::{self, Emotion};
 use kefu_bot::Outcome;
@@ -134,11 +134,11 @@ fn answer_replies(item: &KnowledgeItem, decision_id: &str) -> Vec<BotReply> {
         })
         .unwrap_or_default();
     buttons.push(BotButton {
-        label: "👍 有帮助".into(),
+        label: "有帮助".into(),
         value: format!("bot:helpful:{decision_id}"),
     });
     buttons.push(BotButton {
-        label: "👎 没帮助".into(),
+        label: "没帮助".into(),
         value: format!("bot:unhelpful:{decision_id}"),
     });
     out.push(BotReply::Buttons {
@@ -161,7 +161,9 @@ fn reply_body(r: &BotReply, meta: &Value) -> Option<Value> {
             description,
             image_url,
             url,
-        } => json!({"kind": "card", "title": title, "description": description, "image_url": image_url, "url": url}),
+        } => {
+            json!({"kind": "card", "title": title, "description": description, "image_url": image_url, "url": url})
+        }
         BotReply::Handoff { .. } => return None,
     };
     b["bot"] = meta.clone();
@@ -353,7 +355,8 @@ impl App {
                 let last = bot::last_outcomes(&mut conn, scope, &c.id, n as i64).await?;
                 drop(conn);
                 let offer = last.len() == n && last.iter().all(|o| o == "no_match");
-                let meta = json!({"decision_id": d.id, "outcome": "no_match", "offer_human": offer});
+                let meta =
+                    json!({"decision_id": d.id, "outcome": "no_match", "offer_human": offer});
                 let text = if offer { OFFER_HUMAN } else { NO_MATCH };
                 self.bot_say(
                     scope,
@@ -467,8 +470,15 @@ impl App {
         };
         bot::set_feedback(&mut conn, scope, &d.id, &c.id, feedback).await?;
         if feedback == "unhelpful" {
-            bot::insert_unmatched(&mut conn, scope, &c.id, Some(&d.id), &d.question, "unhelpful")
-                .await?;
+            bot::insert_unmatched(
+                &mut conn,
+                scope,
+                &c.id,
+                Some(&d.id),
+                &d.question,
+                "unhelpful",
+            )
+            .await?;
         }
         drop(conn);
         let reply = if feedback == "helpful" {
@@ -524,7 +534,11 @@ impl App {
         let d = self
             .bot_log(scope, &c.id, question, "handoff", None, &detail)
             .await?;
-        let say = if reason == "angry" { ANGRY } else { HANDING_OFF };
+        let say = if reason == "angry" {
+            ANGRY
+        } else {
+            HANDING_OFF
+        };
         self.bot_say(
             scope,
             &c.id,
@@ -553,10 +567,23 @@ mod tests {
 
     #[test]
     fn handoff_keywords() {
-        for t in ["转人工", "人工", "我要人工！", "人工客服在吗", "human", "Agent", "talk to a human"] {
+        for t in [
+            "转人工",
+            "人工",
+            "我要人工！",
+            "人工客服在吗",
+            "human",
+            "Agent",
+            "talk to a human",
+        ] {
             assert!(wants_human(t), "{t}");
         }
-        for t in ["怎么退货", "人工智能是什么意思呀请问一下", "user agent string", "humane society"] {
+        for t in [
+            "怎么退货",
+            "人工智能是什么意思呀请问一下",
+            "user agent string",
+            "humane society",
+        ] {
             assert!(!wants_human(t), "{t}");
         }
     }

@@ -367,10 +367,6 @@ impl App {
                 .await
             {
                 Err(AppError::NotFound(_)) => s.open_conversation = None,
-                Ok(stored) if s.bot_active && stored.1 => {
-                    self.bot_after_message(s, &conv, &stored.0).await;
-                    return Ok(stored);
-                }
                 r => return r,
             }
         }
@@ -384,9 +380,12 @@ impl App {
             .await?;
         s.open_conversation = Some(c.id.clone());
         s.bot_active = c.state == "bot";
-        if s.bot_active && stored.1 {
-            self.bot_after_message(s, &c.id, &stored.0).await;
-        } else if created && c.state == "queued" {
+        if created && bot_first_warm(&c) {
+            // The first question on a tenant builds its index: start now.
+            let (app, scope) = (self.clone(), s.scope.clone());
+            tokio::spawn(async move { app.bot_warm(&scope).await });
+        }
+        if created && c.state == "queued" {
             // Routed after the first message is stored, so the agent gets it with the assignment.
             self.enqueue_conversation(&s.scope, &c, None).await?;
         }
@@ -490,13 +489,28 @@ impl App {
     }
 }
 
+fn bot_first_warm(c: &Conversation) -> bool {
+    c.state == "bot"
+}
+
 impl App {
-    /// The bot answers a stored visitor message. Its failure is logged, not the visitor's:
-    /// their message is stored and acknowledged either way.
-    async fn bot_after_message(&self, s: &mut VisitorSession, conv: &str, e: &ConversationEvent) {
-        match self.bot_turn(s, conv, e).await {
+    /// After a visitor's message is stored and acknowledged: if the bot serves the
+    /// conversation, its reply. The bot's failure is logged, not the visitor's: their
+    /// message is stored either way. `new` is false for a retried client id.
+    pub async fn visitor_bot_reply(
+        &self,
+        s: &mut VisitorSession,
+        e: &ConversationEvent,
+        new: bool,
+    ) {
+        if !s.bot_active || !new {
+            return;
+        }
+        match self.bot_turn(s, &e.conversation_id, e).await {
             Ok(still) => s.bot_active = still,
-            Err(err) => tracing::error!(error = %err, conversation = conv, "bot turn failed"),
+            Err(err) => {
+                tracing::error!(error = %err, conversation = %e.conversation_id, "bot turn failed")
+            }
         }
     }
 }

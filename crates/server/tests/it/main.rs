@@ -29,7 +29,9 @@ async fn boot(db: Db) -> Option<TestApp> {
 
 mod access;
 mod auth;
+mod bot_chat;
 mod browser;
+mod browser_bot;
 mod browser_chat;
 mod browser_crm;
 mod browser_flows;

@@ -76,12 +76,25 @@ pub(crate) async fn bot_log_feedback_and_unmatched_are_tenant_scoped(store: Stor
         .unwrap()
         .is_empty());
 
-    let q = bot::insert_unmatched(&mut c, &t, &conv.id, Some(&miss.id), "能用花呗吗", "no_match")
-        .await
-        .unwrap();
+    let q = bot::insert_unmatched(
+        &mut c,
+        &t,
+        &conv.id,
+        Some(&miss.id),
+        "能用花呗吗",
+        "no_match",
+    )
+    .await
+    .unwrap();
     assert_eq!(q.status, "open");
-    assert!(bot::get_unmatched(&mut c, &other, &q.id).await.unwrap().is_none());
-    assert!(bot::list_unmatched(&mut c, &other, "open", 10).await.unwrap().is_empty());
+    assert!(bot::get_unmatched(&mut c, &other, &q.id)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(bot::list_unmatched(&mut c, &other, "open", 10)
+        .await
+        .unwrap()
+        .is_empty());
     assert!(matches!(
         bot::resolve_unmatched(&mut c, &other, &q.id, "dismissed", None, None).await,
         Err(StoreError::NotFound)
@@ -94,16 +107,26 @@ pub(crate) async fn bot_log_feedback_and_unmatched_are_tenant_scoped(store: Stor
         bot::resolve_unmatched(&mut c, &t, &q.id, "dismissed", None, None).await,
         Err(StoreError::NotFound)
     ));
-    assert!(bot::list_unmatched(&mut c, &t, "open", 10).await.unwrap().is_empty());
-    let done = bot::list_unmatched(&mut c, &t, "attached", 10).await.unwrap();
+    assert!(bot::list_unmatched(&mut c, &t, "open", 10)
+        .await
+        .unwrap()
+        .is_empty());
+    let done = bot::list_unmatched(&mut c, &t, "attached", 10)
+        .await
+        .unwrap();
     assert_eq!(done[0].item_id.as_deref(), Some("item-1"));
 
     bot::raise_priority(&mut c, &t, &conv.id, 2).await.unwrap();
     bot::raise_priority(&mut c, &t, &conv.id, 1).await.unwrap();
-    bot::raise_priority(&mut c, &other, &conv.id, 5).await.unwrap();
+    bot::raise_priority(&mut c, &other, &conv.id, 5)
+        .await
+        .unwrap();
     let after = conversations::get_conversation(&mut c, &t, &conv.id)
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(after.priority, 2, "raised, never lowered, never by another tenant");
+    assert_eq!(
+        after.priority, 2,
+        "raised, never lowered, never by another tenant"
+    );
 }

@@ -13,6 +13,7 @@ pub mod roles;
 pub mod skill_groups;
 pub mod statuses;
 pub mod tokens;
+pub mod unmatched;
 pub mod users;
 pub mod workbench;
 
