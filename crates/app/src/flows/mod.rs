@@ -185,11 +185,20 @@ pub(crate) async fn ensure_demo_flow(conn: &mut Conn, t: &TenantScope) -> AppRes
     let def: serde_json::Value = serde_json::from_str(engine::ORDER_LOOKUP_EXAMPLE)
         .map_err(|e| AppError::Internal(format!("order example: {e}")))?;
     parse_flow(&def)?;
-    flows::create(conn, t, DEMO_FLOW, &def, true).await?;
+    let flow = flows::create(conn, t, DEMO_FLOW, &def, true).await?;
+    // The demo knowledge base's logistics question starts the flow too, so its other
+    // phrasings ("快递到哪里了") lead to a real look-up.
+    for item in kefu_store::knowledge::list_items(conn, t, None).await? {
+        if item.question == DEMO_ORDER_QUESTION && item.flow_id.is_none() {
+            flows::set_item_flow(conn, t, &item.id, Some(&flow.id)).await?;
+        }
+    }
     Ok(())
 }
 
 pub const DEMO_FLOW: &str = "查询订单";
+/// The demo knowledge item linked to [`DEMO_FLOW`].
+const DEMO_ORDER_QUESTION: &str = "怎么查询订单物流？";
 
 impl App {
     /// Set this server's own base URL (`http://host:port`), which flow URLs that start

@@ -700,6 +700,32 @@ async fn a_visitor_runs_flows_over_the_socket(app: TestApp) {
     assert_eq!(bot_says(&mut v).await, "已记录：质量问题。");
 }
 
+/// The demo tenant: its logistics knowledge item starts the 查询订单 flow, so a
+/// phrasing that is no trigger phrase ("快递到哪里了") still leads to a real look-up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_knowledge_item_starts_the_order_flow() {
+    let app = kefu_testkit::spawn_app(Db::Sqlite).await.expect("app");
+    let demo = app.app.seed_demo().await.expect("demo seed");
+    let url = format!(
+        "{}/api/v1/visitor/ws?channel={}",
+        app.base.replace("http://", "ws://"),
+        demo.channel_key
+    );
+    let mut v = kefu_testkit::ws::Ws::connect(&url, None).await.unwrap();
+    v.recv(5).await;
+    visitor_says(&mut v, "d1", "快递到哪里了").await;
+    let mut said = bot_says(&mut v).await;
+    if !said.contains("订单号") {
+        said = bot_says(&mut v).await;
+    }
+    assert_eq!(said, "请提供您的订单号（8 位数字，例如 20260001）。");
+    visitor_says(&mut v, "d2", "20260003").await;
+    assert_eq!(
+        bot_says(&mut v).await,
+        "订单 20260003 当前状态：已签收，预计送达：2026-11-18。"
+    );
+}
+
 /// For the sweep in `tenancy.rs`: flow endpoints with tenant A's ids.
 pub async fn cross_tenant_cases(a: &Tenant, _b: &Tenant) -> Vec<(Method, String, Option<Value>)> {
     let id = create_flow(a, "A 的流程", order_flow()).await;
