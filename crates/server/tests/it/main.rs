@@ -30,6 +30,7 @@ async fn boot(db: Db) -> Option<TestApp> {
 mod access;
 mod auth;
 mod bot_chat;
+mod bot_review;
 mod browser;
 mod browser_bot;
 mod browser_chat;
