@@ -30,6 +30,7 @@ async fn boot(db: Db) -> Option<TestApp> {
 mod access;
 mod auth;
 mod bot_chat;
+mod bot_review;
 mod browser;
 mod browser_bot;
 mod browser_chat;
@@ -42,6 +43,7 @@ mod crm;
 mod crm_csv;
 mod crm_oneid;
 mod flows;
+mod flows_chat;
 mod knowledge;
 mod ops;
 mod tenancy;

@@ -152,7 +152,7 @@ async fn ids_from_another_tenant_are_not_found(app: TestApp) {
     let crm = crate::crm::cross_tenant_cases(&a, &b).await;
     let knowledge = crate::knowledge::cross_tenant_cases(&a, &b).await;
     let flows = crate::flows::cross_tenant_cases(&a, &b).await;
-    let bot = crate::bot_chat::cross_tenant_cases(&app, &a, &b).await;
+    let bot = crate::bot_review::cross_tenant_cases(&app, &a, &b).await;
     let mut cases: Vec<(Method, String, Option<Value>)> = vec![
         (Method::GET, format!("/api/v1/users/{a_user}"), None),
         (
