@@ -156,6 +156,14 @@ pub fn router(secure_cookies: bool) -> Router<App> {
                 .put(knowledge::update_synonyms)
                 .delete(knowledge::delete_synonyms),
         )
+        .route("/flows", get(flows::list).post(flows::create))
+        .route("/flows/validate", post(flows::validate))
+        .route(
+            "/flows/{id}",
+            get(flows::get).put(flows::update).delete(flows::delete),
+        )
+        .route("/flows/{id}/test", post(flows::test))
+        .route("/conversations/{id}/flow", get(flows::conversation_flow))
         .route("/knowledge/import", post(knowledge::import))
         .route("/knowledge/export", get(knowledge::export))
         .route(
@@ -186,6 +194,16 @@ pub fn router(secure_cookies: bool) -> Router<App> {
         .route("/progress/{id}/{key}", get(sla::progress))
         .route("/progress/{id}/{key}/replies", post(sla::progress_reply))
         .route("/progress/{id}/{key}/survey", post(sla::progress_survey))
+        .route("/bot/unmatched", get(bot::unmatched))
+        .route("/bot/unmatched/{id}/attach", post(bot::attach))
+        .route("/bot/unmatched/{id}/create", post(bot::create))
+        .route("/bot/unmatched/{id}/dismiss", post(bot::dismiss))
+        .route("/bot/decisions", get(bot::decisions))
+        .route(
+            "/conversations/{id}/bot-decisions",
+            get(bot::conversation_decisions),
+        )
+        .route("/conversations/{id}/assist", get(bot::assist))
         .route("/customer-imports", post(customer_templates::import))
         .route("/customer-imports/{id}", get(customer_templates::report))
         .route("/transfer-targets", get(chat::transfer_targets))

@@ -52,6 +52,9 @@ pub struct ItemInput {
     pub enabled: bool,
     pub valid_from: Option<i64>,
     pub valid_to: Option<i64>,
+    /// A multi-turn flow of this tenant that the item starts when it matches.
+    #[serde(default)]
+    pub flow_id: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -321,6 +324,7 @@ impl App {
         let mut tx = self.store.begin().await?;
         let item = insert_item(&mut tx, p, &input).await?;
         tx.commit().await?;
+        self.bot_item_changed(&p.tenant, &item.id).await;
         Ok(item)
     }
 
@@ -338,9 +342,12 @@ impl App {
         let before = knowledge::get_item(&mut tx, &p.tenant, &id)
             .await?
             .ok_or(AppError::NotFound("knowledge item"))?;
+        let flow_id =
+            crate::flows::check_flow_ref(&mut tx, &p.tenant, input.flow_id.as_deref()).await?;
         let item = knowledge::update_item(&mut tx, &p.tenant, &id, &fields(&input, &c))
             .await
             .map_err(|e| AppError::from_store("knowledge item", e))?;
+        let item = link_flow(&mut tx, p, item, flow_id).await?;
         audit(
             &mut tx,
             p,
@@ -352,6 +359,7 @@ impl App {
         )
         .await?;
         tx.commit().await?;
+        self.bot_item_changed(&p.tenant, &id).await;
         Ok(item)
     }
 
@@ -376,6 +384,7 @@ impl App {
         )
         .await?;
         tx.commit().await?;
+        self.bot_item_removed(&p.tenant, &id).await;
         Ok(())
     }
 
@@ -418,6 +427,7 @@ impl App {
         )
         .await?;
         tx.commit().await?;
+        self.bot_synonyms_changed(&p.tenant).await;
         Ok(g)
     }
 
@@ -448,6 +458,7 @@ impl App {
         )
         .await?;
         tx.commit().await?;
+        self.bot_synonyms_changed(&p.tenant).await;
         Ok(g)
     }
 
@@ -472,6 +483,7 @@ impl App {
         )
         .await?;
         tx.commit().await?;
+        self.bot_synonyms_changed(&p.tenant).await;
         Ok(())
     }
 
@@ -528,6 +540,8 @@ impl App {
         )
         .await?;
         tx.commit().await?;
+        // Many items at once: the bot's index is rebuilt on its next question.
+        self.bot_invalidate(&p.tenant);
         Ok(report)
     }
 
@@ -593,15 +607,17 @@ fn fields<'a>(input: &'a ItemInput, c: &'a CheckedItem) -> ItemFields<'a> {
     }
 }
 
-async fn insert_item(
+pub(crate) async fn insert_item(
     conn: &mut Conn,
     p: &Principal,
     input: &ItemInput,
 ) -> AppResult<KnowledgeItem> {
     let c = check_item(input)?;
+    let flow_id = crate::flows::check_flow_ref(conn, &p.tenant, input.flow_id.as_deref()).await?;
     let item = knowledge::create_item(conn, &p.tenant, &fields(input, &c))
         .await
         .map_err(|e| AppError::from_store("knowledge item", e))?;
+    let item = link_flow(conn, p, item, flow_id).await?;
     audit(
         conn,
         p,
@@ -613,6 +629,20 @@ async fn insert_item(
     )
     .await?;
     Ok(item)
+}
+
+/// Point the item at its flow (or at none) and read it back.
+async fn link_flow(
+    conn: &mut Conn,
+    p: &Principal,
+    item: KnowledgeItem,
+    flow_id: Option<String>,
+) -> AppResult<KnowledgeItem> {
+    if item.flow_id == flow_id {
+        return Ok(item);
+    }
+    kefu_store::flows::set_item_flow(conn, &p.tenant, &item.id, flow_id.as_deref()).await?;
+    Ok(KnowledgeItem { flow_id, ..item })
 }
 
 /// One JSONL line: find or create its category path, then the item. Answers
@@ -663,6 +693,7 @@ async fn import_row(conn: &mut Conn, p: &Principal, line: &str) -> AppResult<usi
         enabled: true,
         valid_from: None,
         valid_to: None,
+        flow_id: None,
     };
     insert_item(conn, p, &input).await?;
     Ok(created)

@@ -5,11 +5,13 @@
 
 pub mod audit_log;
 pub mod auth;
+pub mod bot;
 pub mod channels;
 pub mod chat;
 pub mod crm;
 pub mod demo;
 pub mod error;
+pub mod flows;
 pub mod hours;
 pub mod hub;
 pub mod knowledge;
@@ -66,6 +68,10 @@ pub struct App {
     /// The message writer (group commit), started on first use.
     pub(crate) appender: Arc<std::sync::OnceLock<chat::appender::Appender>>,
     pub(crate) presence: Arc<chat::presence::Presence>,
+    /// Multi-turn flows: HTTP client, own base URL, intent indexes, step locks.
+    pub(crate) flows: Arc<flows::FlowsService>,
+    /// The bot: per-tenant matchers, model, hooks for flows.
+    pub(crate) bot: Arc<bot::BotService>,
     /// How long a dropped visitor keeps their place in the queue.
     pub visitor_grace: std::time::Duration,
     limiter: Arc<auth::RateLimiter>,
@@ -83,6 +89,8 @@ impl App {
             routing: Arc::default(),
             appender: Arc::default(),
             presence: Arc::default(),
+            flows: Arc::default(),
+            bot: Arc::default(),
             visitor_grace: chat::presence::GRACE,
             limiter,
         }

@@ -16,90 +16,130 @@ impl Default for Bm25Params {
     }
 }
 
-/// An inverted index over documents made of string terms.
+/// An inverted index over documents made of string terms. Documents can be added, replaced
+/// and removed after the build (a knowledge edit touches only its own documents); idf and the
+/// average length are computed from the live documents at query time, so the scores after
+/// any sequence of edits are exactly those of an index built from scratch.
 #[derive(Clone, Debug, Default)]
 pub struct Bm25 {
     params: Bm25Params,
     vocab: HashMap<String, u32>,
-    /// term id → (doc, term frequency)
+    /// term id → (doc, term frequency), in no particular order
     postings: Vec<Vec<(u32, u32)>>,
+    /// doc → its distinct term ids (to remove it again)
+    doc_terms: Vec<Vec<u32>>,
     doc_len: Vec<f32>,
-    avg_len: f32,
-    idf: Vec<f32>,
+    alive: Vec<bool>,
+    live: usize,
+    total_len: f32,
 }
 
 impl Bm25 {
     pub fn build(docs: &[Vec<String>], params: Bm25Params) -> Self {
-        let mut vocab: HashMap<String, u32> = HashMap::new();
-        let mut postings: Vec<Vec<(u32, u32)>> = Vec::new();
-        let mut doc_len = Vec::with_capacity(docs.len());
-        for (d, terms) in docs.iter().enumerate() {
-            let mut tf: HashMap<u32, u32> = HashMap::new();
-            for t in terms {
-                let next = vocab.len() as u32;
-                let id = *vocab.entry(t.clone()).or_insert(next);
-                if id as usize == postings.len() {
-                    postings.push(Vec::new());
-                }
-                *tf.entry(id).or_insert(0) += 1;
-            }
-            let mut tf: Vec<_> = tf.into_iter().collect();
-            tf.sort_unstable();
-            for (id, n) in tf {
-                postings[id as usize].push((d as u32, n));
-            }
-            doc_len.push(terms.len() as f32);
-        }
-        let n = docs.len().max(1) as f32;
-        let avg_len = (doc_len.iter().sum::<f32>() / n).max(1.0);
-        let idf = postings
-            .iter()
-            .map(|p| {
-                let df = p.len() as f32;
-                ((n - df + 0.5) / (df + 0.5) + 1.0).ln()
-            })
-            .collect();
-        Bm25 {
+        let mut ix = Bm25 {
             params,
-            vocab,
-            postings,
-            doc_len,
-            avg_len,
-            idf,
+            ..Default::default()
+        };
+        for d in docs {
+            ix.push(d);
         }
+        ix
     }
 
+    /// Add a document; returns its number.
+    pub fn push(&mut self, terms: &[String]) -> usize {
+        let d = self.doc_len.len();
+        self.doc_len.push(0.0);
+        self.doc_terms.push(Vec::new());
+        self.alive.push(true);
+        self.live += 1;
+        self.fill(d, terms);
+        d
+    }
+
+    fn fill(&mut self, d: usize, terms: &[String]) {
+        let mut tf: HashMap<u32, u32> = HashMap::new();
+        for t in terms {
+            let next = self.vocab.len() as u32;
+            let id = *self.vocab.entry(t.clone()).or_insert(next);
+            if id as usize == self.postings.len() {
+                self.postings.push(Vec::new());
+            }
+            *tf.entry(id).or_insert(0) += 1;
+        }
+        let mut tf: Vec<_> = tf.into_iter().collect();
+        tf.sort_unstable();
+        for &(id, n) in &tf {
+            self.postings[id as usize].push((d as u32, n));
+        }
+        self.doc_terms[d] = tf.into_iter().map(|x| x.0).collect();
+        self.doc_len[d] = terms.len() as f32;
+        self.total_len += terms.len() as f32;
+    }
+
+    fn clear(&mut self, d: usize) {
+        for id in std::mem::take(&mut self.doc_terms[d]) {
+            let p = &mut self.postings[id as usize];
+            if let Some(i) = p.iter().position(|x| x.0 == d as u32) {
+                p.swap_remove(i);
+            }
+        }
+        self.total_len -= self.doc_len[d];
+        self.doc_len[d] = 0.0;
+    }
+
+    /// Replace a document's terms (it stays, or becomes, live).
+    pub fn set(&mut self, d: usize, terms: &[String]) {
+        if d >= self.doc_len.len() {
+            return;
+        }
+        self.clear(d);
+        if !self.alive[d] {
+            self.alive[d] = true;
+            self.live += 1;
+        }
+        self.fill(d, terms);
+    }
+
+    /// Remove a document: it no longer scores or counts; its number is not reused.
+    pub fn remove(&mut self, d: usize) {
+        if d >= self.doc_len.len() || !self.alive[d] {
+            return;
+        }
+        self.clear(d);
+        self.alive[d] = false;
+        self.live -= 1;
+    }
+
+    /// Document slots (live and removed).
     pub fn num_docs(&self) -> usize {
         self.doc_len.len()
     }
 
-    /// The idf a term never seen in the index would get (df = 0).
-    fn unseen_idf(&self) -> f32 {
-        let n = self.num_docs().max(1) as f32;
-        ((n + 0.5) / 0.5 + 1.0).ln()
+    fn idf(&self, df: usize) -> f32 {
+        let n = self.live.max(1) as f32;
+        ((n - df as f32 + 0.5) / (df as f32 + 0.5) + 1.0).ln()
     }
 
-    /// Raw BM25 scores of every document (dense; zero where no term matched) and the
+    /// Raw BM25 scores of every document slot (dense; zero where no term matched) and the
     /// query's upper bound: sum over distinct query terms of idf·(k1+1).
     pub fn score(&self, query: &[String]) -> (Vec<f32>, f32) {
         let mut scores = vec![0f32; self.num_docs()];
         let mut seen: Vec<&str> = Vec::new();
         let mut bound = 0f32;
         let Bm25Params { k1, b } = self.params;
+        let avg_len = (self.total_len / self.live.max(1) as f32).max(1.0);
         for t in query {
             if seen.contains(&t.as_str()) {
                 continue;
             }
             seen.push(t);
-            let Some(&id) = self.vocab.get(t) else {
-                bound += self.unseen_idf() * (k1 + 1.0);
-                continue;
-            };
-            let idf = self.idf[id as usize];
+            let posting = self.vocab.get(t).map(|&id| &self.postings[id as usize]);
+            let idf = self.idf(posting.map_or(0, Vec::len));
             bound += idf * (k1 + 1.0);
-            for &(d, tf) in &self.postings[id as usize] {
+            for &(d, tf) in posting.into_iter().flatten() {
                 let tf = tf as f32;
-                let norm = k1 * (1.0 - b + b * self.doc_len[d as usize] / self.avg_len);
+                let norm = k1 * (1.0 - b + b * self.doc_len[d as usize] / avg_len);
                 scores[d as usize] += idf * tf * (k1 + 1.0) / (tf + norm);
             }
         }
@@ -136,5 +176,29 @@ mod tests {
         // "b": df = 1, n = 3 → ln((3 - 1 + 0.5) / 1.5 + 1) = ln(8/3); tf = 1, b = 0 → ×1.
         let (s, _) = ix.score(&doc("b"));
         assert!((s[0] - (8.0f32 / 3.0).ln()).abs() < 1e-5);
+    }
+
+    #[test]
+    fn edits_score_exactly_like_a_fresh_build() {
+        let mut ix = Bm25::build(
+            &[doc("reset my password"), doc("track my order"), doc("x y")],
+            Bm25Params::default(),
+        );
+        ix.set(1, &doc("cancel my order now"));
+        ix.remove(2);
+        let d = ix.push(&doc("refund my money"));
+        let fresh = Bm25::build(
+            &[
+                doc("reset my password"),
+                doc("cancel my order now"),
+                doc("refund my money"),
+            ],
+            Bm25Params::default(),
+        );
+        let q = doc("cancel order refund my");
+        let (a, ba) = ix.score(&q);
+        let (b, bb) = fresh.score(&q);
+        assert_eq!((a[0], a[1], a[d], ba), (b[0], b[1], b[2], bb));
+        assert_eq!(a[2], 0.0, "a removed document scores nothing");
     }
 }

@@ -283,12 +283,7 @@ pub fn eval_kb(kb: &Path, queries: &Path, opt: &EvalOptions) -> Result<String, S
             .unwrap_or((usize::MAX, 0.0));
         if let Some(e) = exp.filter(|&e| e != top.0 && shown < opt.show_errors) {
             shown += 1;
-            let name = |i: usize| {
-                matcher
-                    .items()
-                    .get(i)
-                    .map_or("-", |it| it.question.as_str())
-            };
+            let name = |i: usize| matcher.item(i).map_or("-", |it| it.question.as_str());
             out.push_str(&format!(
                 "error: {:?} expected {:?} got {:?} {:?}\n",
                 q.query,

@@ -16,6 +16,7 @@ use crate::ngram::{ngrams, pinyin_form, NgramIndex};
 use crate::synonyms::Synonyms;
 use crate::tokenize::{is_cjk, normalize, words_of_normalized};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 /// A knowledge item as the matcher sees it.
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -80,15 +81,23 @@ pub struct ItemScore {
 }
 
 struct Semantic {
-    /// one row per phrasing, L2-normalised
+    /// one row per phrasing slot, L2-normalised (empty for a removed phrasing)
     vectors: Vec<Vec<f32>>,
     classifier: Option<LogReg>,
 }
 
+/// A removed phrasing's owner.
+const DEAD: usize = usize::MAX;
+
+/// A knowledge base's index. Items are addressed by *slot* (`ItemScore::item`); an item keeps
+/// its slot across updates, and a removed item's slot stays empty until the next build.
 pub struct Matcher {
     cfg: MatcherConfig,
-    items: Vec<Item>,
-    /// phrasing → item
+    items: Vec<Option<Item>>,
+    slot_of: HashMap<String, usize>,
+    /// item slot → its phrasing documents (question first, then the similar phrasings)
+    item_docs: Vec<Vec<usize>>,
+    /// phrasing document → item slot (`DEAD` once removed)
     owner: Vec<usize>,
     synonyms: Synonyms,
     bm25: Bm25,
@@ -96,6 +105,24 @@ pub struct Matcher {
     ngram: NgramIndex,
     pinyin: Option<NgramIndex>,
     semantic: Option<Semantic>,
+    /// Bumped by every edit; the classifier counts only when trained at the current one.
+    generation: u64,
+    classifier_generation: u64,
+}
+
+/// What [`train_classifier`] needs, taken from a matcher under a short lock.
+pub struct TrainingSet {
+    pub vectors: Vec<Vec<f32>>,
+    pub labels: Vec<usize>,
+    pub classes: usize,
+    pub generation: u64,
+    params: TrainParams,
+}
+
+/// Train the classifier off the matcher (it takes a while on a large knowledge base); hand
+/// the result to [`Matcher::install_classifier`].
+pub fn train_classifier(t: &TrainingSet) -> Result<LogReg, String> {
+    LogReg::train(&t.vectors, &t.labels, t.classes, t.params)
 }
 
 /// The texts the index is built from, in order: each item's question then its phrasings.
@@ -108,6 +135,10 @@ pub fn phrasings(items: &[Item]) -> Vec<(usize, &str)> {
         }
     }
     out
+}
+
+fn texts_of(it: &Item) -> impl Iterator<Item = &str> {
+    std::iter::once(it.question.as_str()).chain(it.similar.iter().map(String::as_str))
 }
 
 fn squash_cos(c: f32, floor: f32) -> f32 {
@@ -138,8 +169,10 @@ impl Matcher {
             None
         };
         let mut item_words: Vec<Vec<String>> = vec![Vec::new(); items.len()];
-        for (w, &o) in words.iter().zip(&owner) {
+        let mut item_docs: Vec<Vec<usize>> = vec![Vec::new(); items.len()];
+        for (d, (w, &o)) in words.iter().zip(&owner).enumerate() {
             item_words[o].extend(w.iter().cloned());
+            item_docs[o].push(d);
         }
         let semantic = match vectors {
             None => None,
@@ -151,42 +184,255 @@ impl Matcher {
                         phr.len()
                     ));
                 }
-                let classifier = if cfg.w_classifier > 0.0 && items.len() > 1 {
-                    let p = TrainParams {
-                        epochs: cfg.epochs,
-                        learning_rate: cfg.learning_rate,
-                        l2: cfg.l2,
-                        ..TrainParams::default()
-                    };
-                    Some(LogReg::train(&v, &owner, items.len(), p)?)
-                } else {
-                    None
-                };
                 Some(Semantic {
                     vectors: v,
-                    classifier,
+                    classifier: None,
                 })
             }
         };
-        Ok(Matcher {
+        let slot_of = items
+            .iter()
+            .enumerate()
+            .map(|(i, it)| (it.id.clone(), i))
+            .collect();
+        let mut m = Matcher {
             bm25: Bm25::build(&words, Bm25Params::default()),
             bm25_item: Bm25::build(&item_words, Bm25Params::default()),
             ngram: NgramIndex::build(&grams),
             pinyin,
             cfg,
-            items,
+            items: items.into_iter().map(Some).collect(),
+            slot_of,
+            item_docs,
             owner,
             synonyms,
             semantic,
-        })
+            generation: 0,
+            classifier_generation: 0,
+        };
+        if let Some(t) = m.training_set() {
+            let lr = train_classifier(&t)?;
+            m.install_classifier(lr, t.generation);
+        }
+        Ok(m)
     }
 
-    pub fn items(&self) -> &[Item] {
-        &self.items
+    /// The item in a slot (`None` once removed).
+    pub fn item(&self, slot: usize) -> Option<&Item> {
+        self.items.get(slot).and_then(Option::as_ref)
+    }
+
+    /// The slot of an item id.
+    pub fn slot_of(&self, id: &str) -> Option<usize> {
+        self.slot_of.get(id).copied()
+    }
+
+    /// Live items.
+    pub fn len(&self) -> usize {
+        self.slot_of.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.slot_of.is_empty()
     }
 
     pub fn has_semantic(&self) -> bool {
         self.semantic.is_some()
+    }
+
+    /// Phrasing documents no longer in use (an owner may rebuild when these pile up).
+    pub fn dead_phrasings(&self) -> usize {
+        self.owner.iter().filter(|&&o| o == DEAD).count()
+    }
+
+    /// Whether the classifier (if the index has one) reflects every edit.
+    pub fn classifier_current(&self) -> bool {
+        self.classifier_generation == self.generation
+    }
+
+    fn lexical_docs(&mut self, slot: usize, texts: &[&str], vectors: Option<Vec<Vec<f32>>>) {
+        let mut item_words = Vec::new();
+        let mut vectors = vectors.map(Vec::into_iter);
+        let mut docs = Vec::with_capacity(texts.len());
+        for t in texts {
+            let norm = self.synonyms.apply(&normalize(t));
+            let words = words_of_normalized(&norm);
+            let d = self.bm25.push(&words);
+            item_words.extend(words);
+            self.ngram.push(&ngrams(&norm));
+            if self.pinyin.is_none() && norm.chars().any(is_cjk) {
+                self.build_pinyin();
+            }
+            if let Some(px) = &mut self.pinyin {
+                px.push(&ngrams(&pinyin_form(&norm)));
+            }
+            if let Some(sem) = &mut self.semantic {
+                let v = vectors
+                    .as_mut()
+                    .and_then(Iterator::next)
+                    .unwrap_or_default();
+                sem.vectors.push(v);
+            }
+            self.owner.push(slot);
+            docs.push(d);
+        }
+        self.bm25_item.set(slot, &item_words);
+        self.item_docs[slot] = docs;
+    }
+
+    /// The pinyin index over every phrasing so far (the first Chinese phrasing arrived).
+    fn build_pinyin(&mut self) {
+        let mut grams = vec![Vec::new(); self.owner.len()];
+        for (slot, docs) in self.item_docs.iter().enumerate() {
+            if let Some(it) = self.item(slot) {
+                for (d, t) in docs.iter().zip(texts_of(it)) {
+                    grams[*d] = ngrams(&pinyin_form(&self.synonyms.apply(&normalize(t))));
+                }
+            }
+        }
+        let mut px = NgramIndex::build(&grams);
+        for (d, &o) in self.owner.iter().enumerate() {
+            if o == DEAD {
+                px.remove(d);
+            }
+        }
+        self.pinyin = Some(px);
+    }
+
+    fn drop_docs(&mut self, slot: usize) -> Vec<Vec<f32>> {
+        let mut old = Vec::new();
+        for d in std::mem::take(&mut self.item_docs[slot]) {
+            self.bm25.remove(d);
+            self.ngram.remove(d);
+            if let Some(px) = &mut self.pinyin {
+                px.remove(d);
+            }
+            if let Some(sem) = &mut self.semantic {
+                old.push(std::mem::take(&mut sem.vectors[d]));
+            }
+            self.owner[d] = DEAD;
+        }
+        old
+    }
+
+    /// Add an item, or replace the item with the same id, touching only its own documents.
+    /// An index with embeddings needs `vectors`: one per text, question first (as
+    /// [`phrasings`] orders them); an index without them ignores `vectors`.
+    pub fn upsert(&mut self, item: Item, vectors: Option<Vec<Vec<f32>>>) -> Result<(), String> {
+        let n = 1 + item.similar.len();
+        let vectors = match (&self.semantic, vectors) {
+            (None, _) => None,
+            (Some(_), Some(v)) if v.len() == n => Some(v),
+            (Some(_), Some(v)) => {
+                return Err(format!("{} embeddings for {n} phrasings", v.len()));
+            }
+            (Some(_), None) => return Err("this index needs the phrasings' embeddings".into()),
+        };
+        let slot = match self.slot_of.get(&item.id) {
+            Some(&s) => {
+                self.drop_docs(s);
+                s
+            }
+            None => {
+                let s = self.items.len();
+                self.items.push(None);
+                self.item_docs.push(Vec::new());
+                self.bm25_item.push(&[]);
+                s
+            }
+        };
+        let texts: Vec<String> = texts_of(&item).map(str::to_string).collect();
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        self.lexical_docs(slot, &refs, vectors);
+        self.slot_of.insert(item.id.clone(), slot);
+        self.items[slot] = Some(item);
+        self.generation += 1;
+        Ok(())
+    }
+
+    /// Remove an item by id; false if it was not there.
+    pub fn remove(&mut self, id: &str) -> bool {
+        let Some(slot) = self.slot_of.remove(id) else {
+            return false;
+        };
+        self.drop_docs(slot);
+        self.bm25_item.remove(slot);
+        self.items[slot] = None;
+        self.generation += 1;
+        true
+    }
+
+    /// Switch to another synonym dictionary, re-indexing (lexically) only the items whose
+    /// texts contain a term whose rewriting changed. Returns how many were re-indexed.
+    pub fn set_synonyms(&mut self, synonyms: Synonyms) -> usize {
+        let changed = self.synonyms.changed_terms(&synonyms);
+        self.synonyms = synonyms;
+        if changed.is_empty() {
+            return 0;
+        }
+        let affected: Vec<usize> = (0..self.items.len())
+            .filter(|&s| {
+                self.item(s).is_some_and(|it| {
+                    texts_of(it).any(|t| {
+                        let n = normalize(t);
+                        changed.iter().any(|c| n.contains(c.as_str()))
+                    })
+                })
+            })
+            .collect();
+        for &slot in &affected {
+            let vectors = self.drop_docs(slot);
+            let vectors = self.semantic.as_ref().map(|_| vectors);
+            let texts: Vec<String> = self
+                .item(slot)
+                .map(|it| texts_of(it).map(str::to_string).collect())
+                .unwrap_or_default();
+            let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+            self.lexical_docs(slot, &refs, vectors);
+        }
+        affected.len()
+    }
+
+    /// What training the classifier needs (`None` without embeddings, or with fewer than
+    /// two items, or when the configuration gives it no weight).
+    pub fn training_set(&self) -> Option<TrainingSet> {
+        let sem = self.semantic.as_ref()?;
+        if self.cfg.w_classifier <= 0.0 || self.len() < 2 {
+            return None;
+        }
+        let mut vectors = Vec::new();
+        let mut labels = Vec::new();
+        for (d, &o) in self.owner.iter().enumerate() {
+            if o != DEAD && !sem.vectors[d].is_empty() {
+                vectors.push(sem.vectors[d].clone());
+                labels.push(o);
+            }
+        }
+        Some(TrainingSet {
+            vectors,
+            labels,
+            classes: self.items.len(),
+            generation: self.generation,
+            params: TrainParams {
+                epochs: self.cfg.epochs,
+                learning_rate: self.cfg.learning_rate,
+                l2: self.cfg.l2,
+                ..TrainParams::default()
+            },
+        })
+    }
+
+    /// Put a classifier trained on [`Matcher::training_set`] in use; refused (false) when
+    /// the index changed since that set was taken.
+    pub fn install_classifier(&mut self, lr: LogReg, generation: u64) -> bool {
+        match &mut self.semantic {
+            Some(sem) if generation == self.generation => {
+                sem.classifier = Some(lr);
+                self.classifier_generation = generation;
+                true
+            }
+            _ => false,
+        }
     }
 
     /// Every item's scores, best first. `query_vector` is the query's embedding; without it
@@ -194,6 +440,7 @@ impl Matcher {
     pub fn score(&self, query: &str, query_vector: Option<&[f32]>) -> Vec<ItemScore> {
         let c = &self.cfg;
         let n = self.items.len();
+        let dead = |o: usize| o == DEAD;
         let norm = self.synonyms.apply(&normalize(query));
         let words = words_of_normalized(&norm);
         let mut out: Vec<ItemScore> = (0..n)
@@ -206,6 +453,9 @@ impl Matcher {
         let bound = bound.max(1e-6);
         let g = self.ngram.score(&ngrams(&norm));
         for (p, &o) in self.owner.iter().enumerate() {
+            if dead(o) {
+                continue;
+            }
             out[o].bm25 = out[o].bm25.max(s[p] / bound);
             out[o].ngram = out[o].ngram.max(g[p]);
         }
@@ -218,14 +468,18 @@ impl Matcher {
             total += c.w_pinyin;
             let g = px.score(&ngrams(&pinyin_form(&norm)));
             for (p, &o) in self.owner.iter().enumerate() {
-                out[o].pinyin = out[o].pinyin.max(g[p]);
+                if !dead(o) {
+                    out[o].pinyin = out[o].pinyin.max(g[p]);
+                }
             }
         }
         if let (Some(sem), Some(q)) = (&self.semantic, query_vector) {
             total += c.w_cos_max + c.w_cos_knn;
             let mut per_item: Vec<Vec<f32>> = vec![Vec::new(); n];
             for (v, &o) in sem.vectors.iter().zip(&self.owner) {
-                per_item[o].push(dot(q, v));
+                if !dead(o) && !v.is_empty() {
+                    per_item[o].push(dot(q, v));
+                }
             }
             for (o, cos) in per_item.iter_mut().enumerate() {
                 cos.sort_by(|a, b| b.total_cmp(a));
@@ -235,7 +489,11 @@ impl Matcher {
                 out[o].cos_max = squash_cos(best, c.cos_floor);
                 out[o].cos_knn = squash_cos(mean_k, c.cos_floor);
             }
-            if let Some(lr) = &sem.classifier {
+            if let Some(lr) = sem
+                .classifier
+                .as_ref()
+                .filter(|_| self.classifier_current())
+            {
                 total += c.w_classifier;
                 for (o, p) in lr.predict(q).into_iter().enumerate() {
                     out[o].classifier = p;
@@ -243,6 +501,7 @@ impl Matcher {
             }
         }
         let total = total.max(1e-6);
+        out.retain(|s| self.items[s.item].is_some());
         for s in &mut out {
             s.confidence = (c.w_bm25 * s.bm25
                 + c.w_bm25_item * s.bm25_item

@@ -11,8 +11,11 @@
 pub mod bm25;
 pub mod calibrate;
 pub mod classifier;
+pub mod cluster;
 pub mod embed;
+pub mod emotion;
 pub mod eval;
+pub mod flow;
 pub mod fusion;
 pub mod install;
 pub mod metrics;
@@ -22,5 +25,6 @@ pub mod synonyms;
 pub mod tokenize;
 
 pub use calibrate::{decide, Decision, Outcome, Thresholds};
-pub use fusion::{Item, ItemScore, Matcher, MatcherConfig};
+pub use emotion::{Emotion, Reading};
+pub use fusion::{Item, ItemScore, Matcher, MatcherConfig, TrainingSet};
 pub use synonyms::Synonyms;

@@ -66,13 +66,20 @@ pub fn ngrams(norm: &str) -> Vec<String> {
 }
 
 /// TF-IDF weighted, L2-normalised n-gram vectors with an inverted index.
+///
+/// Documents can be added and removed after the build. A document's vector is weighted with
+/// the idf in force when it was added (so every stored vector stays unit length); queries use
+/// the live idf. After many edits the stored weights drift slightly from a fresh build's; a
+/// rebuild (which the owner may do at leisure) makes them exact again.
 #[derive(Clone, Debug, Default)]
 pub struct NgramIndex {
     vocab: HashMap<String, u32>,
-    idf: Vec<f32>,
-    /// n-gram id → (doc, normalised weight)
+    /// n-gram id → (doc, normalised weight), in no particular order
     postings: Vec<Vec<(u32, f32)>>,
-    num_docs: usize,
+    /// doc → its n-gram ids (to remove it again)
+    doc_grams: Vec<Vec<u32>>,
+    alive: Vec<bool>,
+    live: usize,
 }
 
 fn counts(grams: &[String]) -> HashMap<&str, f32> {
@@ -86,54 +93,111 @@ fn counts(grams: &[String]) -> HashMap<&str, f32> {
 impl NgramIndex {
     /// Build from each document's n-grams (see [`ngrams`]).
     pub fn build(docs: &[Vec<String>]) -> Self {
-        let mut vocab: HashMap<String, u32> = HashMap::new();
-        let mut df: Vec<f32> = Vec::new();
+        let mut ix = NgramIndex::default();
         let doc_tf: Vec<HashMap<&str, f32>> = docs.iter().map(|d| counts(d)).collect();
         for tf in &doc_tf {
             for g in tf.keys() {
-                let next = vocab.len() as u32;
-                let id = *vocab.entry((*g).to_string()).or_insert(next);
-                if id as usize == df.len() {
-                    df.push(0.0);
-                }
-                df[id as usize] += 1.0;
+                let id = ix.id_of(g);
+                // df is the posting length; placeholders are replaced below
+                ix.postings[id as usize].push((u32::MAX, 0.0));
             }
         }
-        let n = docs.len().max(1) as f32;
-        let idf: Vec<f32> = df.iter().map(|d| (n / d).ln() + 1.0).collect();
-        let mut postings = vec![Vec::new(); idf.len()];
+        ix.live = docs.len();
+        let idf: Vec<f32> = (0..ix.postings.len() as u32).map(|id| ix.idf(id)).collect();
+        for p in &mut ix.postings {
+            p.clear();
+        }
         for (d, tf) in doc_tf.iter().enumerate() {
-            let mut v: Vec<(u32, f32)> = tf
-                .iter()
-                .map(|(g, c)| {
-                    let id = vocab[*g];
-                    (id, (1.0 + c.ln()) * idf[id as usize])
-                })
-                .collect();
-            let norm = v.iter().map(|(_, w)| w * w).sum::<f32>().sqrt().max(1e-9);
-            v.sort_unstable_by_key(|x| x.0);
-            for (id, w) in v {
-                postings[id as usize].push((d as u32, w / norm));
-            }
+            ix.alive.push(true);
+            ix.doc_grams.push(Vec::new());
+            ix.fill(d, tf, |id| idf[id as usize]);
         }
-        NgramIndex {
-            vocab,
-            idf,
-            postings,
-            num_docs: docs.len(),
-        }
+        ix
     }
 
-    /// Cosine similarity of the query's n-grams with every document (dense).
+    fn id_of(&mut self, g: &str) -> u32 {
+        if let Some(&id) = self.vocab.get(g) {
+            return id;
+        }
+        let id = self.vocab.len() as u32;
+        self.vocab.insert(g.to_string(), id);
+        self.postings.push(Vec::new());
+        id
+    }
+
+    fn idf(&self, id: u32) -> f32 {
+        let df = self.postings[id as usize].len().max(1) as f32;
+        (self.live.max(1) as f32 / df).ln() + 1.0
+    }
+
+    fn fill(&mut self, d: usize, tf: &HashMap<&str, f32>, idf: impl Fn(u32) -> f32) {
+        let mut v: Vec<(u32, f32)> = tf
+            .iter()
+            .map(|(g, c)| {
+                let id = self.vocab[*g];
+                (id, (1.0 + c.ln()) * idf(id))
+            })
+            .collect();
+        let norm = v.iter().map(|(_, w)| w * w).sum::<f32>().sqrt().max(1e-9);
+        v.sort_unstable_by_key(|x| x.0);
+        for &(id, w) in &v {
+            self.postings[id as usize].push((d as u32, w / norm));
+        }
+        self.doc_grams[d] = v.into_iter().map(|x| x.0).collect();
+    }
+
+    /// Add a document; returns its number.
+    pub fn push(&mut self, grams: &[String]) -> usize {
+        let d = self.alive.len();
+        let tf = counts(grams);
+        let ids: Vec<u32> = tf.keys().map(|g| self.id_of(g)).collect();
+        self.alive.push(true);
+        self.doc_grams.push(Vec::new());
+        self.live += 1;
+        // the idf this document will see counts itself
+        let idf: HashMap<u32, f32> = ids
+            .iter()
+            .map(|&id| {
+                let df = (self.postings[id as usize].len() + 1) as f32;
+                (id, (self.live as f32 / df).ln() + 1.0)
+            })
+            .collect();
+        self.fill(d, &tf, |id| idf[&id]);
+        d
+    }
+
+    /// Remove a document; its number is not reused.
+    pub fn remove(&mut self, d: usize) {
+        if d >= self.alive.len() || !self.alive[d] {
+            return;
+        }
+        for id in std::mem::take(&mut self.doc_grams[d]) {
+            let p = &mut self.postings[id as usize];
+            if let Some(i) = p.iter().position(|x| x.0 == d as u32) {
+                p.swap_remove(i);
+            }
+        }
+        self.alive[d] = false;
+        self.live -= 1;
+    }
+
+    /// Document slots (live and removed).
+    pub fn num_docs(&self) -> usize {
+        self.alive.len()
+    }
+
+    /// Cosine similarity of the query's n-grams with every document slot (dense).
     pub fn score(&self, query_grams: &[String]) -> Vec<f32> {
-        let mut scores = vec![0f32; self.num_docs];
+        let mut scores = vec![0f32; self.num_docs()];
         let tf = counts(query_grams);
-        let unseen = (self.num_docs.max(1) as f32).ln() + 1.0;
+        let unseen = (self.live.max(1) as f32).ln() + 1.0;
         let mut q: Vec<(Option<u32>, f32)> = Vec::with_capacity(tf.len());
         for (g, c) in &tf {
             match self.vocab.get(*g) {
-                Some(&id) => q.push((Some(id), (1.0 + c.ln()) * self.idf[id as usize])),
-                None => q.push((None, (1.0 + c.ln()) * unseen)),
+                Some(&id) if !self.postings[id as usize].is_empty() => {
+                    q.push((Some(id), (1.0 + c.ln()) * self.idf(id)))
+                }
+                _ => q.push((None, (1.0 + c.ln()) * unseen)),
             }
         }
         let norm = q.iter().map(|(_, w)| w * w).sum::<f32>().sqrt().max(1e-9);
@@ -177,5 +241,21 @@ mod tests {
         assert!(s[0] > s[1] && s[0] > s[2], "{s:?}");
         let self_score = ix.score(&ngrams("track my parcel"))[1];
         assert!((self_score - 1.0).abs() < 1e-4);
+    }
+
+    #[test]
+    fn added_and_removed_documents() {
+        let docs: Vec<Vec<String>> = ["reset my password", "track my parcel"]
+            .iter()
+            .map(|d| ngrams(d))
+            .collect();
+        let mut ix = NgramIndex::build(&docs);
+        let d = ix.push(&ngrams("cancel my order"));
+        let s = ix.score(&ngrams("cancel my order"));
+        assert!((s[d] - 1.0).abs() < 0.05, "{s:?}");
+        ix.remove(0);
+        let s = ix.score(&ngrams("reset my password"));
+        assert_eq!(s[0], 0.0);
+        assert_eq!(ix.num_docs(), 3);
     }
 }

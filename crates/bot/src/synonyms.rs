@@ -43,6 +43,25 @@ impl Synonyms {
         self.rules.is_empty()
     }
 
+    /// Every term (either side of a rule) whose rewriting differs between `self` and
+    /// `other`: the texts containing one of these are the only ones a switch from one
+    /// dictionary to the other changes.
+    pub fn changed_terms(&self, other: &Synonyms) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for (a, b) in [(self, other), (other, self)] {
+            for r in &a.rules {
+                if !b.rules.contains(r) {
+                    for t in [&r.0, &r.1] {
+                        if !out.contains(t) {
+                            out.push(t.clone());
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
     /// Rewrite a normalised text. ASCII terms only match at word boundaries; Chinese terms
     /// match anywhere (there are no spaces to anchor them).
     pub fn apply(&self, norm: &str) -> String {
@@ -99,5 +118,15 @@ mod tests {
         assert_eq!(s.apply("i want my money back"), "i want my refund");
         assert_eq!(s.apply("accept my cc"), "accept my card");
         assert_eq!(s.apply("accc"), "accc");
+    }
+
+    #[test]
+    fn changed_terms_name_both_sides_of_new_and_dropped_rules() {
+        let a = Synonyms::new(&[vec!["退款", "退钱"], vec!["发票", "票据"]]);
+        let b = Synonyms::new(&[vec!["退款", "退钱", "返款"], vec!["发票", "票据"]]);
+        let c = a.changed_terms(&b);
+        assert!(c.contains(&"返款".to_string()) && c.contains(&"退款".to_string()));
+        assert!(!c.contains(&"发票".to_string()));
+        assert!(a.changed_terms(&a).is_empty());
     }
 }

@@ -74,4 +74,5 @@ id_type!(
     TicketCommentId,
     TicketHistoryId,
     NotificationId,
+    FlowId,
 );

@@ -52,6 +52,7 @@ permissions! {
     TicketsManage = "tickets.manage", "Assign and edit any ticket", "管理与分派工单";
     TicketTypesManage = "ticket_types.manage", "Manage ticket types and workflows", "管理工单模板与流程";
     SlaManage = "sla.manage", "Manage SLA policies and business calendars", "管理 SLA 策略与工作日历";
+    FlowsManage = "flows.manage", "Manage and test multi-turn bot flows", "管理多轮对话流程";
 }
 
 /// The roles every tenant starts with. They are stored like custom roles (so they

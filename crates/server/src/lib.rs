@@ -61,6 +61,10 @@ pub fn router(app: App, secure_cookies: bool) -> Router {
     Router::new()
         .nest("/api/v1", kefu_api::router(secure_cookies))
         .merge(kefu_web::router(secure_cookies))
+        .route(
+            "/demo/api/orders/{no}",
+            get(kefu_api::routes::flows::demo_order),
+        )
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .fallback(kefu_web::not_found)

@@ -137,6 +137,13 @@ async fn serve(s: Settings, demo: bool) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", s.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    // Flow HTTP nodes with a `/path` URL call this server (the demo's order API).
+    let own = if addr.ip().is_unspecified() {
+        SocketAddr::from(([127, 0, 0, 1], addr.port()))
+    } else {
+        addr
+    };
+    app.set_own_base_url(&format!("http://{own}"));
     let router = kefu_server::router(app, s.secure_cookies);
     tracing::info!(%addr, database = %redact(&s.database_url), "kefu listening");
     println!("\nkefu is running at http://{addr}/");

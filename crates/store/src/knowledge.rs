@@ -36,6 +36,8 @@ pub struct KnowledgeItem {
     pub enabled: bool,
     pub valid_from: Option<i64>,
     pub valid_to: Option<i64>,
+    /// A multi-turn flow this item starts instead of (after) answering (migration 0010).
+    pub flow_id: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -62,8 +64,7 @@ pub struct ItemFields<'a> {
 }
 
 const CAT_COLS: &str = "id, name, parent_id, depth, created_at, updated_at";
-const ITEM_COLS: &str =
-    "id, category_id, question, answer, enabled, valid_from, valid_to, created_at, updated_at";
+const ITEM_COLS: &str = "id, category_id, question, answer, enabled, valid_from, valid_to, flow_id, created_at, updated_at";
 
 fn category_row(r: &AnyRow) -> Result<KnowledgeCategory> {
     Ok(KnowledgeCategory {
@@ -88,6 +89,7 @@ fn item_row(r: &AnyRow, similar: Vec<String>) -> Result<KnowledgeItem> {
         enabled: r.try_get::<i64, _>("enabled")? != 0,
         valid_from: r.try_get("valid_from")?,
         valid_to: r.try_get("valid_to")?,
+        flow_id: r.try_get("flow_id")?,
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
     })

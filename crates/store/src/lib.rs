@@ -12,6 +12,7 @@
 
 pub mod attachments;
 pub mod audit;
+pub mod bot;
 pub mod channels;
 pub mod conversations;
 pub mod customer_board;
@@ -22,6 +23,7 @@ pub mod customer_templates;
 pub mod customers;
 pub mod departments;
 pub mod event_log;
+pub mod flows;
 pub mod follow_up_reminders;
 pub mod knowledge;
 pub mod migrate;

@@ -63,6 +63,18 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0008_sla.sql"),
     },
     Migration {
+        version: 9,
+        name: "bot_chat",
+        sqlite: include_str!("../migrations/sqlite/0009_bot_chat.sql"),
+        postgres: include_str!("../migrations/postgres/0009_bot_chat.sql"),
+    },
+    Migration {
+        version: 10,
+        name: "flows",
+        sqlite: include_str!("../migrations/sqlite/0010_flows.sql"),
+        postgres: include_str!("../migrations/postgres/0010_flows.sql"),
+    },
+    Migration {
         version: 12,
         name: "follow_up_reminders",
         sqlite: include_str!("../migrations/sqlite/0012_follow_up_reminders.sql"),

@@ -64,6 +64,7 @@ async fn spawn_app_inner(
         .await
         .expect("bind port 0");
     let addr = listener.local_addr().expect("local addr");
+    app.set_own_base_url(&format!("http://{addr}"));
     let server = tokio::spawn(async move {
         let _ = axum::serve(
             listener,

@@ -129,13 +129,16 @@
 
   function systemText(b) {
     switch (b.event) {
-      case "queued": return T.sys_queued;
+      case "queued": return b.handoff ? t("sys_handoff", { reason: T["handoff_" + b.handoff.reason] || b.handoff.reason || "" }) : T.sys_queued;
       case "assigned": return t("sys_assigned", { agent: b.agent_name || "" });
       case "transferred": return T.sys_transferred + (b.note ? " · " + t("sys_note", { note: b.note }) : "");
       case "closed": return b.reason === "visitor_left" ? T.sys_visitor_left : T.sys_closed;
       case "completed": return T.sys_completed;
       case "rated": return t("sys_rated", { stars: b.stars || "?" });
       case "rating_invited": return T.sys_rating_invited;
+      case "flow_handoff": return t("sys_flow_handoff", {
+        slots: Object.entries(b.slots || {}).map(([k, v]) => k + "=" + v).join(", "),
+      });
       default: return t("sys_other", { event: b.event || "?" });
     }
   }
@@ -267,6 +270,7 @@
     if (f.sender === "visitor") c.typingUntil = 0;
     if (f.client_id) dropOutbox(f.client_id);
     if (c === cur()) { appendMessage(c, f); markRead(c); }
+    if (c === cur() && (f.sender === "visitor" || f.kind === "system")) refreshAssist();
     renderList();
     renderActions();
   }
@@ -379,6 +383,7 @@
     renderAll();
     loadCustomer(c);
     markRead(c);
+    refreshAssist();
     if (isOpen(c)) input.focus();
   }
   function renderAll() { renderList(); renderChat(); }
@@ -415,6 +420,7 @@
     if (e.kind === "system") { li.appendChild(el("div", "wb-sys", bodyText(e) + " · " + clock(e.at))); return li; }
     const meta = li.appendChild(el("div", "wb-meta", (e.sender_name || T["sender_" + e.sender] || e.sender) + " · " + clock(e.at)));
     if (e.private) meta.appendChild(el("span", "wb-note-label", T.note_label));
+    if (e.sender === "bot") meta.appendChild(el("span", "wb-bot-label", T.bot_label));
     if (e.sender === "agent" && !e.private && e.seq <= c.visitorReadSeq) meta.appendChild(el("span", "wb-readmark", T.read));
     li.appendChild(bubble(e.body || {}));
     return li;
@@ -532,6 +538,39 @@
       toast(T.customer_saved);
     } catch (e) { $("wb-cust-error").textContent = errText(e); }
   });
+
+  // ---- Agent assist: the knowledge base's best answers for the visitor's last message
+
+  const assist = { seq: 0, timer: 0, items: [] };
+  function refreshAssist() {
+    clearTimeout(assist.timer);
+    assist.timer = setTimeout(loadAssist, 200);
+  }
+  async function loadAssist() {
+    const c = cur(), n = ++assist.seq;
+    if (!c || !isOpen(c) || c.state !== "active") { renderAssist(null); return; }
+    try {
+      const r = await api("GET", `/api/v1/conversations/${encodeURIComponent(c.id)}/assist`);
+      if (n === assist.seq && cur() === c) renderAssist(r);
+    } catch (e) { if (n === assist.seq) renderAssist(null); }
+  }
+  function renderAssist(r) {
+    const ul = $("wb-assist-list");
+    ul.textContent = "";
+    assist.items = (r && r.suggestions) || [];
+    $("wb-assist").hidden = !assist.items.length;
+    assist.items.forEach((s, i) => {
+      const text = (s.answer && s.answer.text) || "";
+      const li = ul.appendChild(el("li", "wb-assist-item", null, { "data-index": i }));
+      const words = li.appendChild(el("div", "wb-assist-words"));
+      words.appendChild(el("strong", null, s.question));
+      words.appendChild(el("span", "wb-assist-text", text));
+      const send = li.appendChild(el("button", "btn btn-small btn-primary wb-assist-send", T.assist_send, { type: "button" }));
+      const edit = li.appendChild(el("button", "btn btn-small wb-assist-edit", T.assist_edit, { type: "button" }));
+      send.addEventListener("click", () => { if (text) enqueue({ kind: "text", text }); });
+      edit.addEventListener("click", () => { input.value = text; input.focus(); });
+    });
+  }
 
   // ---- Composer ------------------------------------------------------------
 

@@ -17,6 +17,8 @@ const CUSTOMERS_JS: &str = include_str!("../assets/customers.js");
 const TICKETS_CSS: &str = include_str!("../assets/tickets.css");
 const PRINT_CSS: &str = include_str!("../assets/print.css");
 const WORKBENCH_TICKETS_JS: &str = include_str!("../assets/workbench_tickets.js");
+const FLOWS_JS: &str = include_str!("../assets/flows.js");
+const UNMATCHED_JS: &str = include_str!("../assets/unmatched.js");
 const WIDGET: &str = include_str!("../assets/widget.js");
 pub(crate) const CHAT_PAGE: &str = include_str!("../assets/chat.html");
 
@@ -37,6 +39,7 @@ pub fn version() -> &'static str {
             TICKETS_CSS,
             PRINT_CSS,
             WORKBENCH_TICKETS_JS,
+            FLOWS_JS,
         ];
         for b in all.iter().flat_map(|a| a.bytes()) {
             h ^= u64::from(b);
@@ -102,6 +105,14 @@ pub async fn workbench_tickets_js() -> Response {
 
 pub async fn print_css() -> Response {
     serve(PRINT_CSS, "text/css; charset=utf-8")
+}
+
+pub async fn flows_js() -> Response {
+    serve(FLOWS_JS, "text/javascript; charset=utf-8")
+}
+
+pub async fn unmatched_js() -> Response {
+    serve(UNMATCHED_JS, "text/javascript; charset=utf-8")
 }
 
 /// The visitor widget, loaded by customers' sites with one script tag. A short

@@ -497,6 +497,7 @@ dictionary! {
     wb_sys_rated: "访客评价：{stars} 星", "The visitor rated it {stars} stars";
     wb_sys_rating_invited: "已邀请访客评价", "The visitor was invited to rate";
     wb_sys_other: "系统事件：{event}", "System event: {event}";
+    wb_sys_flow_handoff: "机器人流程转人工，已收集：{slots}", "The bot's flow handed off; collected: {slots}";
     wb_done_transfer: "会话已转接。", "The conversation was transferred.";
     wb_done_close: "会话已结束。", "The conversation was ended.";
     wb_done_invite: "已邀请访客评价。", "The visitor was invited to rate.";
@@ -509,6 +510,14 @@ dictionary! {
     wb_read: "已读", "Read";
     wb_offline_now: "当前未连接，请稍后再试。", "Not connected right now. Try again in a moment.";
     wb_shortcuts: "Enter 发送 · Shift+Enter 换行 · / 快捷回复", "Enter send · Shift+Enter new line · / quick replies";
+    wb_bot_label: "机器人", "Bot";
+    wb_sys_handoff: "机器人转人工：{reason}", "Handed over by the bot: {reason}";
+    wb_handoff_asked: "访客要求人工", "the visitor asked for a human";
+    wb_handoff_button: "访客点击了转人工", "the visitor clicked 转人工";
+    wb_handoff_angry: "访客情绪激动，已优先排队", "the visitor is upset (queued first)";
+    wb_assist_title: "智能推荐", "Suggested answers";
+    wb_assist_send: "发送", "Send";
+    wb_assist_edit: "编辑", "Edit";
 
     // Live monitor (监控). Keys starting with mon_ are also handed to monitor.js.
     mon_title: "实时监控", "Live monitor";
@@ -530,6 +539,27 @@ dictionary! {
     mon_polling: "每 10 秒刷新", "Refreshing every 10 s";
     mon_status_changed: "已修改 {name} 的接待状态。", "Changed the status of {name}.";
     mon_error: "操作失败：{msg}", "That failed: {msg}";
+
+    // Unmatched questions (未匹配问题). Keys starting with um_js_ are also handed to unmatched.js.
+    nav_unmatched: "未匹配问题", "Unmatched questions";
+    um_title: "未匹配问题", "Unmatched questions";
+    um_hint: "机器人没有答上来（或访客认为没帮助）的问题，按相似度分组。可以把问题加为已有知识的相似问法，或新建一条知识，机器人立即生效。", "Questions the bot could not answer (or the visitor found unhelpful), grouped by similarity. Add one to an existing item as a similar phrasing, or make a new item; the bot learns it at once.";
+    um_empty: "暂时没有未匹配的问题。", "No unmatched questions right now.";
+    um_js_reason_no_match: "未匹配", "No match";
+    um_js_reason_unhelpful: "回答没帮助", "Unhelpful answer";
+    um_js_attach_to: "加为相似问法到", "Add as a phrasing of";
+    um_js_choose_item: "选择知识", "Choose an item";
+    um_js_attach: "加为相似问法", "Add as phrasing";
+    um_js_create: "新建知识", "New item";
+    um_js_create_submit: "创建", "Create";
+    um_js_dismiss: "忽略", "Dismiss";
+    um_js_category: "分类", "Category";
+    um_js_choose_category: "选择分类", "Choose a category";
+    um_js_question: "标准问题", "Standard question";
+    um_js_answer: "答案", "Answer";
+    um_js_attached: "已加为相似问法", "Added as a phrasing";
+    um_js_created: "已新建知识", "Item created";
+    um_js_dismissed: "已忽略", "Dismissed";
 
     // Customers (客户). Keys starting with crm_js_ are also handed to customers.js.
     nav_customers: "客户", "Customers";
@@ -565,6 +595,37 @@ dictionary! {
     crm_js_import_running: "正在导入… 已处理 {processed} / {total} 行", "Importing… {processed} of {total} rows done";
     crm_js_import_done: "导入完成：共 {total} 行，新增 {created}，重复 {duplicates}，错误 {errors}。", "Done: {total} rows, {created} created, {duplicates} duplicates, {errors} with errors.";
     crm_js_import_failed: "导入失败：{msg}", "The import failed: {msg}";
+
+    // Multi-turn flows (多轮对话). Keys starting with flows_js_ are also handed to flows.js.
+    nav_flows: "多轮对话", "Flows";
+    flows_title: "多轮对话流程", "Multi-turn flows";
+    flows_hint: "流程是一张 JSON 图：询问槽位、调用 HTTP 接口、条件分支、模板回答、转人工、结束。访客说出触发语，或命中关联了流程的知识条目时开始。", "A flow is a JSON graph: ask for slots, call an HTTP API, branch on conditions, answer from templates, hand off to a human, end. It starts when a visitor says a trigger phrase or matches a knowledge item linked to it.";
+    flows_new: "新建流程", "New flow";
+    flows_empty: "还没有流程。", "There are no flows yet.";
+    flows_name: "名称", "Name";
+    flows_triggers: "触发语", "Trigger phrases";
+    flows_enabled: "启用", "Enabled";
+    flows_edit: "编辑", "Edit";
+    flows_editor: "编辑流程", "Edit flow";
+    flows_definition: "流程定义（JSON）", "Definition (JSON)";
+    flows_validate: "校验", "Validate";
+    flows_console: "测试台", "Test console";
+    flows_console_hint: "用真实引擎逐步运行编辑器中的流程（含 HTTP 调用），不保存任何对话。", "Runs the flow in the editor step by step on the real engine (HTTP calls included); no conversation is stored.";
+    flows_console_input: "以访客身份输入", "Type as the visitor";
+    flows_console_send: "发送", "Send";
+    flows_console_start: "开始 / 重新开始", "Start / restart";
+    flows_console_state: "当前状态", "Current state";
+    flows_js_valid: "流程有效。", "The flow is valid.";
+    flows_js_invalid: "发现 {n} 个问题：", "{n} problems found:";
+    flows_js_saved: "已保存。", "Saved.";
+    flows_js_failed: "操作失败：{msg}", "That failed: {msg}";
+    flows_js_bad_json: "不是合法的 JSON：{msg}", "Not valid JSON: {msg}";
+    flows_js_confirm_delete: "确定删除这个流程吗？", "Delete this flow?";
+    flows_js_http_failed: "失败（{msg}）", "failed ({msg})";
+    flows_js_handoff: "转人工，槽位：{slots}", "Hand-off with slots: {slots}";
+    flows_js_finished: "流程结束。", "The flow has ended.";
+    flows_js_save_first: "请先保存流程再测试。", "Save the flow before testing it.";
+    flows_js_start_first: "请先点击“开始”。", "Press Start first.";
 }
 
 #[cfg(test)]

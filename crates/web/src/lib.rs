@@ -100,6 +100,7 @@ pub fn router(secure_cookies: bool) -> Router<App> {
         .route("/progress/{id}/{key}", get(pages::progress::page))
         .route("/progress/{id}/{key}/reply", post(pages::progress::reply))
         .route("/progress/{id}/{key}/survey", post(pages::progress::survey))
+        .route("/admin/flows", get(pages::flows::index))
         .route("/profile", get(profile::index).post(profile::save))
         .route("/profile/password", post(profile::password))
         .route("/profile/totp/begin", post(profile::totp_begin))
@@ -162,6 +163,9 @@ pub fn router(secure_cookies: bool) -> Router<App> {
         .route("/assets/workbench.css", get(assets::workbench_css))
         .route("/assets/monitor.js", get(assets::monitor_js))
         .route("/assets/customers.js", get(assets::customers_js))
+        .route("/assets/flows.js", get(assets::flows_js))
+        .route("/bot/unmatched", get(pages::unmatched::index))
+        .route("/assets/unmatched.js", get(assets::unmatched_js))
         .layer(Extension(session::WebConfig { secure_cookies }))
         .layer(axum::middleware::map_response(security_headers))
 }

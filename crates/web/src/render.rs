@@ -69,6 +69,8 @@ pub enum Nav {
     Customers,
     Tickets,
     TicketTypes,
+    Flows,
+    Unmatched,
     Users,
     Roles,
     Departments,
@@ -115,7 +117,7 @@ fn nav_items(v: &Viewer, active: Nav) -> Vec<NavItem> {
     let tickets = p.can(Permission::TicketsView)
         || p.can(Permission::TicketsViewAll)
         || p.can(Permission::TicketsManage);
-    let entries: [(Nav, &str, &str, &str, bool); 13] = [
+    let entries: [(Nav, &str, &str, &str, bool); 15] = [
         (
             Nav::Overview,
             "nav-overview",
@@ -137,6 +139,13 @@ fn nav_items(v: &Viewer, active: Nav) -> Vec<NavItem> {
             "/admin/ticket-types",
             tk.nav_types,
             p.can(Permission::TicketTypesManage),
+        ),
+        (
+            Nav::Unmatched,
+            "nav-unmatched",
+            "/bot/unmatched",
+            tr.nav_unmatched,
+            p.can(Permission::KnowledgeView) || p.can(Permission::KnowledgeManage),
         ),
         (
             Nav::Users,
@@ -172,6 +181,13 @@ fn nav_items(v: &Viewer, active: Nav) -> Vec<NavItem> {
             "/admin/statuses",
             tr.nav_statuses,
             p.can(Permission::StatusesManage),
+        ),
+        (
+            Nav::Flows,
+            "nav-flows",
+            "/admin/flows",
+            tr.nav_flows,
+            p.can(Permission::FlowsManage),
         ),
         (
             Nav::Tokens,

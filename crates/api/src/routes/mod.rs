@@ -3,12 +3,14 @@
 
 pub mod audit;
 pub mod auth;
+pub mod bot;
 pub mod channels;
 pub mod chat;
 pub mod customer_board;
 pub mod customer_templates;
 pub mod customers;
 pub mod files;
+pub mod flows;
 pub mod knowledge;
 pub mod org;
 pub mod roles;

@@ -100,15 +100,20 @@ impl Visitor {
                     .visitor_send(&mut self.s, &client_id, &frame["body"], &follow)
                     .await
                 {
-                    Ok((e, _)) => {
+                    Ok((e, new)) => {
                         let conv = e.conversation_id.clone();
                         // Our own event: the ack carries its seq; then anything we missed.
                         let ok = out.send(&json!({"type": "ack", "client_id": client_id, "conversation_id": conv, "seq": e.seq})).await;
                         // A new conversation: follow it and send what came before
                         // (greeting, queued). Otherwise the event itself arrives
                         // through the hub, which the writer fed before the ack.
-                        ok && (self.conversation.as_deref() == Some(conv.as_str())
-                            || self.sync(out, &conv).await)
+                        let ok = ok
+                            && (self.conversation.as_deref() == Some(conv.as_str())
+                                || self.sync(out, &conv).await);
+                        // The bot (if it serves this conversation) answers after the ack;
+                        // its messages reach this socket through the hub.
+                        app.visitor_bot_reply(&mut self.s, &e, new).await;
+                        ok
                     }
                     Err(e) => out.error(&e).await,
                 }

@@ -28,6 +28,9 @@ pub struct VisitorSession {
     /// The conversation this session's last message went to, if still open
     /// then: the next message tries it first, without reading the store.
     open_conversation: Option<String>,
+    /// That conversation was the bot's when last seen: its messages go to the bot (which
+    /// checks the stored state first).
+    pub(crate) bot_active: bool,
 }
 
 impl VisitorSession {
@@ -139,6 +142,7 @@ impl App {
             customer,
             token,
             open_conversation: None,
+            bot_active: false,
         })
     }
 
@@ -173,6 +177,7 @@ impl App {
             customer,
             token: token.to_string(),
             open_conversation: None,
+            bot_active: false,
         })
     }
 
@@ -222,7 +227,8 @@ impl App {
     ) -> AppResult<Conversation> {
         let (c, created) = self.open_visitor_conversation(s, fields).await?;
         follow(&c.id);
-        if created {
+        s.bot_active = c.state == "bot";
+        if created && c.state == "queued" {
             self.enqueue_conversation(&s.scope, &c, None).await?;
         }
         Ok(c)
@@ -281,6 +287,8 @@ impl App {
                 "we are closed now; please leave a message",
             ));
         }
+        // A bot-first channel: the bot serves until the visitor asks for a human.
+        let bot_first = s.settings.bot_first;
         let c = conversations::create_conversation(
             &mut conn,
             &s.scope,
@@ -288,15 +296,20 @@ impl App {
                 channel_id: &s.channel.id,
                 visitor_id: &s.visitor.id,
                 customer_id: &s.visitor.customer_id,
-                state: "queued",
+                state: if bot_first { "bot" } else { "queued" },
                 skill_group_id: s.channel.skill_group_id.as_deref(),
                 priority: 0,
             },
         )
         .await?;
         drop(conn);
-        if !s.channel.greeting.is_empty() {
-            let body = json!({"kind": "text", "text": s.channel.greeting});
+        let greeting = if bot_first {
+            Self::bot_greeting(&s.channel.greeting)
+        } else {
+            s.channel.greeting.as_str()
+        };
+        if !greeting.is_empty() {
+            let body = json!({"kind": "text", "text": greeting});
             let e = conversations::NewEvent {
                 kind: "message",
                 sender: "bot",
@@ -308,8 +321,10 @@ impl App {
             };
             self.append_and_publish(&s.scope, &c.id, &e).await?;
         }
-        self.system_event(&s.scope, &c.id, json!({"event": "queued"}))
-            .await?;
+        if !bot_first {
+            self.system_event(&s.scope, &c.id, json!({"event": "queued"}))
+                .await?;
+        }
         Ok((c, true))
     }
 
@@ -364,8 +379,14 @@ impl App {
             .append(&s.scope, &c.id, event, Default::default())
             .await?;
         s.open_conversation = Some(c.id.clone());
-        // Routed after the first message is stored, so the agent gets it with the assignment.
-        if created {
+        s.bot_active = c.state == "bot";
+        if created && bot_first_warm(&c) {
+            // The first question on a tenant builds its index: start now.
+            let (app, scope) = (self.clone(), s.scope.clone());
+            tokio::spawn(async move { app.bot_warm(&scope).await });
+        }
+        if created && c.state == "queued" {
+            // Routed after the first message is stored, so the agent gets it with the assignment.
             self.enqueue_conversation(&s.scope, &c, None).await?;
         }
         Ok(stored)
@@ -465,5 +486,31 @@ impl App {
         )
         .await?;
         Ok(())
+    }
+}
+
+fn bot_first_warm(c: &Conversation) -> bool {
+    c.state == "bot"
+}
+
+impl App {
+    /// After a visitor's message is stored and acknowledged: if the bot serves the
+    /// conversation, its reply. The bot's failure is logged, not the visitor's: their
+    /// message is stored either way. `new` is false for a retried client id.
+    pub async fn visitor_bot_reply(
+        &self,
+        s: &mut VisitorSession,
+        e: &ConversationEvent,
+        new: bool,
+    ) {
+        if !s.bot_active || !new {
+            return;
+        }
+        match self.bot_turn(s, &e.conversation_id, e).await {
+            Ok(still) => s.bot_active = still,
+            Err(err) => {
+                tracing::error!(error = %err, conversation = %e.conversation_id, "bot turn failed")
+            }
+        }
     }
 }

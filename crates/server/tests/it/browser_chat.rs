@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use std::time::Duration;
 
 /// A stand-in for a customer's website: one static page with the script tag.
-async fn host_page(kefu: &str, key: &str) -> String {
+pub(crate) async fn host_page(kefu: &str, key: &str) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let html = format!(
@@ -36,7 +36,7 @@ async fn host_page(kefu: &str, key: &str) -> String {
 }
 
 /// Run JS inside the widget's shadow root.
-fn in_widget(js: &str) -> String {
+pub(crate) fn in_widget(js: &str) -> String {
     format!("(() => {{ const r = document.querySelector('kefu-widget').shadowRoot; {js} }})()")
 }
 

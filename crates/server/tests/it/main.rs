@@ -29,9 +29,13 @@ async fn boot(db: Db) -> Option<TestApp> {
 
 mod access;
 mod auth;
+mod bot_chat;
+mod bot_review;
 mod browser;
+mod browser_bot;
 mod browser_chat;
 mod browser_crm;
+mod browser_flows;
 mod browser_sla;
 mod browser_tickets;
 mod chat;
@@ -40,6 +44,8 @@ mod cli;
 mod crm;
 mod crm_csv;
 mod crm_oneid;
+mod flows;
+mod flows_chat;
 mod knowledge;
 mod ops;
 mod sla;

@@ -155,6 +155,8 @@ async fn ids_from_another_tenant_are_not_found(app: TestApp) {
         crate::tickets_tenancy::cross_tenant_cases(&app, &a, &b, &a_conv, &a_offline, &a_customer)
             .await;
     let sla = crate::sla::cross_tenant_cases(&app, &a, &b).await;
+    let flows = crate::flows::cross_tenant_cases(&a, &b).await;
+    let bot = crate::bot_review::cross_tenant_cases(&app, &a, &b).await;
     let mut cases: Vec<(Method, String, Option<Value>)> = vec![
         (Method::GET, format!("/api/v1/users/{a_user}"), None),
         (
@@ -304,6 +306,13 @@ async fn ids_from_another_tenant_are_not_found(app: TestApp) {
     cases.extend(knowledge);
     cases.extend(tickets.cases.iter().cloned());
     cases.extend(sla);
+    cases.extend(flows);
+    cases.push((
+        Method::GET,
+        format!("/api/v1/conversations/{a_conv}/flow"),
+        None,
+    ));
+    cases.extend(bot);
 
     // Every templated path+method in the OpenAPI document has a case.
     let doc = b.admin.get("/api/v1/openapi.json").await.body;

@@ -1,15 +1,19 @@
 //! The store conformance suite: every test here runs once on SQLite and once on
 //! PostgreSQL (a fresh schema each), so the two backends cannot drift apart.
 
+mod bot;
 mod chat;
 mod crm;
+mod flows;
 mod knowledge;
 mod people;
 mod sla;
 mod tickets;
 
+use bot::*;
 use chat::*;
 use crm::*;
+use flows::*;
 use knowledge::*;
 use people::*;
 use sla::*;
@@ -68,4 +72,8 @@ conformance!(
     sla_policies_match_the_most_specific,
     sla_clocks_step_once_and_are_counted,
     sla_surveys_once_and_link_key_is_stable,
+    flows_are_tenant_scoped_and_named_uniquely,
+    flow_started_by_knowledge_is_kept,
+    conversation_flow_state_is_stored_per_tenant,
+    bot_log_feedback_and_unmatched_are_tenant_scoped,
 );

@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod chat_page;
 pub mod customers;
+pub mod flows;
 pub mod login;
 pub mod org;
 pub mod profile;
@@ -16,6 +17,7 @@ pub mod sla_view;
 pub mod statuses;
 pub mod tickets;
 pub mod tokens;
+pub mod unmatched;
 pub mod users;
 pub mod workbench;
 
