@@ -41,6 +41,7 @@ use utoipa::{Modify, OpenApi};
         knowledge::delete_category, knowledge::list_items, knowledge::create_item, knowledge::get_item, knowledge::update_item,
         knowledge::delete_item, knowledge::list_synonyms, knowledge::create_synonyms, knowledge::get_synonyms,
         knowledge::update_synonyms, knowledge::delete_synonyms, knowledge::import, knowledge::export,
+        knowledge::start_import, knowledge::list_imports, knowledge::get_import,
     ),
     components(schemas(crate::error::ErrorBody)),
     modifiers(&Security),

@@ -69,4 +69,5 @@ id_type!(
     KnowledgeCategoryId,
     KnowledgeItemId,
     SynonymGroupId,
+    KnowledgeImportId,
 );

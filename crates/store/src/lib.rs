@@ -22,6 +22,7 @@ pub mod customers;
 pub mod departments;
 pub mod event_log;
 pub mod knowledge;
+pub mod knowledge_imports;
 pub mod migrate;
 pub mod offline_messages;
 pub mod quick_replies;

@@ -50,6 +50,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_knowledge.sql"),
         postgres: include_str!("../migrations/postgres/0006_knowledge.sql"),
     },
+    Migration {
+        version: 11,
+        name: "knowledge_variants",
+        sqlite: include_str!("../migrations/sqlite/0011_knowledge_variants.sql"),
+        postgres: include_str!("../migrations/postgres/0011_knowledge_variants.sql"),
+    },
 ];
 
 const PG_LOCK_KEY: i64 = 0x6b656675; // "kefu"
