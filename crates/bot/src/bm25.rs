@@ -107,6 +107,64 @@ impl Bm25 {
     }
 }
 
+/// Scores of the documents a query touched: a dense array (zero elsewhere) and the list of
+/// touched documents in the order first touched, so that callers visit only those.
+pub struct Accum {
+    pub score: Vec<f32>,
+    pub touched: Vec<u32>,
+}
+
+impl Accum {
+    pub fn new(n: usize) -> Self {
+        Accum {
+            score: vec![0f32; n],
+            touched: Vec::new(),
+        }
+    }
+
+    #[inline]
+    pub fn add(&mut self, d: u32, v: f32) {
+        let s = &mut self.score[d as usize];
+        if *s == 0.0 {
+            self.touched.push(d);
+        }
+        *s += v;
+    }
+}
+
+impl Bm25 {
+    /// [`Bm25::score`] into an accumulator: the same sums in the same order, but only the
+    /// documents a query term occurs in are visited afterwards. Terms in more than `max_df`
+    /// documents are skipped (they still count in the bound); `usize::MAX` skips none.
+    pub fn accumulate(&self, query: &[String], max_df: usize, acc: &mut Accum) -> f32 {
+        let mut seen: Vec<&str> = Vec::new();
+        let mut bound = 0f32;
+        let Bm25Params { k1, b } = self.params;
+        for t in query {
+            if seen.contains(&t.as_str()) {
+                continue;
+            }
+            seen.push(t);
+            let Some(&id) = self.vocab.get(t) else {
+                bound += self.unseen_idf() * (k1 + 1.0);
+                continue;
+            };
+            let idf = self.idf[id as usize];
+            bound += idf * (k1 + 1.0);
+            let postings = &self.postings[id as usize];
+            if postings.len() > max_df {
+                continue;
+            }
+            for &(d, tf) in postings {
+                let tf = tf as f32;
+                let norm = k1 * (1.0 - b + b * self.doc_len[d as usize] / self.avg_len);
+                acc.add(d, idf * tf * (k1 + 1.0) / (tf + norm));
+            }
+        }
+        bound
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

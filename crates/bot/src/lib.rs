@@ -8,6 +8,7 @@
 //! let d = decide(m.score(query, query_vector), Thresholds::default());
 //! ```
 
+pub mod bench;
 pub mod bm25;
 pub mod calibrate;
 pub mod classifier;
@@ -15,10 +16,12 @@ pub mod embed;
 pub mod eval;
 pub mod fusion;
 pub mod install;
+pub mod ivf;
 pub mod metrics;
 pub mod ngram;
 pub mod sentencepiece;
 pub mod synonyms;
+pub mod synth;
 pub mod tokenize;
 
 pub use calibrate::{decide, Decision, Outcome, Thresholds};

@@ -148,6 +148,34 @@ impl NgramIndex {
     }
 }
 
+impl NgramIndex {
+    /// [`NgramIndex::score`] into an accumulator (same sums, same order); n-grams in more
+    /// than `max_df` documents are left out of the sums (not of the query's norm).
+    pub fn accumulate(&self, query_grams: &[String], max_df: usize, acc: &mut crate::bm25::Accum) {
+        let tf = counts(query_grams);
+        let unseen = (self.num_docs.max(1) as f32).ln() + 1.0;
+        let mut q: Vec<(Option<u32>, f32)> = Vec::with_capacity(tf.len());
+        for (g, c) in &tf {
+            match self.vocab.get(*g) {
+                Some(&id) => q.push((Some(id), (1.0 + c.ln()) * self.idf[id as usize])),
+                None => q.push((None, (1.0 + c.ln()) * unseen)),
+            }
+        }
+        let norm = q.iter().map(|(_, w)| w * w).sum::<f32>().sqrt().max(1e-9);
+        for (id, w) in q {
+            if let Some(id) = id {
+                let postings = &self.postings[id as usize];
+                if postings.len() > max_df {
+                    continue;
+                }
+                for &(d, dw) in postings {
+                    acc.add(d, w / norm * dw);
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

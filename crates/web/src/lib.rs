@@ -103,6 +103,7 @@ pub fn router(secure_cookies: bool) -> Router<App> {
         .route("/assets/workbench.css", get(assets::workbench_css))
         .route("/assets/monitor.js", get(assets::monitor_js))
         .route("/assets/customers.js", get(assets::customers_js))
+        .merge(pages::knowledge::routes())
         .layer(Extension(session::WebConfig { secure_cookies }))
         .layer(axum::middleware::map_response(security_headers))
 }

@@ -67,6 +67,7 @@ pub fn page<T: Template>(v: &Viewer, status: StatusCode, t: &T) -> Response {
 pub enum Nav {
     Overview,
     Customers,
+    Knowledge,
     Users,
     Roles,
     Departments,
@@ -108,7 +109,7 @@ pub struct Chrome {
 fn nav_items(v: &Viewer, active: Nav) -> Vec<NavItem> {
     let tr = v.lang.tr();
     let p = &v.p;
-    let entries: [(Nav, &str, &str, &str, bool); 10] = [
+    let entries: [(Nav, &str, &str, &str, bool); 11] = [
         (
             Nav::Overview,
             "nav-overview",
@@ -122,6 +123,13 @@ fn nav_items(v: &Viewer, active: Nav) -> Vec<NavItem> {
             "/customers",
             tr.nav_customers,
             p.can(Permission::CustomersView),
+        ),
+        (
+            Nav::Knowledge,
+            "nav-knowledge",
+            "/knowledge",
+            crate::pages::knowledge::kb_tr(v.lang).nav,
+            p.can(Permission::KnowledgeView) || p.can(Permission::KnowledgeManage),
         ),
         (
             Nav::Users,

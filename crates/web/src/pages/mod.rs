@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod chat_page;
 pub mod customers;
+pub mod knowledge;
 pub mod login;
 pub mod org;
 pub mod profile;
