@@ -512,14 +512,14 @@ impl SynthKb {
                 }
             } else {
                 let zh = rng.below(2) == 0;
-                let (t, cities) = if zh {
+                let (t, cities): (&str, &[&str]) = if zh {
                     (*rng.pick(&OOS_ZH), &CITIES_ZH)
                 } else {
                     (*rng.pick(&OOS_EN), &CITIES_EN)
                 };
                 let q = t
-                    .replace("{c}", rng.pick(cities))
-                    .replace("{d}", rng.pick(cities));
+                    .replace("{c}", *rng.pick(cities))
+                    .replace("{d}", *rng.pick(cities));
                 out.push(SynthQuery {
                     query: q,
                     expected: None,

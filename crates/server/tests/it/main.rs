@@ -39,5 +39,6 @@ mod crm;
 mod crm_csv;
 mod crm_oneid;
 mod knowledge;
+mod knowledge_transfer;
 mod ops;
 mod tenancy;

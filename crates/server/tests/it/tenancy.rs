@@ -151,6 +151,7 @@ async fn ids_from_another_tenant_are_not_found(app: TestApp) {
 
     let crm = crate::crm::cross_tenant_cases(&a, &b).await;
     let knowledge = crate::knowledge::cross_tenant_cases(&a, &b).await;
+    let knowledge_imports = crate::knowledge_transfer::cross_tenant_cases(&a).await;
     let mut cases: Vec<(Method, String, Option<Value>)> = vec![
         (Method::GET, format!("/api/v1/users/{a_user}"), None),
         (
@@ -298,6 +299,7 @@ async fn ids_from_another_tenant_are_not_found(app: TestApp) {
 
     cases.extend(crm.cases.iter().cloned());
     cases.extend(knowledge);
+    cases.extend(knowledge_imports);
 
     // Every templated path+method in the OpenAPI document has a case.
     let doc = b.admin.get("/api/v1/openapi.json").await.body;
