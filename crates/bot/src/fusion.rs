@@ -388,12 +388,12 @@ impl Matcher {
                     zero_at[o] = Some(z);
                 }
             }
-            for o in 0..n {
+            for (o, &sl) in slot.iter().enumerate() {
                 if best.len() >= k {
                     break;
                 }
                 let touched_positive =
-                    slot[o] != u32::MAX && zero_at.get(o).is_none_or(Option::is_none);
+                    sl != u32::MAX && zero_at.get(o).is_none_or(Option::is_none);
                 if touched_positive {
                     continue;
                 }

@@ -517,9 +517,8 @@ impl SynthKb {
                 } else {
                     (*rng.pick(&OOS_EN), &CITIES_EN)
                 };
-                let q = t
-                    .replace("{c}", *rng.pick(cities))
-                    .replace("{d}", *rng.pick(cities));
+                let (c, d): (&str, &str) = (*rng.pick(cities), *rng.pick(cities));
+                let q = t.replace("{c}", c).replace("{d}", d);
                 out.push(SynthQuery {
                     query: q,
                     expected: None,

@@ -244,9 +244,13 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
     (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
+/// A time cell that is not a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BadTime;
+
 /// A time cell: empty; Unix milliseconds; an Excel serial date; or
 /// `YYYY-MM-DD[ HH:MM[:SS[.sss]]][Z]` (UTC; `/` also accepted in the date).
-pub fn parse_time(s: &str) -> Result<Option<i64>, ()> {
+pub fn parse_time(s: &str) -> Result<Option<i64>, BadTime> {
     let s = s.trim();
     if s.is_empty() {
         return Ok(None);
@@ -261,37 +265,37 @@ pub fn parse_time(s: &str) -> Result<Option<i64>, ()> {
             // Excel: days since 1899-12-30.
             return Ok(Some(((f - 25_569.0) * 86_400_000.0).round() as i64));
         }
-        return Err(());
+        return Err(BadTime);
     }
     let s = s.trim_end_matches('Z').replace('/', "-");
     let (date, time) = s
         .split_once(['T', ' '])
         .map_or((s.as_str(), ""), |(d, t)| (d, t.trim()));
-    let mut d = date.split('-').map(|x| x.parse::<i64>().map_err(|_| ()));
+    let mut d = date.split('-').map(|x| x.parse::<i64>().map_err(|_| BadTime));
     let (y, m, dd) = (
-        d.next().ok_or(())??,
-        d.next().ok_or(())??,
-        d.next().ok_or(())??,
+        d.next().ok_or(BadTime)??,
+        d.next().ok_or(BadTime)??,
+        d.next().ok_or(BadTime)??,
     );
     if d.next().is_some()
         || !(1..=12).contains(&m)
         || !(1..=31).contains(&dd)
         || !(1970..=9999).contains(&y)
     {
-        return Err(());
+        return Err(BadTime);
     }
     let mut ms = 0i64;
     if !time.is_empty() {
         let mut t = time.split(':');
-        let h: i64 = t.next().ok_or(())?.parse().map_err(|_| ())?;
-        let mi: i64 = t.next().unwrap_or("0").parse().map_err(|_| ())?;
-        let sec: f64 = t.next().unwrap_or("0").parse().map_err(|_| ())?;
+        let h: i64 = t.next().ok_or(BadTime)?.parse().map_err(|_| BadTime)?;
+        let mi: i64 = t.next().unwrap_or("0").parse().map_err(|_| BadTime)?;
+        let sec: f64 = t.next().unwrap_or("0").parse().map_err(|_| BadTime)?;
         if t.next().is_some()
             || !(0..24).contains(&h)
             || !(0..60).contains(&mi)
             || !(0.0..61.0).contains(&sec)
         {
-            return Err(());
+            return Err(BadTime);
         }
         ms = h * 3_600_000 + mi * 60_000 + (sec * 1000.0).round() as i64;
     }
@@ -412,11 +416,11 @@ fn parse_table(mut rows: Vec<(usize, Vec<String>)>) -> AppResult<Vec<Parsed>> {
                     },
                     Some(Col::ValidFrom) => match parse_time(cell) {
                         Ok(v) => raw.input.valid_from = v,
-                        Err(()) => return (row, Err(bad(row, "valid_from", "must be a date (YYYY-MM-DD[ HH:MM[:SS]], UTC) or Unix milliseconds"))),
+                        Err(BadTime) => return (row, Err(bad(row, "valid_from", "must be a date (YYYY-MM-DD[ HH:MM[:SS]], UTC) or Unix milliseconds"))),
                     },
                     Some(Col::ValidTo) => match parse_time(cell) {
                         Ok(v) => raw.input.valid_to = v,
-                        Err(()) => return (row, Err(bad(row, "valid_to", "must be a date (YYYY-MM-DD[ HH:MM[:SS]], UTC) or Unix milliseconds"))),
+                        Err(BadTime) => return (row, Err(bad(row, "valid_to", "must be a date (YYYY-MM-DD[ HH:MM[:SS]], UTC) or Unix milliseconds"))),
                     },
                 }
             }

@@ -34,7 +34,10 @@ async fn import(t: &Tenant, query: &str, body: Vec<u8>) -> (StatusCode, Value) {
             body,
         )
         .await;
-    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
 }
 
 fn questions(items: &Value) -> Vec<String> {
@@ -94,7 +97,10 @@ async fn check_csv_import(app: &TestApp, slug: &str, query: &str, body: Vec<u8>)
     assert_eq!(by_q("能换货吗")["enabled"], false);
     assert_eq!(by_q("能换货吗")["similar"], json!(["换货", "调换"]));
     assert_eq!(by_q("能换货吗")["valid_to"], 1_830_297_540_000i64);
-    assert_eq!(by_q("发货时间")["answer"]["rich"]["card"]["title"], "发货说明");
+    assert_eq!(
+        by_q("发货时间")["answer"]["rich"]["card"]["title"],
+        "发货说明"
+    );
 
     // The report as a download.
     let id = r["id"].as_str().unwrap_or_default();
@@ -122,13 +128,7 @@ async fn csv_imports_in_utf8_bom_and_gbk_with_row_errors(app: TestApp) {
     let (gbk, _, lossy) = encoding_rs::GBK.encode(CSV);
     assert!(!lossy);
     check_csv_import(&app, "kb-csv-gbk", "format=csv", gbk.to_vec()).await;
-    check_csv_import(
-        &app,
-        "kb-csv-gbk2",
-        "format=csv&encoding=gbk",
-        gbk.to_vec(),
-    )
-    .await;
+    check_csv_import(&app, "kb-csv-gbk2", "format=csv&encoding=gbk", gbk.to_vec()).await;
     // GBK bytes declared as UTF-8 are refused whole, with nothing started.
     let t = app.tenant("kb-csv-bad").await;
     let (status, r) = import(&t, "format=csv&encoding=utf-8", gbk.to_vec()).await;
@@ -141,7 +141,10 @@ async fn csv_imports_in_utf8_bom_and_gbk_with_row_errors(app: TestApp) {
         .as_array()
         .map(|e| e.iter().filter_map(|x| x["field"].as_str()).collect())
         .unwrap_or_default();
-    assert!(fields.contains(&"columns.colour") && fields.contains(&"columns.answer"), "{r:?}");
+    assert!(
+        fields.contains(&"columns.colour") && fields.contains(&"columns.answer"),
+        "{r:?}"
+    );
     assert_eq!(
         t.admin.get("/api/v1/knowledge/imports").await.body,
         json!([]),
@@ -233,13 +236,22 @@ async fn xlsx_and_jsonl_exports_import_back_unchanged(app: TestApp) {
                     .cloned()
                     .unwrap_or_default()
                     .iter()
-                    .map(|c| (c["name"].as_str().unwrap_or("").to_string(), c["depth"].as_i64().unwrap_or(0)))
+                    .map(|c| {
+                        (
+                            c["name"].as_str().unwrap_or("").to_string(),
+                            c["depth"].as_i64().unwrap_or(0),
+                        )
+                    })
                     .collect();
                 v.sort();
                 v
             }
         };
-        assert_eq!(cats(&dst).await, cats(&src).await, "{format}: category tree");
+        assert_eq!(
+            cats(&dst).await,
+            cats(&src).await,
+            "{format}: category tree"
+        );
     }
 }
 
@@ -291,9 +303,19 @@ async fn answer_variants_through_the_api(app: TestApp) {
     let r = t.admin.post("/api/v1/knowledge/items", body).await;
     assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
     let id = r.id();
-    let got = t.admin.get(&format!("/api/v1/knowledge/items/{id}")).await.body;
-    assert_eq!(got["answer"]["variants"]["wechat"]["text"], "微信：9 点到 18 点");
-    assert_eq!(got["answer"]["variants"]["app"]["rich"]["buttons"][0]["label"], "查看门店");
+    let got = t
+        .admin
+        .get(&format!("/api/v1/knowledge/items/{id}"))
+        .await
+        .body;
+    assert_eq!(
+        got["answer"]["variants"]["wechat"]["text"],
+        "微信：9 点到 18 点"
+    );
+    assert_eq!(
+        got["answer"]["variants"]["app"]["rich"]["buttons"][0]["label"],
+        "查看门店"
+    );
     assert_eq!(got["answer"]["rich"]["card"]["title"], "门店");
 
     // Every bad part at once, by path.
@@ -330,7 +352,11 @@ async fn answer_variants_through_the_api(app: TestApp) {
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let again = t.admin.get(&format!("/api/v1/knowledge/items/{id}")).await.body;
+    let again = t
+        .admin
+        .get(&format!("/api/v1/knowledge/items/{id}"))
+        .await
+        .body;
     assert_eq!(again["answer"], got["answer"]);
 }
 
@@ -356,15 +382,27 @@ async fn knowledge_imports_need_manage_permission(app: TestApp) {
         format!("/api/v1/knowledge/imports/{id}"),
         format!("/api/v1/knowledge/imports/{id}?format=csv"),
     ] {
-        assert_eq!(agent.get(&path).await.status, StatusCode::FORBIDDEN, "{path}");
+        assert_eq!(
+            agent.get(&path).await.status,
+            StatusCode::FORBIDDEN,
+            "{path}"
+        );
     }
     // Agents read the knowledge base, so they may export it.
     let (status, _, _) = agent
-        .bytes(Method::GET, "/api/v1/knowledge/export?format=csv", "", Vec::new())
+        .bytes(
+            Method::GET,
+            "/api/v1/knowledge/export?format=csv",
+            "",
+            Vec::new(),
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
-        t.admin.get("/api/v1/knowledge/imports/not-an-id").await.status,
+        t.admin
+            .get("/api/v1/knowledge/imports/not-an-id")
+            .await
+            .status,
         StatusCode::NOT_FOUND
     );
 }

@@ -245,7 +245,7 @@ impl ItemForm {
 
     fn input(&self) -> Result<ItemInput, AppError> {
         let time = |field: &'static str, s: &str| {
-            parse_time(s).map_err(|()| {
+            parse_time(s).map_err(|_| {
                 AppError::Validation(ValidationError::new(field, "must be a date and time"))
             })
         };
