@@ -392,8 +392,7 @@ impl Matcher {
                 if best.len() >= k {
                     break;
                 }
-                let touched_positive =
-                    sl != u32::MAX && zero_at.get(o).is_none_or(Option::is_none);
+                let touched_positive = sl != u32::MAX && zero_at.get(o).is_none_or(Option::is_none);
                 if touched_positive {
                     continue;
                 }

@@ -271,7 +271,9 @@ pub fn parse_time(s: &str) -> Result<Option<i64>, BadTime> {
     let (date, time) = s
         .split_once(['T', ' '])
         .map_or((s.as_str(), ""), |(d, t)| (d, t.trim()));
-    let mut d = date.split('-').map(|x| x.parse::<i64>().map_err(|_| BadTime));
+    let mut d = date
+        .split('-')
+        .map(|x| x.parse::<i64>().map_err(|_| BadTime));
     let (y, m, dd) = (
         d.next().ok_or(BadTime)??,
         d.next().ok_or(BadTime)??,
