@@ -204,6 +204,15 @@ pub fn router(secure_cookies: bool) -> Router<App> {
             get(bot::conversation_decisions),
         )
         .route("/conversations/{id}/assist", get(bot::assist))
+        .route(
+            "/knowledge/imports",
+            get(knowledge::list_imports)
+                .post(knowledge::start_import)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    kefu_app::knowledge::transfer::MAX_UPLOAD,
+                )),
+        )
+        .route("/knowledge/imports/{id}", get(knowledge::get_import))
         .route("/customer-imports", post(customer_templates::import))
         .route("/customer-imports/{id}", get(customer_templates::report))
         .route("/transfer-targets", get(chat::transfer_targets))

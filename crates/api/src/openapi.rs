@@ -55,6 +55,7 @@ use utoipa::{Modify, OpenApi};
         flows::conversation_flow,
         bot::unmatched, bot::attach, bot::create, bot::dismiss, bot::decisions, bot::conversation_decisions,
         bot::assist,
+        knowledge::start_import, knowledge::list_imports, knowledge::get_import,
     ),
     components(schemas(crate::error::ErrorBody)),
     modifiers(&Security),

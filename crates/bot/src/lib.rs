@@ -8,6 +8,7 @@
 //! let d = decide(m.score(query, query_vector), Thresholds::default());
 //! ```
 
+pub mod bench;
 pub mod bm25;
 pub mod calibrate;
 pub mod classifier;
@@ -22,6 +23,7 @@ pub mod metrics;
 pub mod ngram;
 pub mod sentencepiece;
 pub mod synonyms;
+pub mod synth;
 pub mod tokenize;
 
 pub use calibrate::{decide, Decision, Outcome, Thresholds};

@@ -75,4 +75,5 @@ id_type!(
     TicketHistoryId,
     NotificationId,
     FlowId,
+    KnowledgeImportId,
 );

@@ -57,6 +57,30 @@ pub enum BotCommand {
         #[command(flatten)]
         opts: BotEvalArgs,
     },
+    /// The scale benchmark: a generated knowledge base (Chinese and English, `--items` ×
+    /// `--phrasings`), index build time, lexical answer latency, full answer latency with
+    /// the model on one thread, memory; with `--import-db`, also the time to import the same
+    /// knowledge base (JSONL) through the real import path into that database.
+    Bench {
+        #[arg(long, default_value_t = 100_000)]
+        items: usize,
+        #[arg(long, default_value_t = 5)]
+        phrasings: usize,
+        #[arg(long, default_value_t = 3000)]
+        queries: usize,
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        /// Model directory; without it the embedding part is skipped.
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// Import into this database (`sqlite://…?mode=rwc` or `postgres://…`); a fresh
+        /// tenant is created for it.
+        #[arg(long)]
+        import_db: Option<String>,
+        /// Skip the matcher part (import only).
+        #[arg(long)]
+        import_only: bool,
+    },
     /// Evaluate paraphrase scoring on labelled pairs (JSON Lines `{"a","b","label"}`).
     EvalPairs {
         #[arg(long)]

@@ -46,6 +46,32 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Admin(cmd) => admin(cmd).await,
+        Command::Bot(BotCommand::Bench {
+            items,
+            phrasings,
+            queries,
+            seed,
+            model,
+            import_db,
+            import_only,
+        }) => {
+            // One thread for the encoder (candle's matrix products follow rayon's variable).
+            std::env::set_var("RAYON_NUM_THREADS", "1");
+            if !import_only {
+                let opt = kefu_bot::bench::BenchOptions {
+                    items,
+                    phrasings,
+                    queries,
+                    seed,
+                    model,
+                };
+                print!("{}", kefu_bot::bench::run(&opt)?);
+            }
+            if let Some(url) = import_db {
+                bench_import(&url, items, phrasings, seed).await?;
+            }
+            Ok(())
+        }
         Command::Bot(cmd) => bot(cmd),
     }
 }
@@ -102,7 +128,59 @@ fn bot(cmd: BotCommand) -> Result<(), String> {
             );
             Ok(())
         }
+        BotCommand::Bench { .. } => Err("handled in run".into()),
     }
+}
+
+/// Import the generated knowledge base as JSONL through `App::import_knowledge_file` into
+/// a fresh tenant of `url`, and print the time.
+async fn bench_import(url: &str, items: usize, phrasings: usize, seed: u64) -> Result<(), String> {
+    let kb = kefu_bot::synth::knowledge_base(items, phrasings, seed);
+    let mut body = String::new();
+    for (i, it) in kb.items.iter().enumerate() {
+        let category = format!("生成/分类{}/子类{}", i % 20, i % 400);
+        let line = serde_json::json!({"category": category, "question": it.question, "similar": it.similar, "answer": format!("答案 {i}")});
+        body.push_str(&line.to_string());
+        body.push('\n');
+    }
+    let store = kefu_server::open_store(url, 4).await?;
+    let app = kefu_server::build_app(store, kefu_app::AuthConfig::default());
+    let slug = format!("bench{}", std::process::id());
+    let t = app
+        .create_tenant(&slug, "bench")
+        .await
+        .map_err(|e| e.to_string())?;
+    let p = kefu_app::Principal {
+        tenant: kefu_store::TenantScope::new(kefu_domain::TenantId::from_db(t.id.clone())),
+        user_id: None,
+        name: "bench".into(),
+        display_name: "bench".into(),
+        permissions: kefu_domain::Permission::ALL.iter().copied().collect(),
+        kind: kefu_app::principal::PrincipalKind::ApiToken {
+            token_id: "bench".into(),
+        },
+        ip: None,
+        locale: None,
+    };
+    let q = kefu_app::knowledge::ImportQuery::default();
+    let start = std::time::Instant::now();
+    let imp = app
+        .import_knowledge_file(&p, &q, body.as_bytes())
+        .await
+        .map_err(|e| e.to_string())?;
+    let secs = start.elapsed().as_secs_f64();
+    let (peak, _) = kefu_bot::bench::memory_mib();
+    println!(
+        "import into {}: {} rows ({} MiB of JSONL), {} created, {} failed, {} categories, in {secs:.1} s ({:.0} rows/s); peak RSS {peak:.0} MiB",
+        redact(url).split('?').next().unwrap_or(""),
+        imp.total,
+        body.len() / (1024 * 1024),
+        imp.created,
+        imp.failed,
+        imp.categories_created,
+        imp.total as f64 / secs.max(1e-9)
+    );
+    Ok(())
 }
 
 /// Never print a password that may sit in a database URL.

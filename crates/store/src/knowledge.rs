@@ -536,3 +536,198 @@ pub async fn delete_synonyms(conn: &mut Conn, t: &TenantScope, id: &str) -> Resu
         .await?;
     one_row(done.rows_affected())
 }
+
+// ---- bulk import and search -----------------------------------------------
+
+/// Insert an item whose category is already known to be this tenant's (the
+/// import checked it), with its phrasings in one statement; no read-back.
+/// The caller wraps it in a transaction or savepoint.
+pub async fn insert_item_unchecked(
+    conn: &mut Conn,
+    t: &TenantScope,
+    f: &ItemFields<'_>,
+) -> Result<String> {
+    let id = KnowledgeItemId::new();
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO knowledge_items (id, tenant_id, category_id, question, answer, enabled, valid_from, valid_to, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
+    )
+    .bind(id.as_str())
+    .bind(t.id())
+    .bind(f.category_id)
+    .bind(f.question)
+    .bind(f.answer.to_string())
+    .bind(i64::from(f.enabled))
+    .bind(f.valid_from)
+    .bind(f.valid_to)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    // At most 100 rows (400 parameters) per statement.
+    for (c, chunk) in f.similar.chunks(100).enumerate() {
+        let mut sql = String::from(
+            "INSERT INTO knowledge_phrasings (tenant_id, item_id, position, text) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            let b = i * 4;
+            sql.push_str(&format!("(${}, ${}, ${}, ${})", b + 1, b + 2, b + 3, b + 4));
+        }
+        let mut q = sqlx::query(&sql);
+        for (i, text) in chunk.iter().enumerate() {
+            q = q
+                .bind(t.id())
+                .bind(id.as_str())
+                .bind((c * 100 + i) as i64)
+                .bind(text.as_str());
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(id.as_str().to_string())
+}
+
+/// What the item list of the console asks for.
+#[derive(Debug, Clone, Default)]
+pub struct ItemSearch<'a> {
+    pub category_id: Option<&'a str>,
+    /// Matched (case-sensitively on PostgreSQL, ASCII-insensitively on SQLite)
+    /// against the standard question and the similar phrasings.
+    pub text: Option<&'a str>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// One page of items (oldest first) and how many match in all.
+pub async fn search_items(
+    conn: &mut Conn,
+    t: &TenantScope,
+    s: &ItemSearch<'_>,
+) -> Result<(Vec<KnowledgeItem>, i64)> {
+    let pattern = s
+        .text
+        .map(str::trim)
+        .filter(|x| !x.is_empty())
+        .map(|x| {
+            let esc = x
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            format!("%{esc}%")
+        })
+        .unwrap_or_default();
+    let filter = "FROM knowledge_items i WHERE i.tenant_id = $1 AND ($2 = '' OR i.category_id = $2) \
+         AND ($3 = '' OR i.question LIKE $3 ESCAPE '\\' OR EXISTS (SELECT 1 FROM knowledge_phrasings p \
+         WHERE p.tenant_id = $1 AND p.item_id = i.id AND p.text LIKE $3 ESCAPE '\\'))";
+    let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) {filter}"))
+        .bind(t.id())
+        .bind(s.category_id.unwrap_or(""))
+        .bind(&pattern)
+        .fetch_one(&mut *conn)
+        .await?;
+    let cols = ITEM_COLS
+        .split(", ")
+        .map(|c| format!("i.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let rows = sqlx::query(&format!(
+        "SELECT {cols} {filter} ORDER BY i.created_at, i.id LIMIT $4 OFFSET $5"
+    ))
+    .bind(t.id())
+    .bind(s.category_id.unwrap_or(""))
+    .bind(&pattern)
+    .bind(s.limit)
+    .bind(s.offset)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let id: String = r.try_get("id")?;
+        let similar = phrasings(conn, t, &id).await?;
+        out.push(item_row(r, similar)?);
+    }
+    Ok((out, total))
+}
+
+/// Find or create the category path `names` (at most three), then insert the
+/// item, all inside one savepoint: a row is stored whole or not at all while
+/// the caller's transaction goes on. `cache` maps a `/`-joined path to its id;
+/// it is read and, once the row is in, extended. Answers the new item's id
+/// and how many categories were created.
+pub async fn import_item(
+    conn: &mut Conn,
+    t: &TenantScope,
+    names: &[&str],
+    cache: &mut HashMap<String, String>,
+    f: &ItemFields<'_>,
+) -> Result<(String, usize)> {
+    if names.is_empty() || names.len() as i64 > MAX_DEPTH {
+        return Err(StoreError::Invalid {
+            field: "category",
+            message: format!("a category path has 1 to {MAX_DEPTH} names"),
+        });
+    }
+    let mut sp = conn.begin().await?;
+    let mut parent: Option<String> = None;
+    let mut fresh: Vec<(String, String)> = Vec::new();
+    for depth in 1..=names.len() {
+        let path = names[..depth].join("/");
+        if let Some(id) = cache.get(&path) {
+            parent = Some(id.clone());
+            continue;
+        }
+        let found = find_category(&mut sp, t, names[depth - 1], parent.as_deref()).await?;
+        let id = match found {
+            Some(c) => c.id,
+            None => {
+                let id = KnowledgeCategoryId::new();
+                let now = now_ms();
+                sqlx::query(
+                    "INSERT INTO knowledge_categories (id, tenant_id, name, parent_id, depth, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $6)",
+                )
+                .bind(id.as_str())
+                .bind(t.id())
+                .bind(names[depth - 1])
+                .bind(parent.as_deref())
+                .bind(depth as i64)
+                .bind(now)
+                .execute(&mut *sp)
+                .await?;
+                fresh.push((path.clone(), id.as_str().to_string()));
+                id.as_str().to_string()
+            }
+        };
+        parent = Some(id);
+    }
+    let category_id = parent.ok_or(StoreError::NotFound)?;
+    let fields = ItemFields {
+        category_id: &category_id,
+        ..f.clone()
+    };
+    let id = insert_item_unchecked(&mut sp, t, &fields).await?;
+    sp.commit().await?;
+    let created = fresh.len();
+    cache.extend(fresh);
+    Ok((id, created))
+}
+
+/// Every category's `/`-joined path of names, by id.
+pub fn category_paths(cats: &[KnowledgeCategory]) -> HashMap<String, String> {
+    let by_id: HashMap<&str, &KnowledgeCategory> =
+        cats.iter().map(|c| (c.id.as_str(), c)).collect();
+    cats.iter()
+        .map(|c| {
+            let mut names = Vec::new();
+            let mut cur = Some(c);
+            while let Some(x) = cur {
+                names.push(x.name.as_str());
+                cur = x.parent_id.as_deref().and_then(|p| by_id.get(p).copied());
+            }
+            names.reverse();
+            (c.id.clone(), names.join("/"))
+        })
+        .collect()
+}

@@ -26,6 +26,7 @@ pub mod event_log;
 pub mod flows;
 pub mod follow_up_reminders;
 pub mod knowledge;
+pub mod knowledge_imports;
 pub mod migrate;
 pub mod offline_messages;
 pub mod quick_replies;

@@ -75,6 +75,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0010_flows.sql"),
     },
     Migration {
+        version: 11,
+        name: "knowledge_variants",
+        sqlite: include_str!("../migrations/sqlite/0011_knowledge_variants.sql"),
+        postgres: include_str!("../migrations/postgres/0011_knowledge_variants.sql"),
+    },
+    Migration {
         version: 12,
         name: "follow_up_reminders",
         sqlite: include_str!("../migrations/sqlite/0012_follow_up_reminders.sql"),

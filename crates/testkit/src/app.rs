@@ -241,6 +241,37 @@ impl Client {
         (Resp { status, body }, text)
     }
 
+    /// A request with a binary body (empty: none); the answer's status, content type
+    /// and bytes (an XLSX download, a GBK upload's report).
+    pub async fn bytes(
+        &self,
+        method: Method,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> (StatusCode, String, Vec<u8>) {
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if !body.is_empty() {
+            req = req.header("content-type", content_type).body(body);
+        }
+        if let Some(t) = &self.bearer {
+            req = req.bearer_auth(t);
+        }
+        if let Some(c) = &self.csrf {
+            req = req.header("X-CSRF-Token", c);
+        }
+        let resp = req.send().await.expect("request reaches the test server");
+        let status = resp.status();
+        let ct = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        let bytes = resp.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
+        (status, ct, bytes)
+    }
+
     pub async fn get(&self, path: &str) -> Resp {
         self.send(Method::GET, path, None).await
     }

@@ -71,6 +71,7 @@ pub enum Nav {
     TicketTypes,
     Flows,
     Unmatched,
+    Knowledge,
     Users,
     Roles,
     Departments,
@@ -117,7 +118,7 @@ fn nav_items(v: &Viewer, active: Nav) -> Vec<NavItem> {
     let tickets = p.can(Permission::TicketsView)
         || p.can(Permission::TicketsViewAll)
         || p.can(Permission::TicketsManage);
-    let entries: [(Nav, &str, &str, &str, bool); 15] = [
+    let entries: [(Nav, &str, &str, &str, bool); 16] = [
         (
             Nav::Overview,
             "nav-overview",
@@ -145,6 +146,13 @@ fn nav_items(v: &Viewer, active: Nav) -> Vec<NavItem> {
             "nav-unmatched",
             "/bot/unmatched",
             tr.nav_unmatched,
+            p.can(Permission::KnowledgeView) || p.can(Permission::KnowledgeManage),
+        ),
+        (
+            Nav::Knowledge,
+            "nav-knowledge",
+            "/knowledge",
+            crate::pages::knowledge::kb_tr(v.lang).nav,
             p.can(Permission::KnowledgeView) || p.can(Permission::KnowledgeManage),
         ),
         (

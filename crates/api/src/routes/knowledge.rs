@@ -1,17 +1,23 @@
 //! /api/v1/knowledge (知识库): categories, items with similar phrasings,
-//! synonym groups, and JSONL import/export. Reading needs `knowledge.view`,
+//! synonym groups, and import/export (JSONL, CSV, XLSX) with progress and a
+//! per-row report. Reading needs `knowledge.view`,
 //! changing `knowledge.manage`.
 
 use super::created;
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{ApiJson, Auth};
+use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use kefu_app::knowledge::{CategoryInput, ImportReport, ItemInput, ItemQuery, SynonymInput};
+use kefu_app::knowledge::{
+    CategoryInput, ExportQuery, Format, ImportQuery, ImportReport, ItemInput, ItemQuery,
+    SynonymInput,
+};
 use kefu_app::App;
 use kefu_store::knowledge::{KnowledgeCategory, KnowledgeItem, SynonymGroup};
+use kefu_store::knowledge_imports::KnowledgeImport;
 
 /// Every category, parents before children.
 #[utoipa::path(get, path = "/api/v1/knowledge/categories", tag = "knowledge",
@@ -202,20 +208,92 @@ pub async fn import(
     Ok(Json(app.import_knowledge(&p, &body).await?))
 }
 
-/// Every item as JSONL, in the import format.
-#[utoipa::path(get, path = "/api/v1/knowledge/export", tag = "knowledge",
-    responses((status = 200, body = String, content_type = "application/x-ndjson"), (status = 403, body = ErrorBody)))]
-pub async fn export(State(app): State<App>, Auth(p): Auth) -> ApiResult<Response> {
-    let body = app.export_knowledge(&p).await?;
+/// Every item in the import format: `format=jsonl` (default), `csv` (UTF-8
+/// with BOM) or `xlsx`; columns id, category, question, similar (one per
+/// line), answer (text, or JSON with rich parts/variants), enabled,
+/// valid_from, valid_to (UTC).
+#[utoipa::path(get, path = "/api/v1/knowledge/export", tag = "knowledge", params(ExportQuery),
+    responses((status = 200, body = String, content_type = "application/x-ndjson"), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn export(
+    State(app): State<App>,
+    Auth(p): Auth,
+    Query(q): Query<ExportQuery>,
+) -> ApiResult<Response> {
+    let format = Format::parse(q.format.as_deref())?;
+    let body = app.export_knowledge_as(&p, format).await?;
+    let disposition = format!("attachment; filename=\"knowledge.{}\"", format.as_str());
     Ok((
         [
-            (header::CONTENT_TYPE, "application/x-ndjson; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"knowledge.jsonl\"",
-            ),
+            (header::CONTENT_TYPE, format.content_type().to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
         ],
         body,
     )
         .into_response())
+}
+
+/// Import a file: `format=jsonl|csv|xlsx`, CSV `encoding=auto|utf-8|gbk`.
+/// Each row is stored whole or not at all; bad rows are reported by number
+/// (JSONL line, spreadsheet row with the header as row 1) with a code and
+/// message. With `background=true` the answer is 202 and the import
+/// `running`; poll `GET /knowledge/imports/{id}` for `processed` of `total`.
+/// An unreadable file or a header with unknown/missing columns is 422.
+#[utoipa::path(post, path = "/api/v1/knowledge/imports", tag = "knowledge", params(ImportQuery),
+    request_body(content = String, content_type = "application/octet-stream"),
+    responses((status = 201, body = KnowledgeImport), (status = 202, body = KnowledgeImport), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn start_import(
+    State(app): State<App>,
+    Auth(p): Auth,
+    Query(q): Query<ImportQuery>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let imp = app.import_knowledge_file(&p, &q, &body).await?;
+    Ok(if q.background.unwrap_or(false) {
+        (StatusCode::ACCEPTED, Json(imp)).into_response()
+    } else {
+        created(imp)
+    })
+}
+
+/// The latest 20 imports, newest first.
+#[utoipa::path(get, path = "/api/v1/knowledge/imports", tag = "knowledge",
+    responses((status = 200, body = [KnowledgeImport]), (status = 403, body = ErrorBody)))]
+pub async fn list_imports(
+    State(app): State<App>,
+    Auth(p): Auth,
+) -> ApiResult<Json<Vec<KnowledgeImport>>> {
+    Ok(Json(app.knowledge_imports(&p).await?))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReportQuery {
+    /// `json` (default) or `csv` (a download: row, code, message).
+    pub format: Option<String>,
+}
+
+/// An import: progress (`status`, `processed` of `total`) and its error
+/// report — JSON, or with `format=csv` a download.
+#[utoipa::path(get, path = "/api/v1/knowledge/imports/{id}", tag = "knowledge", params(("id" = String, Path), ReportQuery),
+    responses((status = 200, body = KnowledgeImport), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_import(
+    State(app): State<App>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+    Query(q): Query<ReportQuery>,
+) -> ApiResult<Response> {
+    Ok(match q.format.as_deref() {
+        Some("csv") => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"knowledge-import-report.csv\"",
+                ),
+            ],
+            app.knowledge_import_report_csv(&p, &id).await?,
+        )
+            .into_response(),
+        _ => Json(app.knowledge_import(&p, &id).await?).into_response(),
+    })
 }

@@ -47,6 +47,7 @@ mod crm_oneid;
 mod flows;
 mod flows_chat;
 mod knowledge;
+mod knowledge_transfer;
 mod ops;
 mod sla;
 mod tenancy;

@@ -157,6 +157,7 @@ async fn ids_from_another_tenant_are_not_found(app: TestApp) {
     let sla = crate::sla::cross_tenant_cases(&app, &a, &b).await;
     let flows = crate::flows::cross_tenant_cases(&a, &b).await;
     let bot = crate::bot_review::cross_tenant_cases(&app, &a, &b).await;
+    let knowledge_imports = crate::knowledge_transfer::cross_tenant_cases(&a).await;
     let mut cases: Vec<(Method, String, Option<Value>)> = vec![
         (Method::GET, format!("/api/v1/users/{a_user}"), None),
         (
@@ -313,6 +314,7 @@ async fn ids_from_another_tenant_are_not_found(app: TestApp) {
         None,
     ));
     cases.extend(bot);
+    cases.extend(knowledge_imports);
 
     // Every templated path+method in the OpenAPI document has a case.
     let doc = b.admin.get("/api/v1/openapi.json").await.body;

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod chat_page;
 pub mod customers;
 pub mod flows;
+pub mod knowledge;
 pub mod login;
 pub mod org;
 pub mod profile;

@@ -1,19 +1,24 @@
-//! 知识库: categories, items with similar phrasings, synonym groups, and JSONL
-//! import/export. Reading needs `knowledge.view`, changing `knowledge.manage`;
-//! every change is audited.
+//! 知识库: categories, items with similar phrasings, answers with per-channel
+//! variants (`answer`), synonym groups, and import/export in JSONL, CSV and
+//! XLSX (`transfer`, `sheet`). Reading needs `knowledge.view`, changing
+//! `knowledge.manage`; every change is audited.
+
+pub mod answer;
+pub mod sheet;
+pub mod transfer;
+
+pub use answer::{answer_for, answer_for_item, Answer, AnswerBody, ChannelRef};
+pub use transfer::{ExportQuery, Format, ImportQuery, ImportReport};
 
 use crate::{audit, json, parse_id, App, AppError, AppResult, Principal};
 use kefu_domain::{Name, Permission, ValidationError};
 use kefu_store::knowledge::{self, ItemFields, KnowledgeCategory, KnowledgeItem, SynonymGroup};
 use kefu_store::Conn;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 use utoipa::ToSchema;
 
 const MAX_TEXT: usize = 500;
-const MAX_ANSWER: usize = 20_000;
 const MAX_SIMILAR: usize = 500;
-const MAX_ROWS: usize = 20_000;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -21,17 +26,6 @@ pub struct CategoryInput {
     pub name: String,
     /// Absent for a top-level category; categories nest at most three levels.
     pub parent_id: Option<String>,
-}
-
-/// An answer: plain text, optionally with a rich form (card, buttons, links,
-/// images) that channels able to show it use instead.
-#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Answer {
-    pub text: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Object>)]
-    pub rich: Option<serde_json::Value>,
 }
 
 fn yes() -> bool {
@@ -64,42 +58,30 @@ pub struct SynonymInput {
     pub terms: Vec<String>,
 }
 
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 pub struct ItemQuery {
     pub category_id: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ImportRowError {
-    /// 1-based line number in the uploaded text.
-    pub row: usize,
-    pub code: String,
-    pub message: String,
+/// The console's item list: a category, a text to find in questions and
+/// phrasings, and a page.
+#[derive(Debug, Default, Clone, Deserialize, utoipa::IntoParams)]
+pub struct ItemSearchQuery {
+    pub category_id: Option<String>,
+    pub q: Option<String>,
+    /// 1-based.
+    pub page: Option<i64>,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ImportReport {
-    /// Non-blank lines read.
-    pub total: usize,
-    pub created: usize,
-    pub failed: usize,
-    pub categories_created: usize,
-    pub errors: Vec<ImportRowError>,
+#[derive(Debug, Clone, Serialize)]
+pub struct ItemPage {
+    pub items: Vec<KnowledgeItem>,
+    pub total: i64,
+    pub page: i64,
+    pub pages: i64,
 }
 
-/// One line of the JSONL format shared with `kefu bot eval`:
-/// `{"id","category","question","similar":[…],"answer"}`. `category` is a
-/// path of up to three names joined by `/`; `answer` is text or an [`Answer`].
-#[derive(Debug, Deserialize, Serialize)]
-struct JsonlRow {
-    #[serde(default)]
-    id: Option<String>,
-    category: String,
-    question: String,
-    #[serde(default)]
-    similar: Vec<String>,
-    answer: serde_json::Value,
-}
+pub const PAGE_SIZE: i64 = 50;
 
 fn text(field: &'static str, s: &str, max: usize) -> AppResult<String> {
     let t = s.trim();
@@ -129,37 +111,24 @@ fn distinct(field: &'static str, list: &[String], max: usize) -> AppResult<Vec<S
     Ok(out)
 }
 
-struct CheckedItem {
+pub(crate) struct CheckedItem {
     question: String,
     similar: Vec<String>,
     answer: serde_json::Value,
 }
 
-fn check_item(input: &ItemInput) -> AppResult<CheckedItem> {
+pub(crate) fn check_item(input: &ItemInput) -> AppResult<CheckedItem> {
     let question = text("question", &input.question, MAX_TEXT)?;
     let similar: Vec<String> = distinct("similar", &input.similar, MAX_SIMILAR)?
         .into_iter()
         .filter(|s| *s != question)
         .collect();
-    let answer_text = input.answer.text.trim();
-    if answer_text.is_empty() && input.answer.rich.is_none() {
-        return Err(ValidationError::new("answer", "needs text or a rich answer").into());
-    }
-    if answer_text.chars().count() > MAX_ANSWER {
-        return Err(
-            ValidationError::new("answer", format!("at most {MAX_ANSWER} characters")).into(),
-        );
-    }
     if let (Some(from), Some(to)) = (input.valid_from, input.valid_to) {
         if from > to {
             return Err(ValidationError::new("valid_to", "must not be before valid_from").into());
         }
     }
-    let answer = serde_json::to_value(Answer {
-        text: answer_text.to_string(),
-        rich: input.answer.rich.clone(),
-    })
-    .map_err(|e| AppError::Internal(e.to_string()))?;
+    let answer = transfer::checked_answer(&input.answer)?;
     Ok(CheckedItem {
         question,
         similar,
@@ -167,22 +136,11 @@ fn check_item(input: &ItemInput) -> AppResult<CheckedItem> {
     })
 }
 
-fn can_view(p: &Principal) -> AppResult<()> {
+pub(crate) fn can_view(p: &Principal) -> AppResult<()> {
     if p.can(Permission::KnowledgeManage) {
         return Ok(());
     }
     p.require(Permission::KnowledgeView)
-}
-
-fn answer_of(v: &serde_json::Value) -> AppResult<Answer> {
-    match v {
-        serde_json::Value::String(s) => Ok(Answer {
-            text: s.clone(),
-            rich: None,
-        }),
-        other => serde_json::from_value(other.clone())
-            .map_err(|e| ValidationError::new("answer", e.to_string()).into()),
-    }
 }
 
 impl App {
@@ -487,103 +445,36 @@ impl App {
         Ok(())
     }
 
-    /// Import JSONL. Each line is stored whole or not at all (its own
-    /// transaction); bad lines are reported by line number, code and message.
-    /// Categories are found by `/`-separated name path and created if missing.
-    /// The `id` field is ignored: imported items get new ids.
-    pub async fn import_knowledge(&self, p: &Principal, body: &str) -> AppResult<ImportReport> {
-        p.require(Permission::KnowledgeManage)?;
-        let lines: Vec<(usize, &str)> = body
-            .lines()
-            .enumerate()
-            .filter(|(_, l)| !l.trim().is_empty())
-            .map(|(i, l)| (i + 1, l))
-            .collect();
-        if lines.len() > MAX_ROWS {
-            return Err(ValidationError::new("body", format!("at most {MAX_ROWS} lines")).into());
-        }
-        let mut report = ImportReport {
-            total: lines.len(),
-            created: 0,
-            failed: 0,
-            categories_created: 0,
-            errors: Vec::new(),
+    /// One page of the item list (see [`ItemSearchQuery`]).
+    pub async fn knowledge_item_page(
+        &self,
+        p: &Principal,
+        q: &ItemSearchQuery,
+    ) -> AppResult<ItemPage> {
+        can_view(p)?;
+        let category = match q.category_id.as_deref().filter(|c| !c.is_empty()) {
+            Some(c) => Some(parse_id("category_id", c)?),
+            None => None,
         };
-        for (row, line) in lines {
-            let mut tx = self.store.begin().await?;
-            match import_row(&mut tx, p, line).await {
-                Ok(new_categories) => {
-                    tx.commit().await?;
-                    report.created += 1;
-                    report.categories_created += new_categories;
-                }
-                Err(e) => {
-                    drop(tx);
-                    report.failed += 1;
-                    report.errors.push(ImportRowError {
-                        row,
-                        code: e.code().to_string(),
-                        message: e.to_string(),
-                    });
-                }
-            }
-        }
-        let mut tx = self.store.begin().await?;
-        audit(
-            &mut tx,
-            p,
-            "knowledge.import",
-            "knowledge",
-            None,
-            None,
-            json(&report),
+        let page = q.page.unwrap_or(1).max(1);
+        let mut conn = self.store.conn().await?;
+        let (items, total) = knowledge::search_items(
+            &mut conn,
+            &p.tenant,
+            &knowledge::ItemSearch {
+                category_id: category.as_deref(),
+                text: q.q.as_deref(),
+                limit: PAGE_SIZE,
+                offset: (page - 1) * PAGE_SIZE,
+            },
         )
         .await?;
-        tx.commit().await?;
-        // Many items at once: the bot's index is rebuilt on its next question.
-        self.bot_invalidate(&p.tenant);
-        Ok(report)
-    }
-
-    /// Every item as JSONL, `category` as its `/`-joined path.
-    pub async fn export_knowledge(&self, p: &Principal) -> AppResult<String> {
-        can_view(p)?;
-        let mut conn = self.store.conn().await?;
-        let cats = knowledge::list_categories(&mut conn, &p.tenant).await?;
-        let by_id: HashMap<&str, &KnowledgeCategory> =
-            cats.iter().map(|c| (c.id.as_str(), c)).collect();
-        let path = |id: &str| {
-            let mut names = Vec::new();
-            let mut cur = by_id.get(id).copied();
-            while let Some(c) = cur {
-                names.push(c.name.as_str());
-                cur = c
-                    .parent_id
-                    .as_deref()
-                    .and_then(|pid| by_id.get(pid).copied());
-            }
-            names.reverse();
-            names.join("/")
-        };
-        let mut out = String::new();
-        for item in knowledge::list_items(&mut conn, &p.tenant, None).await? {
-            let answer = match answer_of(&item.answer) {
-                Ok(a) if a.rich.is_none() => serde_json::Value::String(a.text),
-                _ => item.answer.clone(),
-            };
-            let row = JsonlRow {
-                id: Some(item.id.clone()),
-                category: path(&item.category_id),
-                question: item.question,
-                similar: item.similar,
-                answer,
-            };
-            out.push_str(
-                &serde_json::to_string(&row).map_err(|e| AppError::Internal(e.to_string()))?,
-            );
-            out.push('\n');
-        }
-        Ok(out)
+        Ok(ItemPage {
+            items,
+            total,
+            page,
+            pages: ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1),
+        })
     }
 }
 
@@ -595,7 +486,7 @@ fn check_terms(input: &SynonymInput) -> AppResult<Vec<String>> {
     Ok(terms)
 }
 
-fn fields<'a>(input: &'a ItemInput, c: &'a CheckedItem) -> ItemFields<'a> {
+pub(crate) fn fields<'a>(input: &'a ItemInput, c: &'a CheckedItem) -> ItemFields<'a> {
     ItemFields {
         category_id: &input.category_id,
         question: &c.question,
@@ -643,58 +534,4 @@ async fn link_flow(
     }
     kefu_store::flows::set_item_flow(conn, &p.tenant, &item.id, flow_id.as_deref()).await?;
     Ok(KnowledgeItem { flow_id, ..item })
-}
-
-/// One JSONL line: find or create its category path, then the item. Answers
-/// how many categories were created.
-async fn import_row(conn: &mut Conn, p: &Principal, line: &str) -> AppResult<usize> {
-    let row: JsonlRow = serde_json::from_str(line)
-        .map_err(|e| AppError::Validation(ValidationError::new("line", e.to_string())))?;
-    let names: Vec<&str> = row.category.split('/').map(str::trim).collect();
-    if names.len() as i64 > knowledge::MAX_DEPTH {
-        return Err(
-            ValidationError::new("category", "categories nest at most 3 levels deep").into(),
-        );
-    }
-    let mut parent: Option<String> = None;
-    let mut created = 0;
-    for n in names {
-        let name = Name::parse("category", n)?;
-        let found =
-            knowledge::find_category(conn, &p.tenant, name.as_str(), parent.as_deref()).await?;
-        let c = match found {
-            Some(c) => c,
-            None => {
-                created += 1;
-                let c =
-                    knowledge::create_category(conn, &p.tenant, name.as_str(), parent.as_deref())
-                        .await
-                        .map_err(|e| AppError::from_store("knowledge category", e))?;
-                audit(
-                    conn,
-                    p,
-                    "knowledge_category.create",
-                    "knowledge_category",
-                    Some(&c.id),
-                    None,
-                    json(&c),
-                )
-                .await?;
-                c
-            }
-        };
-        parent = Some(c.id);
-    }
-    let input = ItemInput {
-        category_id: parent.unwrap_or_default(),
-        question: row.question,
-        similar: row.similar,
-        answer: answer_of(&row.answer)?,
-        enabled: true,
-        valid_from: None,
-        valid_to: None,
-        flow_id: None,
-    };
-    insert_item(conn, p, &input).await?;
-    Ok(created)
 }

@@ -1,0 +1,450 @@
+//! The knowledge pages over the router (no socket): the category tree, the item editor
+//! with phrasings and channel variants, search, the synonym dictionary, and an import
+//! whose progress fragment is polled like htmx does — plus what an agent may not do.
+//! (The client helpers are those of `pages.rs`.)
+
+#![allow(dead_code)]
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use axum::response::Response;
+use axum::Router;
+use std::collections::BTreeMap;
+use tower::ServiceExt;
+
+struct Client {
+    router: Router,
+    jar: BTreeMap<String, String>,
+}
+
+struct Page {
+    status: StatusCode,
+    location: Option<String>,
+    set_cookies: Vec<String>,
+    body: String,
+}
+
+impl Client {
+    async fn new() -> Client {
+        let store = kefu_store::testing::fresh_sqlite().await.expect("sqlite");
+        let app = kefu_app::App::new(
+            store,
+            kefu_events::EventBus::in_process(),
+            Default::default(),
+        );
+        app.seed_demo().await.expect("seed demo");
+        Client {
+            router: kefu_web::router(false).with_state(app),
+            jar: BTreeMap::new(),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.jar
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    async fn send(&mut self, req: Request<Body>) -> Page {
+        let resp: Response = self.router.clone().oneshot(req).await.expect("infallible");
+        let status = resp.status();
+        let location = resp
+            .headers()
+            .get(header::LOCATION)
+            .map(|v| v.to_str().unwrap().to_string());
+        let set_cookies: Vec<String> = resp
+            .headers()
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().unwrap().to_string())
+            .collect();
+        for c in &set_cookies {
+            let (kv, attrs) = c.split_once(';').unwrap_or((c, ""));
+            let (k, v) = kv.split_once('=').unwrap();
+            if attrs.contains("Max-Age=0") {
+                self.jar.remove(k);
+            } else {
+                self.jar.insert(k.to_string(), v.to_string());
+            }
+        }
+        let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        Page {
+            status,
+            location,
+            set_cookies,
+            body: String::from_utf8(bytes.to_vec()).unwrap(),
+        }
+    }
+
+    async fn get(&mut self, path: &str) -> Page {
+        self.get_with(path, &[]).await
+    }
+
+    async fn get_with(&mut self, path: &str, headers: &[(&str, &str)]) -> Page {
+        let mut b = Request::get(path).header(header::COOKIE, self.cookie_header());
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        self.send(b.body(Body::empty()).unwrap()).await
+    }
+
+    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
+        let owned = form
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        self.post_owned(path, owned).await
+    }
+
+    async fn post_owned(&mut self, path: &str, form: Vec<(String, String)>) -> Page {
+        let body = form
+            .iter()
+            .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let req = Request::post(path)
+            .header(header::COOKIE, self.cookie_header())
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap();
+        self.send(req).await
+    }
+
+    async fn sign_in(&mut self, user: &str) {
+        let page = self.get("/login").await;
+        let csrf = hidden(&page.body, "_csrf");
+        let p = self
+            .post(
+                "/login",
+                &[
+                    ("_csrf", &csrf),
+                    ("tenant", "demo"),
+                    ("username", user),
+                    ("password", kefu_app::demo::DEMO_PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+        assert_eq!(p.location.as_deref(), Some("/admin"));
+    }
+}
+
+fn enc(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The value of the first hidden input named `name`.
+fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker).expect("hidden field") + marker.len();
+    html[start..].split('"').next().unwrap().to_string()
+}
+
+/// Every `value` of the `<select id=…>`'s options.
+fn option_values(html: &str, id: &str) -> Vec<String> {
+    let start = html.find(&format!("id=\"{id}\"")).expect("select");
+    let end = start + html[start..].find("</select>").expect("end of select");
+    html[start..end]
+        .split("<option value=\"")
+        .skip(1)
+        .map(|s| s.split('"').next().unwrap_or("").to_string())
+        .collect()
+}
+
+/// The id in a `Location: …?category_id=ID` or `/knowledge/items/ID`.
+fn id_in(location: &str) -> String {
+    location.rsplit(['=', '/']).next().unwrap_or("").to_string()
+}
+
+impl Client {
+    async fn multipart(
+        &mut self,
+        path: &str,
+        parts: &[(&str, Option<&str>, &[u8])],
+        htmx: bool,
+    ) -> Page {
+        let boundary = "kbtestboundary";
+        let mut body: Vec<u8> = Vec::new();
+        for (name, file, bytes) in parts {
+            body.extend(format!("--{boundary}\r\n").as_bytes());
+            match file {
+                Some(f) => body.extend(format!("Content-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes()),
+                None => body.extend(format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes()),
+            }
+            body.extend(*bytes);
+            body.extend(b"\r\n");
+        }
+        body.extend(format!("--{boundary}--\r\n").as_bytes());
+        let mut b = Request::post(path)
+            .header(header::COOKIE, self.cookie_header())
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            );
+        if htmx {
+            b = b.header("hx-request", "true");
+        }
+        self.send(b.body(Body::from(body)).unwrap()).await
+    }
+}
+
+#[tokio::test]
+async fn categories_items_and_synonyms_are_managed_in_the_console() {
+    let mut c = Client::new().await;
+    c.sign_in("admin").await;
+    let p = c.get("/knowledge").await;
+    assert_eq!(p.status, StatusCode::OK, "{}", p.body);
+    assert!(p.body.contains("id=\"nav-knowledge\""));
+    let csrf = hidden(&p.body, "_csrf");
+
+    // Three levels of categories; the third cannot take a child.
+    let mut parent = String::new();
+    let mut ids = Vec::new();
+    for name in ["售后", "退货", "七天无理由"] {
+        let r = c
+            .post(
+                "/knowledge/categories",
+                &[("_csrf", &csrf), ("name", name), ("parent_id", &parent)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        parent = id_in(r.location.as_deref().unwrap_or(""));
+        ids.push(parent.clone());
+    }
+    let p = c.get("/knowledge").await;
+    assert!(p.body.contains("七天无理由"));
+    let parents = option_values(&p.body, "kb-category-parent");
+    assert!(
+        parents.contains(&ids[1]) && !parents.contains(&ids[2]),
+        "a third-level category takes no child"
+    );
+    let r = c
+        .post(
+            "/knowledge/categories",
+            &[("_csrf", &csrf), ("name", "第四级"), ("parent_id", &ids[2])],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("field-error") || r.body.contains("flash-error"));
+
+    // An item with phrasings, a card, and a variant for WeChat.
+    let r = c
+        .post(
+            "/knowledge/items",
+            &[
+                ("_csrf", &csrf),
+                ("category_id", &ids[1]),
+                ("question", "怎么退货"),
+                ("similar", "如何退货"),
+                ("similar", ""),
+                ("similar", "退货流程"),
+                ("a_text", "在订单页申请退货"),
+                ("a_card_title", "退货指南"),
+                ("a_card_url", "https://example.com/returns"),
+                ("a_buttons", "查物流 | track"),
+                ("variant", "0"),
+                ("0_key", "wechat"),
+                ("0_text", "微信里点“我的订单”申请退货"),
+                ("enabled", "true"),
+                ("valid_from", "2026-01-01T00:00"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let item = id_in(r.location.as_deref().unwrap_or(""));
+    let p = c.get(&format!("/knowledge/items/{item}")).await;
+    assert_eq!(p.status, StatusCode::OK);
+    for s in [
+        "如何退货",
+        "退货流程",
+        "退货指南",
+        "查物流 | track",
+        "微信里点“我的订单”申请退货",
+        "2026-01-01T00:00",
+    ] {
+        assert!(p.body.contains(&html_escape(s)), "editor shows {s}");
+    }
+    assert!(p.body.contains("name=\"0_key\""));
+
+    // A bad card link is refused with the field named, and what was typed is kept.
+    let r = c
+        .post(
+            &format!("/knowledge/items/{item}"),
+            &[
+                ("_csrf", &csrf),
+                ("category_id", &ids[1]),
+                ("question", "怎么退货"),
+                ("a_text", "x"),
+                ("a_card_title", "t"),
+                ("a_card_url", "javascript:alert(1)"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("answer.rich.card.url"), "{}", r.body);
+
+    // Search finds it by a phrasing; another category does not list it.
+    let p = c.get("/knowledge?q=%E6%B5%81%E7%A8%8B").await;
+    assert!(p.body.contains(&format!("data-id=\"{item}\"")));
+    let p = c.get(&format!("/knowledge?category_id={}", ids[0])).await;
+    assert!(p.body.contains("id=\"kb-no-items\""));
+    let p = c.get("/knowledge?q=nothing-like-this").await;
+    assert!(p.body.contains("id=\"kb-no-items\""));
+
+    // A category in use is not deleted.
+    let r = c
+        .post(
+            &format!("/knowledge/categories/{}/delete", ids[1]),
+            &[("_csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+
+    // htmx fragments for adding rows.
+    let f = c.get("/knowledge/fragments/similar").await;
+    assert!(f.body.contains("kb-similar-row"));
+    let f = c.get("/knowledge/fragments/variant?n=3").await;
+    assert!(f.body.contains("name=\"3_key\""));
+
+    // Synonyms: a group, and one term alone is refused.
+    let r = c
+        .post(
+            "/knowledge/synonyms",
+            &[("_csrf", &csrf), ("terms", "退款，退钱, refund")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let p = c.get("/knowledge/synonyms").await;
+    assert!(p.body.contains("退款 · 退钱 · refund"));
+    let r = c
+        .post(
+            "/knowledge/synonyms",
+            &[("_csrf", &csrf), ("terms", "只有一个")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("只有一个"), "the typed terms are kept");
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&#34;")
+}
+
+#[tokio::test]
+async fn an_import_reports_progress_then_its_report() {
+    let mut c = Client::new().await;
+    c.sign_in("admin").await;
+    let p = c.get("/knowledge/transfer").await;
+    assert_eq!(p.status, StatusCode::OK, "{}", p.body);
+    assert!(p.body.contains("id=\"kb-import-form\""));
+    assert!(p.body.contains("/api/v1/knowledge/export?format=xlsx"));
+    let csrf = hidden(&p.body, "_csrf");
+    let csv = "category,question,similar,answer\n售后/退货,怎么退货,如何退货|退货流程,在订单页申请\n售后,,x,y\n";
+    let r = c
+        .multipart(
+            "/knowledge/transfer",
+            &[
+                ("_csrf", None, csrf.as_bytes()),
+                ("format", None, b"auto"),
+                ("encoding", None, b"auto"),
+                ("file", Some("kb.csv"), csv.as_bytes()),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("id=\"kb-import-progress\""), "{}", r.body);
+    let id = r
+        .body
+        .split("/knowledge/imports/")
+        .nth(1)
+        .and_then(|s| s.split('/').next())
+        .map(str::to_string);
+    let id = match id {
+        Some(id) => id,
+        // Already done when answered: the report link carries the id.
+        None => r
+            .body
+            .split("/api/v1/knowledge/imports/")
+            .nth(1)
+            .and_then(|s| s.split('?').next())
+            .unwrap_or("")
+            .to_string(),
+    };
+    let mut done = String::new();
+    for _ in 0..200 {
+        let p = c
+            .get_with(
+                &format!("/knowledge/imports/{id}/progress"),
+                &[("hx-request", "true")],
+            )
+            .await;
+        assert_eq!(p.status, StatusCode::OK);
+        if !p.body.contains("hx-trigger=\"every 1s\"") {
+            done = p.body;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(done.contains("data-status=\"done\""), "{done}");
+    assert!(done.contains("id=\"kb-import-report\""));
+    assert!(done.contains("2 / 2"), "{done}");
+
+    // Without a file: the fragment says so.
+    let r = c
+        .multipart(
+            "/knowledge/transfer",
+            &[
+                ("_csrf", None, csrf.as_bytes()),
+                ("file", Some("empty.csv"), b""),
+            ],
+            true,
+        )
+        .await;
+    assert!(r.body.contains("id=\"kb-import-error\""), "{}", r.body);
+    // A forged upload (no CSRF token) is refused.
+    let r = c
+        .multipart(
+            "/knowledge/transfer",
+            &[("file", Some("kb.csv"), csv.as_bytes())],
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn agents_read_the_knowledge_base_but_do_not_change_it() {
+    let mut c = Client::new().await;
+    c.sign_in("agent1").await;
+    let p = c.get("/knowledge").await;
+    assert_eq!(p.status, StatusCode::OK, "{}", p.body);
+    assert!(!p.body.contains("id=\"kb-new-item\""));
+    assert!(!p.body.contains("id=\"kb-category-create\""));
+    let csrf = hidden(&p.body, "_csrf");
+    let r = c
+        .post("/knowledge/categories", &[("_csrf", &csrf), ("name", "x")])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        c.get("/knowledge/items/new").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let p = c.get("/knowledge/transfer").await;
+    assert!(!p.body.contains("id=\"kb-import-form\""));
+}
