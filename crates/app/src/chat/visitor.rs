@@ -485,6 +485,46 @@ impl App {
             json!({"event": "closed", "reason": "visitor_left"}),
         )
         .await?;
+        if c.state == "bot" {
+            // SPEC §5 closing loop: the visitor gave up on the bot unanswered.
+            if let Err(e) = self.ticket_if_bot_left_unresolved(&s.scope, &c.id).await {
+                tracing::warn!(error = %e, conversation = %c.id, "no ticket for an unresolved bot conversation");
+            }
+        }
+        Ok(())
+    }
+
+    /// A bot conversation ended: if the bot's last word was not an answer the
+    /// visitor kept (no match, only suggestions, or an answer marked
+    /// unhelpful), a ticket carries the question on.
+    async fn ticket_if_bot_left_unresolved(
+        &self,
+        scope: &kefu_store::TenantScope,
+        conversation_id: &str,
+    ) -> AppResult<()> {
+        let mut conn = self.store.conn().await?;
+        let decisions =
+            kefu_store::bot::decisions_of_conversation(&mut conn, scope, conversation_id).await?;
+        drop(conn);
+        let Some(last) = decisions
+            .iter()
+            .rev()
+            .find(|d| d.outcome != "handoff" && d.outcome != "flow")
+        else {
+            return Ok(());
+        };
+        let unresolved = matches!(last.outcome.as_str(), "no_match" | "suggest")
+            || last.feedback.as_deref() == Some("unhelpful");
+        if unresolved {
+            let title = format!("机器人未解决：{}", last.question);
+            self.create_ticket_for_unresolved_bot_conversation(
+                scope,
+                conversation_id,
+                None,
+                &title,
+            )
+            .await?;
+        }
         Ok(())
     }
 }

@@ -18,6 +18,7 @@ on_both_backends!(
     angry_visitors_go_to_a_human_first_anxious_ones_move_up,
     a_knowledge_edit_changes_the_next_answer,
     with_the_model_the_bot_matches_meaning_and_learns_edits,
+    a_visitor_who_leaves_the_bot_unanswered_gets_a_ticket,
 );
 
 /// The installed embedding model (as `crates/bot/tests/model.rs` finds it): skipped loudly
@@ -518,4 +519,62 @@ async fn with_the_model_the_bot_matches_meaning_and_learns_edits(app: TestApp) {
         bot_says(&mut v).await["body"]["text"],
         "电子发票自动发到邮箱。"
     );
+}
+
+/// SPEC §5 closing loop: a visitor who leaves while the bot has not answered them
+/// (no match) gets a ticket with their question; one who leaves with an answer does not.
+async fn a_visitor_who_leaves_the_bot_unanswered_gets_a_ticket(app: TestApp) {
+    let b = bot_fixture(&app, "botleft", true).await;
+    crate::tickets::ticket_type(&b.f.t, "咨询跟进", None, None).await;
+    let closed = |id: String| {
+        let admin = b.f.t.admin.clone();
+        async move {
+            for _ in 0..100 {
+                if conversation(&admin, &id).await["state"] == "closed" {
+                    return;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            panic!("conversation {id} was not closed");
+        }
+    };
+
+    let (mut kept, _) = visitor(&app, &b.f.key, None, None).await;
+    kept.send(text("k1", "我想退货")).await;
+    let answer = bot_says(&mut kept).await;
+    assert_eq!(answer["body"]["bot"]["outcome"], "answer", "{answer}");
+    kept.send(json!({"type": "close"})).await;
+    closed(answer["conversation_id"].as_str().unwrap().to_string()).await;
+
+    let (mut left, _) = visitor(&app, &b.f.key, None, None).await;
+    left.send(text("l1", "明天北京下雨吗")).await;
+    let miss = bot_says(&mut left).await;
+    let conv = miss["conversation_id"].as_str().unwrap().to_string();
+    left.send(json!({"type": "close"})).await;
+    closed(conv.clone()).await;
+
+    // The ticket is filed right after the close.
+    let mut tickets = Vec::new();
+    for _ in 0..100 {
+        tickets =
+            b.f.t
+                .admin
+                .get("/api/v1/tickets")
+                .await
+                .body["tickets"]
+                .as_array()
+                .unwrap()
+                .clone();
+        if !tickets.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(tickets.len(), 1, "{tickets:?}");
+    assert_eq!(tickets[0]["source"], "bot");
+    assert_eq!(tickets[0]["conversation_id"], conv.as_str());
+    assert!(tickets[0]["title"]
+        .as_str()
+        .unwrap()
+        .contains("明天北京下雨吗"));
 }
