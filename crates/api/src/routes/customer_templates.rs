@@ -4,6 +4,7 @@ use super::created;
 use super::customers::csv_response;
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{ApiJson, Auth};
+use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -69,7 +70,9 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Import customers from a UTF-8 CSV body (needs `customers.import`). The first
+/// Import customers from a CSV body — UTF-8 (with or without BOM) or GBK, as
+/// Excel in China saves it; `encoding` picks one, else it is detected (needs
+/// `customers.import`). The first
 /// line names the columns: name, phone, email, tags (`;`-separated), notes,
 /// status, and the template's field keys or labels. Rows matching an existing
 /// customer by phone or e-mail are reported as duplicates, not written; rows
@@ -83,7 +86,7 @@ pub async fn import(
     State(app): State<App>,
     Auth(p): Auth,
     Query(q): Query<ImportQuery>,
-    body: String,
+    body: Bytes,
 ) -> ApiResult<Response> {
     let imp = app.import_customers(&p, &q, &body).await?;
     Ok(if q.background.unwrap_or(false) {

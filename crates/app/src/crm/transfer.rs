@@ -3,6 +3,7 @@
 
 use super::records::CustomerQuery;
 use super::{clean_name, clean_tags};
+use crate::knowledge::sheet::{decode_text, TextEncoding};
 use crate::{audit, json, parse_id, App, AppError, AppResult, Principal};
 use kefu_domain::crm::{self, FieldDef, FieldError};
 use kefu_domain::{csv, Email, Permission, ValidationError};
@@ -32,6 +33,8 @@ pub struct ImportQuery {
     /// Answer at once (202, `running`) and import in the background; poll
     /// `GET /customer-imports/{id}` for `processed` of `total`.
     pub background: Option<bool>,
+    /// `auto` (default: UTF-8 if the bytes are valid UTF-8, else GBK), `utf-8` or `gbk`.
+    pub encoding: Option<String>,
 }
 
 /// One import's rows on their way in.
@@ -286,14 +289,19 @@ impl App {
     /// duplicate and not written; a row with bad values is reported with each
     /// field's code. The report is kept to download afterwards. With
     /// `background`, the import is answered at once (`running`) and its
-    /// progress is read with [`App::customer_import`].
+    /// progress is read with [`App::customer_import`]. The file may be UTF-8
+    /// or GBK (see [`ImportQuery::encoding`]).
     pub async fn import_customers(
         &self,
         p: &Principal,
         q: &ImportQuery,
-        text: &str,
+        bytes: &[u8],
     ) -> AppResult<CustomerImport> {
         p.require(Permission::CustomersImport)?;
+        let enc = TextEncoding::parse(q.encoding.as_deref())
+            .ok_or_else(|| ValidationError::new("encoding", "must be auto, utf-8 or gbk"))?;
+        let text = decode_text(bytes, enc).map_err(|why| ValidationError::new("file", why))?;
+        let text = text.as_str();
         let owner = match q.owner.as_deref().unwrap_or("pool") {
             "pool" => None,
             "me" => Some(p.require_user()?.to_string()),

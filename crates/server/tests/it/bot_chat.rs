@@ -556,15 +556,10 @@ async fn a_visitor_who_leaves_the_bot_unanswered_gets_a_ticket(app: TestApp) {
     // The ticket is filed right after the close.
     let mut tickets = Vec::new();
     for _ in 0..100 {
-        tickets =
-            b.f.t
-                .admin
-                .get("/api/v1/tickets")
-                .await
-                .body["tickets"]
-                .as_array()
-                .unwrap()
-                .clone();
+        tickets = b.f.t.admin.get("/api/v1/tickets").await.body["tickets"]
+            .as_array()
+            .unwrap()
+            .clone();
         if !tickets.is_empty() {
             break;
         }

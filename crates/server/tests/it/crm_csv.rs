@@ -11,6 +11,7 @@ on_both_backends!(
     csv_import_reports_duplicates_and_errors_and_export_follows_filters,
     data_board_counts_what_the_viewer_may_see,
     a_background_import_shows_progress_until_done,
+    a_gbk_csv_from_excel_imports_like_utf8,
 );
 
 async fn csv_import_reports_duplicates_and_errors_and_export_follows_filters(app: TestApp) {
@@ -365,4 +366,60 @@ async fn a_background_import_shows_progress_until_done(app: TestApp) {
     assert_eq!(done["report"].as_array().unwrap().len(), 12);
     let pool = t.admin.get("/api/v1/customer-board").await.body;
     assert_eq!(pool["pool"], 1188);
+}
+
+/// Excel in China saves CSV as GBK: detected (or chosen) and read like UTF-8; a
+/// file in neither, or an unknown encoding name, is a clear 422.
+async fn a_gbk_csv_from_excel_imports_like_utf8(app: TestApp) {
+    let t = app.tenant("crmgbk").await;
+    let tpl = template(&t).await;
+    let text = "姓名,电话,标签,level\r\n赵六,13866660000,老客户,VIP\r\n钱七,13877770000,,普通\r\n";
+    let (gbk, _, lossy) = encoding_rs::GBK.encode(text);
+    assert!(!lossy);
+    assert!(
+        std::str::from_utf8(&gbk).is_err(),
+        "the file really is not UTF-8"
+    );
+    let path = format!("/api/v1/customer-imports?template_id={tpl}");
+    let (status, _, body) = t
+        .admin
+        .bytes(Method::POST, &path, "text/csv", gbk.to_vec())
+        .await;
+    let imp: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(status, StatusCode::CREATED, "{imp}");
+    assert_eq!(
+        (imp["created"].clone(), imp["errors"].clone()),
+        (json!(2), json!(0))
+    );
+    let found = t
+        .admin
+        .get("/api/v1/customers/lookup?phone=13866660000")
+        .await
+        .body;
+    assert_eq!(found["customers"][0]["name"], "赵六");
+    assert_eq!(found["customers"][0]["tags"], json!(["老客户"]));
+
+    // Told it is UTF-8, the same bytes are refused rather than garbled.
+    let (status, _, body) = t
+        .admin
+        .bytes(
+            Method::POST,
+            &format!("{path}&encoding=utf-8"),
+            "text/csv",
+            gbk.to_vec(),
+        )
+        .await;
+    let err: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert_eq!(err["details"]["field"], "file");
+    let (status, _, _) = t
+        .admin
+        .bytes(
+            Method::POST,
+            &format!("{path}&encoding=big5"),
+            "text/csv",
+            gbk.to_vec(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 }
