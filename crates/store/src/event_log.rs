@@ -130,11 +130,12 @@ fn env_u64(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
-/// `KEFU_WAL_CHECKPOINT=inline` keeps SQLite's own checkpoint in the commit
-/// (for comparison); the default lets the writer finish background passes.
+/// `KEFU_WAL_CHECKPOINT=coordinated` lets the writer finish background passes
+/// after each batch's acknowledgements (an experiment: docs/benchmarks.md);
+/// the default keeps SQLite's own checkpoint in the commit, the measured way.
 fn coordinated() -> bool {
     static C: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *C.get_or_init(|| std::env::var("KEFU_WAL_CHECKPOINT").as_deref() != Ok("inline"))
+    *C.get_or_init(|| std::env::var("KEFU_WAL_CHECKPOINT").as_deref() == Ok("coordinated"))
 }
 
 fn restart_frames() -> u64 {
