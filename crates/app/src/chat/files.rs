@@ -93,7 +93,11 @@ impl App {
 
     /// Download links for attachment ids of the tenant; unknown ids are skipped.
     /// The caller decides who may see them (the ticket page checks the ticket).
-    pub async fn file_links(&self, scope: &TenantScope, ids: &[String]) -> AppResult<Vec<FileLink>> {
+    pub async fn file_links(
+        &self,
+        scope: &TenantScope,
+        ids: &[String],
+    ) -> AppResult<Vec<FileLink>> {
         let mut conn = self.store.conn().await?;
         let mut out = Vec::new();
         for raw in ids {

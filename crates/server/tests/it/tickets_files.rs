@@ -43,7 +43,10 @@ async fn a_file_uploaded_for_a_ticket_field_is_linked_on_the_ticket_page(app: Te
     let file_id = up["id"].as_str().unwrap_or_default().to_string();
     let url = up["url"].as_str().unwrap_or_default().to_string();
     assert_eq!(up["name"], "收据.pdf");
-    assert!(url.starts_with(&format!("/api/v1/files/{file_id}/")), "{url}");
+    assert!(
+        url.starts_with(&format!("/api/v1/files/{file_id}/")),
+        "{url}"
+    );
 
     // The form check accepts the uploaded id.
     let r = agent
@@ -61,7 +64,10 @@ async fn a_file_uploaded_for_a_ticket_field_is_linked_on_the_ticket_page(app: Te
         .await;
     assert_eq!(status, StatusCode::OK);
     let html = String::from_utf8_lossy(&html);
-    assert!(html.contains(&format!("href=\"{url}\"")), "no link in the page");
+    assert!(
+        html.contains(&format!("href=\"{url}\"")),
+        "no link in the page"
+    );
     assert!(html.contains("收据.pdf"));
     assert!(
         html.contains("type=\"file\"") && html.contains("/assets/ticket_files.js"),
@@ -73,11 +79,19 @@ async fn a_file_uploaded_for_a_ticket_field_is_linked_on_the_ticket_page(app: Te
 
     // The new-ticket page offers the picker too.
     let (status, _, html) = agent
-        .bytes(Method::GET, &format!("/tickets/new?type_id={ty}"), "", Vec::new())
+        .bytes(
+            Method::GET,
+            &format!("/tickets/new?type_id={ty}"),
+            "",
+            Vec::new(),
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
     let html = String::from_utf8_lossy(&html);
-    assert!(html.contains("data-upload-into=\"tf-f_photos\""), "no picker: {html}");
+    assert!(
+        html.contains("data-upload-into=\"tf-f_photos\""),
+        "no picker: {html}"
+    );
 
     // Without a tickets permission: 403, nothing stored.
     let outsider = custom_user(&app, &t, "kb-only", &["knowledge.view"]).await;
@@ -93,7 +107,10 @@ async fn a_file_uploaded_for_a_ticket_field_is_linked_on_the_ticket_page(app: Te
     // The chat's limits hold: a page posing as a PDF is refused, so is 11 MiB.
     let (status, body) = upload(&agent, "evil.pdf", b"<html><script>alert(1)</script>").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body:?}");
-    assert!(body["message"].as_str().unwrap_or("").contains("accepted") || !codes(&body).is_empty(), "{body:?}");
+    assert!(
+        body["message"].as_str().unwrap_or("").contains("accepted") || !codes(&body).is_empty(),
+        "{body:?}"
+    );
     let (status, body) = upload(&agent, "big.pdf", &vec![b'x'; 11 * 1024 * 1024]).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body:?}");
     assert_eq!(body["code"], "file_too_large");

@@ -12,10 +12,10 @@ use crate::session::{Fields, Flash, Viewer};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use kefu_app::chat::files::FileLink;
 use kefu_app::tickets::assign::{AssignInput, TransferInput};
 use kefu_app::tickets::records::TicketPatch;
 use kefu_app::tickets::work::{CommentInput, TicketDetail, TransitionInput};
-use kefu_app::chat::files::FileLink;
 use kefu_app::{App, AppError};
 use kefu_domain::crm::FieldError;
 use kefu_domain::ticket::TicketFieldKind;
@@ -117,7 +117,8 @@ fn field_views(d: &TicketDetail, files: &[FileLink]) -> Vec<FieldView> {
         .map(|f| {
             let v = d.ticket.fields.get(&f.key).cloned();
             let value = if f.kind == TicketFieldKind::Attachment {
-                let ids = kefu_domain::ticket::attachments_in(std::slice::from_ref(f), &d.ticket.fields);
+                let ids =
+                    kefu_domain::ticket::attachments_in(std::slice::from_ref(f), &d.ticket.fields);
                 let names: Vec<&str> = ids
                     .iter()
                     .map(|id| {
