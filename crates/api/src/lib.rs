@@ -237,6 +237,7 @@ pub fn router(secure_cookies: bool) -> Router<App> {
                 .delete(tickets::delete_type),
         )
         .route("/tickets", get(tickets::list).post(tickets::create))
+        .route("/tickets/attachments", post(files::ticket_upload))
         .route("/tickets/{id}", get(tickets::get).patch(tickets::update))
         .route("/tickets/{id}/detail", get(tickets::detail))
         .route("/tickets/{id}/transitions", post(tickets::transition))

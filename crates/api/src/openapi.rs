@@ -32,7 +32,7 @@ use utoipa::{Modify, OpenApi};
         channels::list, channels::create, channels::get, channels::update, channels::delete, channels::widget, channels::identity_secret,
         chat::mine, chat::get, chat::events, chat::assignments, chat::offline, chat::handled, chat::replies, chat::create_reply,
         chat::delete_reply, chat::monitor, chat::customer, chat::update_customer, chat::transfer_targets,
-        files::upload, files::visitor_upload, files::download,
+        files::upload, files::visitor_upload, files::download, files::ticket_upload,
         customers::list, customers::create, customers::lookup, customers::export, customers::pool,
         customers::claim, customers::release, customers::merge, customers::follow_ups, customers::add_follow_up,
         customer_templates::list, customer_templates::create, customer_templates::get, customer_templates::update,

@@ -19,6 +19,7 @@ const PRINT_CSS: &str = include_str!("../assets/print.css");
 const WORKBENCH_TICKETS_JS: &str = include_str!("../assets/workbench_tickets.js");
 const FLOWS_JS: &str = include_str!("../assets/flows.js");
 const UNMATCHED_JS: &str = include_str!("../assets/unmatched.js");
+const TICKET_FILES_JS: &str = include_str!("../assets/ticket_files.js");
 const WIDGET: &str = include_str!("../assets/widget.js");
 pub(crate) const CHAT_PAGE: &str = include_str!("../assets/chat.html");
 
@@ -40,6 +41,7 @@ pub fn version() -> &'static str {
             PRINT_CSS,
             WORKBENCH_TICKETS_JS,
             FLOWS_JS,
+            TICKET_FILES_JS,
         ];
         for b in all.iter().flat_map(|a| a.bytes()) {
             h ^= u64::from(b);
@@ -109,6 +111,10 @@ pub async fn print_css() -> Response {
 
 pub async fn flows_js() -> Response {
     serve(FLOWS_JS, "text/javascript; charset=utf-8")
+}
+
+pub async fn ticket_files_js() -> Response {
+    serve(TICKET_FILES_JS, "text/javascript; charset=utf-8")
 }
 
 pub async fn unmatched_js() -> Response {

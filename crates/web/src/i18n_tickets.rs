@@ -167,7 +167,11 @@ ticket_dictionary! {
     system: "系统", "System";
     yes: "是", "Yes";
     no: "否", "No";
-    attachments_hint: "附件 ID，多个用逗号分隔（在会话中上传的文件）", "Attachment ids, separated by commas (files uploaded in a conversation)";
+    attachments_hint: "选择文件上传（最大 10 MiB：图片、PDF、Office、ZIP、文本），或填写已上传文件的 ID，用逗号分隔", "Choose files to upload (at most 10 MiB: images, PDF, Office, ZIP, text), or enter ids of uploaded files, separated by commas";
+    attach_files: "上传附件", "Attach files";
+    uploading: "正在上传", "Uploading";
+    uploaded: "已上传", "Uploaded";
+    files: "附件", "Attachments";
     cascade_hint: "用 / 分隔各级，例如 手机/旗舰", "Separate the levels with /, e.g. Phones/Flagship";
     multi_hint: "多个选项用分号分隔", "Separate several options with ;";
     required: "必填", "required";

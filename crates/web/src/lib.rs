@@ -166,6 +166,7 @@ pub fn router(secure_cookies: bool) -> Router<App> {
         .route("/assets/flows.js", get(assets::flows_js))
         .route("/bot/unmatched", get(pages::unmatched::index))
         .route("/assets/unmatched.js", get(assets::unmatched_js))
+        .route("/assets/ticket_files.js", get(assets::ticket_files_js))
         .merge(pages::knowledge::routes())
         .layer(Extension(session::WebConfig { secure_cookies }))
         .layer(axum::middleware::map_response(security_headers))

@@ -65,6 +65,21 @@ pub async fn upload(State(app): State<App>, Auth(p): Auth, mp: Multipart) -> Api
     Ok((StatusCode::CREATED, Json(uploaded(a, url))).into_response())
 }
 
+/// Upload a file for a ticket form's attachment field (needs a tickets
+/// permission); put the returned `id` in the field's value.
+#[utoipa::path(post, path = "/api/v1/tickets/attachments", tag = "tickets", request_body(content_type = "multipart/form-data", description = "field `file`"),
+    responses((status = 201, body = Uploaded), (status = 403, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn ticket_upload(
+    State(app): State<App>,
+    Auth(p): Auth,
+    mp: Multipart,
+) -> ApiResult<Response> {
+    app.may_attach_to_tickets(&p)?;
+    let (name, bytes) = first_file(mp).await?;
+    let (a, url) = app.save_ticket_attachment(&p, &name, &bytes).await?;
+    Ok((StatusCode::CREATED, Json(uploaded(a, url))).into_response())
+}
+
 #[derive(Deserialize, IntoParams)]
 pub struct VisitorAuth {
     pub channel: String,

@@ -4,7 +4,7 @@
 //! bytes, not by what the client claims, and only inert types are served
 //! inline — an uploaded HTML or SVG page could otherwise run script on our origin.
 
-use crate::{secrets, App, AppError, AppResult};
+use crate::{secrets, App, AppError, AppResult, Principal};
 use kefu_domain::{AttachmentId, ValidationError};
 use kefu_store::{attachments, Attachment, TenantScope};
 use std::path::PathBuf;
@@ -58,7 +58,64 @@ fn clean_name(name: &str) -> String {
     }
 }
 
+/// A stored file as a download link (name and capability URL).
+#[derive(Debug, Clone)]
+pub struct FileLink {
+    pub id: String,
+    pub name: String,
+    pub size: i64,
+    pub url: String,
+}
+
+/// The capability URL of a stored attachment (its key is the path's suffix).
+pub fn file_url(a: &Attachment) -> String {
+    let key = a.path.rsplit_once('.').map(|(_, k)| k).unwrap_or("");
+    format!("/api/v1/files/{}/{key}", a.id)
+}
+
 impl App {
+    /// Upload a file for a ticket form's attachment field: anyone who works on
+    /// tickets may; the file is stored like a chat attachment, in their tenant.
+    pub async fn save_ticket_attachment(
+        &self,
+        p: &Principal,
+        name: &str,
+        bytes: &[u8],
+    ) -> AppResult<(Attachment, String)> {
+        crate::tickets::require_tickets(p)?;
+        self.save_attachment(&p.tenant, None, name, bytes).await
+    }
+
+    /// May `p` upload ticket attachments (checked before the body is read).
+    pub fn may_attach_to_tickets(&self, p: &Principal) -> AppResult<()> {
+        crate::tickets::require_tickets(p)
+    }
+
+    /// Download links for attachment ids of the tenant; unknown ids are skipped.
+    /// The caller decides who may see them (the ticket page checks the ticket).
+    pub async fn file_links(
+        &self,
+        scope: &TenantScope,
+        ids: &[String],
+    ) -> AppResult<Vec<FileLink>> {
+        let mut conn = self.store.conn().await?;
+        let mut out = Vec::new();
+        for raw in ids {
+            let Some(id) = AttachmentId::parse(raw) else {
+                continue;
+            };
+            if let Some(a) = attachments::get(&mut conn, scope, &id.to_string()).await? {
+                out.push(FileLink {
+                    url: file_url(&a),
+                    id: a.id,
+                    name: a.name,
+                    size: a.size,
+                });
+            }
+        }
+        Ok(out)
+    }
+
     pub async fn save_attachment(
         &self,
         scope: &TenantScope,
@@ -106,7 +163,7 @@ impl App {
         let a = attachments::get(&mut conn, scope, &id)
             .await?
             .ok_or(AppError::NotFound("attachment"))?;
-        let url = format!("/api/v1/files/{id}/{key}");
+        let url = file_url(&a);
         Ok((a, url))
     }
 

@@ -52,5 +52,6 @@ mod ops;
 mod sla;
 mod tenancy;
 mod tickets;
+mod tickets_files;
 mod tickets_flow;
 mod tickets_tenancy;

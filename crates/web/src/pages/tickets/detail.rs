@@ -12,11 +12,13 @@ use crate::session::{Fields, Flash, Viewer};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use kefu_app::chat::files::FileLink;
 use kefu_app::tickets::assign::{AssignInput, TransferInput};
 use kefu_app::tickets::records::TicketPatch;
 use kefu_app::tickets::work::{CommentInput, TicketDetail, TransitionInput};
 use kefu_app::{App, AppError};
 use kefu_domain::crm::FieldError;
+use kefu_domain::ticket::TicketFieldKind;
 use serde_json::Value;
 
 pub struct Move {
@@ -107,16 +109,50 @@ fn changes(d: &TicketDetail, tk: &TkTr) -> Vec<ChangeRow> {
         .collect()
 }
 
-fn field_views(d: &TicketDetail) -> Vec<FieldView> {
+/// The form's values as people read them; attachment ids become file names.
+fn field_views(d: &TicketDetail, files: &[FileLink]) -> Vec<FieldView> {
     d.ticket_type
         .fields
         .iter()
-        .map(|f| FieldView {
-            label: f.label.clone(),
-            value: show(&d.ticket.fields.get(&f.key).cloned()),
-            multiline: f.kind == kefu_domain::ticket::TicketFieldKind::RichText,
+        .map(|f| {
+            let v = d.ticket.fields.get(&f.key).cloned();
+            let value = if f.kind == TicketFieldKind::Attachment {
+                let ids =
+                    kefu_domain::ticket::attachments_in(std::slice::from_ref(f), &d.ticket.fields);
+                let names: Vec<&str> = ids
+                    .iter()
+                    .map(|id| {
+                        files
+                            .iter()
+                            .find(|l| &l.id == id)
+                            .map_or(id.as_str(), |l| l.name.as_str())
+                    })
+                    .collect();
+                if names.is_empty() {
+                    "—".into()
+                } else {
+                    names.join(", ")
+                }
+            } else {
+                show(&v)
+            };
+            FieldView {
+                label: f.label.clone(),
+                value,
+                multiline: f.kind == TicketFieldKind::RichText,
+            }
         })
         .collect()
+}
+
+/// The files in the ticket's attachment fields, as download links. Only called
+/// after `ticket_detail` let the viewer see the ticket.
+async fn ticket_files(app: &App, v: &Viewer, d: &TicketDetail) -> Vec<FileLink> {
+    let ids = kefu_domain::ticket::attachments_in(&d.ticket_type.fields, &d.ticket.fields);
+    if ids.is_empty() {
+        return Vec::new();
+    }
+    app.file_links(&v.p.tenant, &ids).await.unwrap_or_default()
 }
 
 #[derive(Template)]
@@ -143,6 +179,8 @@ struct DetailTpl {
     created_at: String,
     due: String,
     fields: Vec<FieldView>,
+    /// Files of the attachment fields, as download links.
+    files: Vec<FileLink>,
     moves: Vec<Move>,
     comments: Vec<CommentRow>,
     history: Vec<ChangeRow>,
@@ -175,6 +213,7 @@ async fn detail_page(
     let fail = |e| v.fail(e);
     let d = app.ticket_detail(&v.p, id).await.map_err(fail)?;
     let scope = app.ticket_flow_scope(&v.p).await.map_err(fail)?;
+    let files = ticket_files(app, v, &d).await;
     let title = format!("#{} {}", d.ticket.number, d.ticket.title);
     let mut c = Chrome::load(app, v, Nav::Tickets, &title).await?;
     if let Some(e) = error {
@@ -216,7 +255,8 @@ async fn detail_page(
         created_by: k.created_by_name.clone(),
         created_at: When::from_ms(k.created_at).text,
         due: k.due_at.map(ms_to_date).unwrap_or_default(),
-        fields: field_views(&d),
+        fields: field_views(&d, &files),
+        files,
         moves: d
             .transitions
             .iter()
@@ -455,6 +495,7 @@ struct PrintTpl {
 pub async fn print(State(app): State<App>, v: Viewer, Path(id): Path<String>) -> Page {
     let tk = v.lang.tk();
     let d = app.ticket_detail(&v.p, &id).await.map_err(|e| v.fail(e))?;
+    let files = ticket_files(&app, &v, &d).await;
     let k = &d.ticket;
     let t = PrintTpl {
         c: crate::render::Bare::new(v.lang, &format!("#{} {}", k.number, k.title)),
@@ -478,7 +519,7 @@ pub async fn print(State(app): State<App>, v: Viewer, Path(id): Path<String>) ->
         created_by: k.created_by_name.clone(),
         created_at: When::from_ms(k.created_at).text,
         due: k.due_at.map(ms_to_date).unwrap_or_default(),
-        fields: field_views(&d),
+        fields: field_views(&d, &files),
         comments: d
             .comments
             .iter()

@@ -22,7 +22,8 @@ use serde_json::{Map, Value};
 pub struct Input {
     pub name: String,
     pub label: String,
-    /// text, rich_text, number, date, select, list (multi, cascade, attachment).
+    /// text, rich_text, number, date, select, list (multi, cascade) or
+    /// attachment (ids, plus a file picker that uploads and fills them in).
     pub kind: &'static str,
     pub required: bool,
     pub value: String,
@@ -76,7 +77,7 @@ pub fn inputs(
                 TicketFieldKind::Select => ("select", ""),
                 TicketFieldKind::MultiSelect => ("list", tk.multi_hint),
                 TicketFieldKind::Cascade => ("list", tk.cascade_hint),
-                TicketFieldKind::Attachment => ("list", tk.attachments_hint),
+                TicketFieldKind::Attachment => ("attachment", tk.attachments_hint),
             };
             let options = if d.kind == TicketFieldKind::Select {
                 std::iter::once(Opt::new("", "—", value.is_empty()))
