@@ -53,4 +53,5 @@ mod sla;
 mod tenancy;
 mod tickets;
 mod tickets_flow;
+mod tickets_limit;
 mod tickets_tenancy;
