@@ -95,6 +95,17 @@ async fn ticket_limit_out_of_range_is_refused(app: TestApp) {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
     assert_eq!(r.body["details"]["field"], "ticket_limit");
+    // The API description documents the field on the record and both inputs.
+    let doc = f.t.admin.get("/api/v1/openapi.json").await.body;
+    for schema in ["User", "CreateUser", "UpdateUser"] {
+        let ty = &doc["components"]["schemas"][schema]["properties"]["ticket_limit"]["type"];
+        // `integer`, or `["integer", "null"]` for the optional inputs.
+        let integer = json!("integer");
+        assert!(
+            *ty == integer || ty.as_array().is_some_and(|a| a.contains(&integer)),
+            "{schema}: {ty}"
+        );
+    }
     // Nothing changed.
     let u = f.t.admin.get(&format!("/api/v1/users/{a2}")).await.body;
     assert_eq!(u["ticket_limit"], 10);
