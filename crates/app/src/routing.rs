@@ -473,10 +473,10 @@ impl App {
                     .filter_map(|(g, level)| tr.groups.get(&g.id).map(|gid| (*gid, *level as u8)))
                     .collect(),
                 capacity: [
-                        u.reception_limit.clamp(0, u16::MAX as i64) as u16,
-                        1,
-                        u.ticket_limit.clamp(0, u16::MAX as i64) as u16,
-                    ],
+                    u.reception_limit.clamp(0, u16::MAX as i64) as u16,
+                    1,
+                    u.ticket_limit.clamp(0, u16::MAX as i64) as u16,
+                ],
                 weight: 1,
             };
             let mut out = tr.engine.upsert_agent(now, spec).unwrap_or_default();

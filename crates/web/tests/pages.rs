@@ -174,7 +174,8 @@ async fn sign_in_with_login_csrf_then_manage_users() {
     assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(p.body.contains("id=\"create-ticket-limit\""));
     assert!(
-        p.body.contains("class=\"field-error\">must be between 0 and 1000")
+        p.body
+            .contains("class=\"field-error\">must be between 0 and 1000")
             || p.body.contains("class=\"field-error\">须在 0 到 1000 之间")
     );
 

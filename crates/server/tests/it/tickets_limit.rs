@@ -28,11 +28,10 @@ async fn an_agent_at_their_ticket_limit_gets_no_more_until_one_is_resolved(app: 
     // online, so the change has to reach routing.
     let me = agent2.get(&format!("/api/v1/users/{a2}")).await.body;
     assert_eq!(me["ticket_limit"], 10);
-    let r = f
-        .t
-        .admin
-        .patch(&format!("/api/v1/users/{a2}"), json!({"ticket_limit": 1}))
-        .await;
+    let r =
+        f.t.admin
+            .patch(&format!("/api/v1/users/{a2}"), json!({"ticket_limit": 1}))
+            .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     assert_eq!(r.body["ticket_limit"], 1);
 
@@ -70,11 +69,10 @@ async fn ticket_limit_out_of_range_is_refused(app: TestApp) {
     let f: Fixture = fixture(&app, "tk-limit-bad").await;
     let (a2, _agent2, _ws) = crate::chat::agent(&app, &f, "agent2", &f.group).await;
     for bad in [-1, 1001] {
-        let r = f
-            .t
-            .admin
-            .patch(&format!("/api/v1/users/{a2}"), json!({"ticket_limit": bad}))
-            .await;
+        let r =
+            f.t.admin
+                .patch(&format!("/api/v1/users/{a2}"), json!({"ticket_limit": bad}))
+                .await;
         assert_eq!(
             (r.status, r.code()),
             (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"),
@@ -84,15 +82,14 @@ async fn ticket_limit_out_of_range_is_refused(app: TestApp) {
         assert_eq!(r.body["details"]["field"], "ticket_limit");
     }
     let role = f.t.role_id(kefu_domain::BuiltinRole::Agent).await;
-    let r = f
-        .t
-        .admin
-        .post(
-            "/api/v1/users",
-            json!({"username": "newbie", "password": "long-enough-pw", "display_name": "新人",
+    let r =
+        f.t.admin
+            .post(
+                "/api/v1/users",
+                json!({"username": "newbie", "password": "long-enough-pw", "display_name": "新人",
                    "role_id": role, "ticket_limit": -1}),
-        )
-        .await;
+            )
+            .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
     assert_eq!(r.body["details"]["field"], "ticket_limit");
     // The API description documents the field on the record and both inputs.
