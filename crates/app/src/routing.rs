@@ -349,7 +349,11 @@ impl App {
                             tr.groups.get(&g.id).map(|gid| (*gid, *level as u8))
                         })
                         .collect(),
-                    capacity: [u.reception_limit.clamp(0, u16::MAX as i64) as u16, 1, 10],
+                    capacity: [
+                        u.reception_limit.clamp(0, u16::MAX as i64) as u16,
+                        1,
+                        u.ticket_limit.clamp(0, u16::MAX as i64) as u16,
+                    ],
                     weight: 1,
                 },
                 load: [0; 3],
@@ -468,7 +472,11 @@ impl App {
                     .iter()
                     .filter_map(|(g, level)| tr.groups.get(&g.id).map(|gid| (*gid, *level as u8)))
                     .collect(),
-                capacity: [u.reception_limit.clamp(0, u16::MAX as i64) as u16, 1, 10],
+                capacity: [
+                    u.reception_limit.clamp(0, u16::MAX as i64) as u16,
+                    1,
+                    u.ticket_limit.clamp(0, u16::MAX as i64) as u16,
+                ],
                 weight: 1,
             };
             let mut out = tr.engine.upsert_agent(now, spec).unwrap_or_default();

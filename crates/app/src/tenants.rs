@@ -123,6 +123,7 @@ impl App {
             role_id: role.id,
             department_id: None,
             reception_limit: ReceptionLimit::DEFAULT.get() as i64,
+            ticket_limit: kefu_domain::TicketLimit::DEFAULT.get() as i64,
             sip_extension: None,
             locale: None,
             active: true,

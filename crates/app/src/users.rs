@@ -4,7 +4,8 @@ use crate::{
     audit, double_option, json, missing_ref, parse_id, App, AppError, AppResult, Principal,
 };
 use kefu_domain::{
-    BuiltinRole, Email, Name, NewPassword, Permission, ReceptionLimit, SipExtension, Username,
+    BuiltinRole, Email, Name, NewPassword, Permission, ReceptionLimit, SipExtension, TicketLimit,
+    Username,
 };
 use kefu_events::Event;
 use kefu_store::{
@@ -25,6 +26,9 @@ pub struct CreateUser {
     pub department_id: Option<String>,
     /// 接待上限; defaults to 5.
     pub reception_limit: Option<i64>,
+    /// 工单上限 (0–1000): most open tickets routing gives the agent at once;
+    /// defaults to 10.
+    pub ticket_limit: Option<i64>,
     pub sip_extension: Option<String>,
     /// `zh-CN` or `en`.
     pub locale: Option<String>,
@@ -43,6 +47,8 @@ pub struct UpdateUser {
     #[schema(value_type = Option<String>)]
     pub department_id: Option<Option<String>>,
     pub reception_limit: Option<i64>,
+    /// 工单上限 (0–1000).
+    pub ticket_limit: Option<i64>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
     pub sip_extension: Option<Option<String>>,
@@ -136,6 +142,12 @@ impl App {
                     .unwrap_or(ReceptionLimit::DEFAULT.get() as i64),
             )?
             .get() as i64,
+            ticket_limit: TicketLimit::parse(
+                input
+                    .ticket_limit
+                    .unwrap_or(TicketLimit::DEFAULT.get() as i64),
+            )?
+            .get() as i64,
             sip_extension: parse_opt(input.sip_extension, SipExtension::parse)?,
             locale: parse_locale(input.locale)?,
             active: true,
@@ -189,6 +201,9 @@ impl App {
         }
         if let Some(l) = input.reception_limit {
             f.reception_limit = ReceptionLimit::parse(l)?.get() as i64;
+        }
+        if let Some(l) = input.ticket_limit {
+            f.ticket_limit = TicketLimit::parse(l)?.get() as i64;
         }
         if let Some(s) = input.sip_extension {
             f.sip_extension = parse_opt(s, SipExtension::parse)?;

@@ -172,6 +172,29 @@ impl ReceptionLimit {
     }
 }
 
+/// 工单上限: how many open tickets routing may give an agent at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct TicketLimit(u32);
+
+impl TicketLimit {
+    pub const MAX: u32 = 1000;
+    pub const DEFAULT: TicketLimit = TicketLimit(10);
+
+    pub fn parse(n: i64) -> Result<Self, ValidationError> {
+        if !(0..=Self::MAX as i64).contains(&n) {
+            return Err(ValidationError::new(
+                "ticket_limit",
+                format!("must be between 0 and {}", Self::MAX),
+            ));
+        }
+        Ok(Self(n as u32))
+    }
+    pub fn get(self) -> u32 {
+        self.0
+    }
+}
+
 /// An agent's level within a skill group (1 = junior … 10 = expert). Routing's
 /// "most skilled first" strategy orders by it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -243,6 +266,9 @@ mod tests {
         assert!(ReceptionLimit::parse(-1).is_err());
         assert!(ReceptionLimit::parse(101).is_err());
         assert_eq!(ReceptionLimit::parse(8).unwrap().get(), 8);
+        assert!(TicketLimit::parse(-1).is_err());
+        assert!(TicketLimit::parse(1001).is_err());
+        assert_eq!(TicketLimit::parse(1000).unwrap().get(), 1000);
         assert!(SkillLevel::parse(0).is_err());
         assert!(SkillLevel::parse(11).is_err());
     }

@@ -86,6 +86,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0012_follow_up_reminders.sql"),
         postgres: include_str!("../migrations/postgres/0012_follow_up_reminders.sql"),
     },
+    Migration {
+        version: 13,
+        name: "ticket_limit",
+        sqlite: include_str!("../migrations/sqlite/0013_ticket_limit.sql"),
+        postgres: include_str!("../migrations/postgres/0013_ticket_limit.sql"),
+    },
 ];
 
 const PG_LOCK_KEY: i64 = 0x6b656675; // "kefu"

@@ -45,6 +45,8 @@ pub struct User {
     pub department_id: Option<String>,
     /// 接待上限: maximum concurrent chats.
     pub reception_limit: i64,
+    /// 工单上限: most open tickets routing gives the agent at once.
+    pub ticket_limit: i64,
     pub sip_extension: Option<String>,
     /// Current reception status (接待状态); absent until the agent first sets one.
     pub status_id: Option<String>,

@@ -6,7 +6,7 @@ use kefu_domain::{EventId, UserId};
 use sqlx::{any::AnyRow, Row};
 
 const COLS: &str = "id, username, display_name, email, role_id, department_id, reception_limit, \
-    sip_extension, status_id, status_changed_at, locale, active, totp_enabled, locked_until, \
+    ticket_limit, sip_extension, status_id, status_changed_at, locale, active, totp_enabled, locked_until, \
     created_at, updated_at";
 
 fn from_row(r: &AnyRow) -> Result<User> {
@@ -18,6 +18,7 @@ fn from_row(r: &AnyRow) -> Result<User> {
         role_id: r.try_get("role_id")?,
         department_id: r.try_get("department_id")?,
         reception_limit: r.try_get("reception_limit")?,
+        ticket_limit: r.try_get("ticket_limit")?,
         sip_extension: r.try_get("sip_extension")?,
         status_id: r.try_get("status_id")?,
         status_changed_at: r.try_get("status_changed_at")?,
@@ -38,6 +39,8 @@ pub struct UserFields {
     pub role_id: String,
     pub department_id: Option<String>,
     pub reception_limit: i64,
+    /// 工单上限: most open tickets routing gives the agent at once.
+    pub ticket_limit: i64,
     pub sip_extension: Option<String>,
     pub locale: Option<String>,
     pub active: bool,
@@ -52,6 +55,7 @@ impl From<&User> for UserFields {
             role_id: u.role_id.clone(),
             department_id: u.department_id.clone(),
             reception_limit: u.reception_limit,
+            ticket_limit: u.ticket_limit,
             sip_extension: u.sip_extension.clone(),
             locale: u.locale.clone(),
             active: u.active,
@@ -79,8 +83,8 @@ pub async fn create(
     let now = now_ms();
     sqlx::query(
         "INSERT INTO users (id, tenant_id, username, display_name, email, password_hash, role_id, \
-         department_id, reception_limit, sip_extension, locale, active, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)",
+         department_id, reception_limit, ticket_limit, sip_extension, locale, active, created_at, \
+         updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)",
     )
     .bind(id.as_str())
     .bind(t.id())
@@ -91,6 +95,7 @@ pub async fn create(
     .bind(&f.role_id)
     .bind(f.department_id.as_deref())
     .bind(f.reception_limit)
+    .bind(f.ticket_limit)
     .bind(f.sip_extension.as_deref())
     .bind(f.locale.as_deref())
     .bind(flag(f.active))
@@ -158,7 +163,8 @@ pub async fn credentials(conn: &mut Conn, t: &TenantScope, id: &str) -> Result<C
 pub async fn update(conn: &mut Conn, t: &TenantScope, id: &str, f: &UserFields) -> Result<()> {
     let done = sqlx::query(
         "UPDATE users SET display_name = $3, email = $4, role_id = $5, department_id = $6, \
-         reception_limit = $7, sip_extension = $8, locale = $9, active = $10, updated_at = $11 \
+         reception_limit = $7, ticket_limit = $8, sip_extension = $9, locale = $10, active = $11, \
+         updated_at = $12 \
          WHERE tenant_id = $1 AND id = $2",
     )
     .bind(t.id())
@@ -168,6 +174,7 @@ pub async fn update(conn: &mut Conn, t: &TenantScope, id: &str, f: &UserFields) 
     .bind(&f.role_id)
     .bind(f.department_id.as_deref())
     .bind(f.reception_limit)
+    .bind(f.ticket_limit)
     .bind(f.sip_extension.as_deref())
     .bind(f.locale.as_deref())
     .bind(flag(f.active))

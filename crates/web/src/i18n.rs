@@ -275,6 +275,8 @@ dictionary! {
     department: "部门", "Department";
     reception_limit: "接待上限", "Reception limit";
     reception_limit_hint: "同时接待的会话数上限（0–100）", "Most chats at once (0–100)";
+    ticket_limit: "工单上限", "Ticket limit";
+    ticket_limit_hint: "自动分配时同时处理的工单数上限（0–1000）", "Most open tickets routing gives at once (0–1000)";
     status: "状态", "Status";
     reception_status: "接待状态", "Reception status";
     account: "账户", "Account";

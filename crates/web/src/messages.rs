@@ -22,6 +22,7 @@ pub fn field_label(lang: Lang, field: &str) -> String {
         "department_id" => tr.department,
         "parent_id" => tr.parent_department,
         "reception_limit" => tr.reception_limit,
+        "ticket_limit" => tr.ticket_limit,
         "sip_extension" => tr.sip_extension,
         "locale" => tr.locale,
         "name" => tr.name,

@@ -115,6 +115,7 @@ async fn sign_in_with_login_csrf_then_manage_users() {
             ("display_name".into(), "新同事".into()),
             ("password".into(), "long-enough-pw".into()),
             ("reception_limit".into(), "3".into()),
+            ("ticket_limit".into(), "7".into()),
             ("role_id".into(), role_id.clone()),
         ]
     };
@@ -125,6 +126,10 @@ async fn sign_in_with_login_csrf_then_manage_users() {
     assert_eq!(p.location.as_deref(), Some("/admin/users"));
     let p = c.get("/admin/users").await;
     assert!(p.body.contains("newbie") && p.body.contains("新同事"));
+    // Both limits are shown in the user's row.
+    let row = &p.body[p.body.find("data-username=\"newbie\"").expect("row")..];
+    let row = &row[..row.find("</tr>").expect("end of row")];
+    assert!(row.contains("<td class=\"num\">3</td>") && row.contains("<td class=\"num\">7</td>"));
     assert!(p.body.contains("id=\"flash\""));
     // The flash is shown once.
     assert!(!c.get("/admin/users").await.body.contains("id=\"flash\""));
@@ -149,6 +154,29 @@ async fn sign_in_with_login_csrf_then_manage_users() {
     assert!(
         p.body.contains("class=\"field-error\">must be 2–64")
             || p.body.contains("class=\"field-error\">须为 2–64")
+    );
+
+    // A ticket limit out of range (工单上限 0–1000) is a 422 next to its field.
+    let p = c
+        .post(
+            "/admin/users",
+            &[
+                ("_csrf", &token),
+                ("username", "limited"),
+                ("display_name", "限额"),
+                ("password", "long-enough-pw"),
+                ("role_id", &role_id),
+                ("reception_limit", "5"),
+                ("ticket_limit", "5000"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(p.body.contains("id=\"create-ticket-limit\""));
+    assert!(
+        p.body
+            .contains("class=\"field-error\">must be between 0 and 1000")
+            || p.body.contains("class=\"field-error\">须在 0 到 1000 之间")
     );
 
     // Unknown ids are a 404 page.

@@ -54,4 +54,5 @@ mod tenancy;
 mod tickets;
 mod tickets_files;
 mod tickets_flow;
+mod tickets_limit;
 mod tickets_tenancy;

@@ -43,6 +43,7 @@ conformance!(
     tenant_slugs_are_unique,
     every_lookup_is_confined_to_its_tenant,
     usernames_are_unique_per_tenant_only,
+    user_limits_are_stored_and_updated,
     role_in_use_cannot_be_deleted,
     skill_group_membership_and_levels,
     status_change_is_recorded_as_event,

@@ -42,6 +42,7 @@ pub(crate) fn fields(role_id: &str) -> users::UserFields {
         role_id: role_id.into(),
         department_id: None,
         reception_limit: 5,
+        ticket_limit: 10,
         sip_extension: None,
         locale: None,
         active: true,
@@ -169,6 +170,18 @@ pub(crate) async fn usernames_are_unique_per_tenant_only(store: Store) {
     let mut c = store.conn().await.unwrap();
     let dup = users::create(&mut c, &a, "agent1", "h", &fields(&role)).await;
     assert!(matches!(dup, Err(StoreError::Conflict)), "{dup:?}");
+}
+
+pub(crate) async fn user_limits_are_stored_and_updated(store: Store) {
+    let t = tenant(&store, "limits").await;
+    let u = user(&store, &t, "carol").await;
+    assert_eq!((u.reception_limit, u.ticket_limit), (5, 10));
+    let mut c = store.conn().await.unwrap();
+    let mut f = users::UserFields::from(&u);
+    f.ticket_limit = 3;
+    users::update(&mut c, &t, &u.id, &f).await.unwrap();
+    let after = users::get(&mut c, &t, &u.id).await.unwrap().unwrap();
+    assert_eq!((after.reception_limit, after.ticket_limit), (5, 3));
 }
 
 pub(crate) async fn role_in_use_cannot_be_deleted(store: Store) {

@@ -20,6 +20,7 @@ const CREATE_FIELDS: &[&str] = &[
     "role_id",
     "department_id",
     "reception_limit",
+    "ticket_limit",
     "sip_extension",
 ];
 const EDIT_FIELDS: &[&str] = &[
@@ -28,6 +29,7 @@ const EDIT_FIELDS: &[&str] = &[
     "role_id",
     "department_id",
     "reception_limit",
+    "ticket_limit",
     "sip_extension",
     "locale",
     "password",
@@ -42,6 +44,7 @@ pub struct UserForm {
     pub role_id: String,
     pub department_id: String,
     pub reception_limit: String,
+    pub ticket_limit: String,
     pub sip_extension: String,
     pub locale: String,
     pub active: bool,
@@ -51,6 +54,7 @@ impl UserForm {
     fn blank() -> UserForm {
         UserForm {
             reception_limit: "5".into(),
+            ticket_limit: "10".into(),
             active: true,
             ..UserForm::default()
         }
@@ -64,6 +68,7 @@ impl UserForm {
             role_id: f.get("role_id").to_string(),
             department_id: f.get("department_id").to_string(),
             reception_limit: f.get("reception_limit").trim().to_string(),
+            ticket_limit: f.get("ticket_limit").trim().to_string(),
             sip_extension: f.get("sip_extension").trim().to_string(),
             locale: f.get("locale").to_string(),
             active: f.checked("active"),
@@ -78,6 +83,7 @@ impl UserForm {
             role_id: u.role_id.clone(),
             department_id: u.department_id.clone().unwrap_or_default(),
             reception_limit: u.reception_limit.to_string(),
+            ticket_limit: u.ticket_limit.to_string(),
             sip_extension: u.sip_extension.clone().unwrap_or_default(),
             locale: u.locale.clone().unwrap_or_default(),
             active: u.active,
@@ -108,6 +114,7 @@ pub struct UserRow {
     role: String,
     department: String,
     reception_limit: i64,
+    ticket_limit: i64,
     status: String,
     /// Empty unless locked now.
     locked_until: String,
@@ -150,6 +157,7 @@ async fn list_page(app: &App, v: &Viewer, form: UserForm, err: FormError) -> Pag
                 .map(|d| d.name.clone())
                 .unwrap_or_default(),
             reception_limit: u.reception_limit,
+            ticket_limit: u.ticket_limit,
             status: c
                 .statuses
                 .iter()
@@ -181,10 +189,11 @@ pub async fn index(State(app): State<App>, v: Viewer) -> Page {
     list_page(&app, &v, UserForm::blank(), FormError::none()).await
 }
 
-fn parse_limit(f: &Fields) -> Result<Option<i64>, kefu_app::AppError> {
-    match f.non_blank("reception_limit") {
+/// A limit field: blank means "the default" (create) or "keep" (edit).
+fn parse_limit(f: &Fields, field: &'static str) -> Result<Option<i64>, kefu_app::AppError> {
+    match f.non_blank(field) {
         None => Ok(None),
-        Some(_) => f.int("reception_limit", "reception_limit").map(Some),
+        Some(_) => f.int(field, field).map(Some),
     }
 }
 
@@ -192,9 +201,11 @@ fn parse_limit(f: &Fields) -> Result<Option<i64>, kefu_app::AppError> {
 pub async fn create(State(app): State<App>, v: Viewer, f: Fields) -> Page {
     v.check_csrf(&app, &f)?;
     let form = UserForm::from_fields(&f);
-    let result = match parse_limit(&f) {
+    let limits = parse_limit(&f, "reception_limit")
+        .and_then(|r| parse_limit(&f, "ticket_limit").map(|t| (r, t)));
+    let result = match limits {
         Err(e) => Err(e),
-        Ok(limit) => {
+        Ok((limit, ticket_limit)) => {
             app.create_user(
                 &v.p,
                 CreateUser {
@@ -205,6 +216,7 @@ pub async fn create(State(app): State<App>, v: Viewer, f: Fields) -> Page {
                     role_id: form.role_id.clone(),
                     department_id: Some(form.department_id.clone()),
                     reception_limit: limit,
+                    ticket_limit,
                     sip_extension: Some(form.sip_extension.clone()),
                     locale: None,
                 },
@@ -321,15 +333,19 @@ pub async fn edit(State(app): State<App>, v: Viewer, Path(id): Path<String>) -> 
 pub async fn update(State(app): State<App>, v: Viewer, Path(id): Path<String>, f: Fields) -> Page {
     v.check_csrf(&app, &f)?;
     let form = UserForm::from_fields(&f);
-    let result = match f.int("reception_limit", "reception_limit") {
+    let limits = f
+        .int("reception_limit", "reception_limit")
+        .and_then(|r| parse_limit(&f, "ticket_limit").map(|t| (r, t)));
+    let result = match limits {
         Err(e) => Err(e),
-        Ok(limit) => {
+        Ok((limit, ticket_limit)) => {
             let input = UpdateUser {
                 display_name: Some(form.display_name.clone()),
                 email: Some(Some(form.email.clone())),
                 role_id: Some(form.role_id.clone()),
                 department_id: Some(Some(form.department_id.clone())),
                 reception_limit: Some(limit),
+                ticket_limit,
                 sip_extension: Some(Some(form.sip_extension.clone())),
                 locale: Some(Some(form.locale.clone())),
                 active: Some(form.active),
