@@ -557,7 +557,7 @@ async fn append_in_one_statement(
     Err(StoreError::NotFound)
 }
 
-async fn event_by_client_id(
+pub(crate) async fn event_by_client_id(
     conn: &mut Conn,
     t: &TenantScope,
     conversation_id: &str,

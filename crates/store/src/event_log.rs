@@ -270,6 +270,11 @@ fn append_one_sqlite(tx: &rusqlite::Transaction<'_>, a: &Append<'_>) -> Result<A
 
 async fn append_sql(store: &Store, batch: &[Append<'_>]) -> Result<Vec<Appended>> {
     let mut tx = store.begin().await?;
+    if tx.backend_name() == "PostgreSQL" {
+        let out = crate::event_log_pg::append_batch(&mut tx, batch).await?;
+        tx.commit().await?;
+        return Ok(out);
+    }
     let mut out = Vec::with_capacity(batch.len());
     for a in batch {
         let r =

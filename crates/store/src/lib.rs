@@ -23,6 +23,7 @@ pub mod customer_templates;
 pub mod customers;
 pub mod departments;
 pub mod event_log;
+mod event_log_pg;
 pub mod flows;
 pub mod follow_up_reminders;
 pub mod knowledge;

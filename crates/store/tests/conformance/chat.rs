@@ -379,3 +379,128 @@ pub(crate) async fn message_writer_batches_fail_one_append_not_all(store: Store)
         "only the append that allowed a closed conversation"
     );
 }
+
+/// Several conversations interleaved in one batch, with agent conditions:
+/// each conversation's new events get consecutive numbers in batch order,
+/// and the next batch continues after them.
+pub(crate) async fn message_writer_numbers_each_conversation_in_batch_order(store: Store) {
+    use kefu_store::event_log::{Append, EventLog};
+    let (t, ch, v) = chat_fixture(&store, "writer-order").await;
+    let mut c = store.conn().await.unwrap();
+    let new_conv = conversations::NewConversation {
+        channel_id: &ch,
+        visitor_id: &v.id,
+        customer_id: &v.customer_id,
+        state: "queued",
+        skill_group_id: None,
+        priority: 0,
+    };
+    let a = conversations::create_conversation(&mut c, &t, &new_conv)
+        .await
+        .unwrap();
+    let b = conversations::create_conversation(&mut c, &t, &new_conv)
+        .await
+        .unwrap();
+    let assigned = conversations::StateChange {
+        state: "active",
+        agent_id: Some("agent-1"),
+        skill_group_id: None,
+        queued: false,
+        assigned: true,
+        ended: false,
+    };
+    conversations::set_state(&mut c, &t, &a.id, &assigned)
+        .await
+        .unwrap();
+    drop(c);
+    let body = serde_json::json!({"kind": "text", "text": "好的"});
+    // (conversation, client id, agent condition)
+    let first = vec![
+        (a.id.clone(), Some("a-1"), None),
+        (b.id.clone(), Some("b-1"), None),
+        (a.id.clone(), Some("a-2"), Some("agent-1")),
+        (a.id.clone(), Some("a-3"), Some("agent-2")), // not this agent's conversation
+        (b.id.clone(), Some("b-1"), None),            // retry of b-1
+        (a.id.clone(), None, None),
+        (b.id.clone(), Some("b-2"), Some("agent-1")), // b has no agent
+        (b.id.clone(), Some("b-3"), None),
+    ];
+    let second = vec![
+        (b.id.clone(), Some("b-4"), None),
+        (a.id.clone(), Some("a-2"), Some("agent-1")), // retry from the first batch
+        (a.id.clone(), Some("a-4"), Some("agent-1")),
+    ];
+    let outcomes = {
+        let (store, t, body) = (store.clone(), t.clone(), body.clone());
+        tokio::task::spawn_blocking(move || {
+            let mut log = EventLog::open(&store).unwrap();
+            [first, second]
+                .iter()
+                .map(|plan| {
+                    let batch: Vec<Append<'_>> = plan
+                        .iter()
+                        .map(|(conv, cid, agent)| Append {
+                            scope: &t,
+                            conversation_id: conv,
+                            event: conversations::NewEvent {
+                                kind: "message",
+                                sender: "visitor",
+                                sender_id: Some("v"),
+                                sender_name: "访客",
+                                client_id: *cid,
+                                body: &body,
+                                private: false,
+                            },
+                            cond: conversations::AppendIf {
+                                open: true,
+                                agent: *agent,
+                            },
+                        })
+                        .collect();
+                    log.append_batch(&batch)
+                        .unwrap()
+                        .iter()
+                        .map(|r| match r {
+                            Ok((e, new)) => format!("seq {} new {new}", e.seq),
+                            Err(StoreError::NotFound) => "not found".to_string(),
+                            Err(e) => format!("error {e}"),
+                        })
+                        .collect::<Vec<_>>()
+                })
+                .collect::<Vec<_>>()
+        })
+        .await
+        .unwrap()
+    };
+    assert_eq!(
+        outcomes,
+        [
+            vec![
+                "seq 1 new true",
+                "seq 1 new true",
+                "seq 2 new true",
+                "not found",
+                "seq 1 new false",
+                "seq 3 new true",
+                "not found",
+                "seq 2 new true",
+            ],
+            vec!["seq 3 new true", "seq 2 new false", "seq 4 new true"],
+        ]
+    );
+    let mut c = store.conn().await.unwrap();
+    for (conv, expected) in [
+        (&a.id, vec![Some("a-1"), Some("a-2"), None, Some("a-4")]),
+        (&b.id, vec![Some("b-1"), Some("b-3"), Some("b-4")]),
+    ] {
+        let log = conversations::events_after(&mut c, &t, conv, 0, 10)
+            .await
+            .unwrap();
+        let got: Vec<(i64, Option<&str>)> = log
+            .iter()
+            .map(|e| (e.seq, e.client_id.as_deref()))
+            .collect();
+        let want: Vec<(i64, Option<&str>)> = (1..).zip(expected).collect();
+        assert_eq!(got, want, "gap-free log in batch order");
+    }
+}
