@@ -7,6 +7,7 @@ use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
+use futures_util::stream::FuturesOrdered;
 use futures_util::StreamExt;
 use kefu_app::hub::Topic;
 use kefu_app::{App, Principal};
@@ -58,7 +59,58 @@ struct Agent {
     following: std::collections::HashSet<String>,
 }
 
+/// A message frame's outcome, for its reply.
+struct Sent {
+    conversation: String,
+    client_id: String,
+    result: kefu_app::AppResult<(kefu_store::ConversationEvent, bool)>,
+}
+
+/// Messages stored in flight per socket before the socket stops reading.
+const MAX_IN_FLIGHT: usize = 64;
+
 impl Agent {
+    /// Store a message frame. The future owns what it needs, so the socket
+    /// can go on forwarding while the writer commits it.
+    fn send_message(
+        &self,
+        frame: Value,
+    ) -> impl std::future::Future<Output = Sent> + Send + 'static {
+        let (app, p) = (self.app.clone(), self.p.clone());
+        async move {
+            let conversation = frame["conversation_id"].as_str().unwrap_or("").to_string();
+            let client_id = frame["client_id"].as_str().unwrap_or("").to_string();
+            let private = frame["private"].as_bool().unwrap_or(false);
+            let result = app
+                .agent_send(&p, &conversation, &client_id, &frame["body"], private)
+                .await;
+            Sent {
+                conversation,
+                client_id,
+                result,
+            }
+        }
+    }
+
+    /// Reply to a message frame: its `ack`, or its error.
+    async fn answer_message(&mut self, out: &mut Out, sent: Sent) -> bool {
+        let Sent {
+            conversation: conv,
+            client_id,
+            result,
+        } = sent;
+        match result {
+            // Already following (the usual case): the event comes through
+            // the hub; a lead writing into a watched one follows it now.
+            Ok((e, _)) => {
+                out.send(&json!({"type": "ack", "client_id": client_id, "conversation_id": conv, "seq": e.seq}))
+                    .await
+                    && (self.following.contains(&conv) || self.follow(out, &conv).await)
+            }
+            Err(e) => out.error(&e).await,
+        }
+    }
+
     /// Follow a conversation and send what this socket has not had.
     async fn follow(&mut self, out: &mut Out, conversation: &str) -> bool {
         self.following.insert(conversation.to_string());
@@ -123,20 +175,8 @@ impl Agent {
                 }
             }
             "message" => {
-                let client_id = frame["client_id"].as_str().unwrap_or("").to_string();
-                let private = frame["private"].as_bool().unwrap_or(false);
-                match app
-                    .agent_send(&self.p, &conv, &client_id, &frame["body"], private)
-                    .await
-                {
-                    Ok((e, _)) => {
-                        // Already following (the usual case): the event comes through
-                        // the hub; a lead writing into a watched one follows it now.
-                        return out.send(&json!({"type": "ack", "client_id": client_id, "conversation_id": conv, "seq": e.seq})).await
-                            && (self.following.contains(&conv) || self.follow(out, &conv).await);
-                    }
-                    Err(e) => Err(e),
-                }
+                let sent = self.send_message(frame).await;
+                return self.answer_message(out, sent).await;
             }
             "typing" => {
                 app.typing(&conv, true);
@@ -239,20 +279,42 @@ async fn run(app: App, p: Principal, socket: WebSocket) {
     let conversations = app.agent_conversations(&agent.p).await.unwrap_or_default();
     let welcome =
         json!({"type": "welcome", "agent": {"id": agent.me}, "conversations": conversations});
+    // Message frames in flight, oldest first. Waiting for each one's commit
+    // before reading on would hold up everything this socket forwards (the
+    // visitors' messages to this agent) for a commit per reply; instead the
+    // writer stores them while the socket forwards, and replies still go out
+    // in frame order: acks in order, and any other frame waits for the
+    // messages before it (the workbench pairs replies with frames in order).
+    let mut in_flight = FuturesOrdered::new();
     if out.send(&welcome).await {
-        loop {
+        'socket: loop {
             tokio::select! {
-                msg = stream.next() => {
+                msg = stream.next(), if in_flight.len() < MAX_IN_FLIGHT => {
                     let Some(Ok(msg)) = msg else { break };
-                    let keep = match msg {
-                        Message::Text(t) => match serde_json::from_str::<Value>(&t) {
-                            Ok(frame) => agent.handle(&mut out, frame).await,
-                            Err(_) => out.bad_frame("frames are JSON objects").await,
-                        },
-                        Message::Close(_) => false,
-                        _ => true,
+                    let frame = match msg {
+                        Message::Text(t) => serde_json::from_str::<Value>(&t),
+                        Message::Close(_) => break,
+                        _ => continue,
+                    };
+                    let keep = match frame {
+                        Ok(frame) if frame["type"] == "message" => {
+                            in_flight.push_back(agent.send_message(frame));
+                            true
+                        }
+                        other => {
+                            while let Some(sent) = in_flight.next().await {
+                                if !agent.answer_message(&mut out, sent).await { break 'socket; }
+                            }
+                            match other {
+                                Ok(frame) => agent.handle(&mut out, frame).await,
+                                Err(_) => out.bad_frame("frames are JSON objects").await,
+                            }
+                        }
                     };
                     if !keep { break; }
+                }
+                Some(sent) = in_flight.next(), if !in_flight.is_empty() => {
+                    if !agent.answer_message(&mut out, sent).await { break; }
                 }
                 frame = rx.recv() => {
                     let Some(frame) = frame else { break };

@@ -15,6 +15,7 @@ on_both_backends!(
     reconnecting_visitor_gets_every_message_exactly_once,
     images_travel_by_capability_url_and_the_customer_panel_is_editable,
     both_sides_typing_at_once_lose_nothing,
+    agent_replies_come_in_frame_order,
 );
 
 pub(crate) struct Fixture {
@@ -627,4 +628,59 @@ async fn both_sides_typing_at_once_lose_nothing(app: TestApp) {
             }
         }
     }
+}
+
+/// The agent's socket stores messages while it goes on forwarding, but its
+/// replies still come in frame order (the workbench pairs each reply with
+/// the oldest unanswered frame): acks in order, then the answer to a frame
+/// sent after them, then an error for a bad message, then the next ack. The
+/// messages are stored in the order sent.
+async fn agent_replies_come_in_frame_order(app: TestApp) {
+    let f = fixture(&app, "orderco").await;
+    let (_agent_id, _agent_http, mut agent_ws) = online_agent(&app, &f, "agent1").await;
+    let (mut v, _) = visitor(&app, &f.key, None, None).await;
+    v.send(text("v-start", "开始")).await;
+    let conv = agent_ws.until(5, |f| f["type"] == "assigned").await["conversation"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    agent_ws.until(5, |f| is_text(f, "开始")).await;
+    let reply = |cid: &str, t: &str| json!({"type": "message", "conversation_id": conv, "client_id": cid, "body": {"kind": "text", "text": t}});
+    const N: usize = 30;
+    for i in 0..N {
+        agent_ws
+            .send(reply(&format!("a{i}"), &format!("agent {i}")))
+            .await;
+    }
+    agent_ws
+        .send(json!({"type": "typing", "conversation_id": conv}))
+        .await;
+    agent_ws.send(reply("", "no client id")).await;
+    agent_ws.send(reply("a-last", "agent last")).await;
+    agent_ws
+        .until(10, |f| f["type"] == "ack" && f["client_id"] == "a-last")
+        .await;
+    let replies: Vec<String> = agent_ws
+        .seen
+        .iter()
+        .filter_map(|f| match f["type"].as_str() {
+            Some("ack") => Some(format!("ack {}", f["client_id"].as_str().unwrap_or(""))),
+            Some("done") => Some(format!("done {}", f["request"].as_str().unwrap_or(""))),
+            Some("error") => Some(format!("error {}", f["code"].as_str().unwrap_or(""))),
+            _ => None,
+        })
+        .collect();
+    let mut expected: Vec<String> = (0..N).map(|i| format!("ack a{i}")).collect();
+    expected.extend(["done typing", "error validation_failed", "ack a-last"].map(String::from));
+    assert_eq!(replies, expected);
+    v.until(10, |f| is_text(f, "agent last")).await;
+    let order: Vec<String> = v
+        .seen
+        .iter()
+        .filter(|f| f["type"] == "event" && f["sender"] == "agent")
+        .map(|f| f["body"]["text"].as_str().unwrap_or("").to_string())
+        .collect();
+    let mut sent: Vec<String> = (0..N).map(|i| format!("agent {i}")).collect();
+    sent.push("agent last".into());
+    assert_eq!(order, sent, "stored and delivered in the order sent");
 }
