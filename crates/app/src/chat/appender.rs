@@ -10,7 +10,10 @@
 //! SQLite (see `kefu_store::event_log`): the whole batch is stored without
 //! a thread hand-off per statement.
 //!
-//! The writer also publishes each stored event, in commit order: sockets drop
+//! Each stored event is published in commit order (by a publisher thread the
+//! writer hands each committed batch to, so the next batch commits while the
+//! last one's frames go out; a sender is answered after its event is
+//! published): sockets drop
 //! any event whose sequence number is not above the last they delivered, so
 //! events of one conversation must reach the hub in sequence order, which
 //! concurrent publishers after the commit could not guarantee.
@@ -104,9 +107,19 @@ impl Appender {
     pub fn start(store: Store, hub: Arc<Hub>) -> AppResult<Self> {
         let log = EventLog::open(&store)?;
         let (tx, rx) = mpsc::channel(8192);
-        std::thread::Builder::new()
-            .name("kefu-writer".into())
-            .spawn(move || run(log, hub, rx))
+        let (done_tx, done_rx) = std::sync::mpsc::channel::<Vec<(Job, Appended)>>();
+        let start = |name: &str| std::thread::Builder::new().name(name.into());
+        start("kefu-publisher")
+            .spawn(move || {
+                for batch in done_rx {
+                    for (job, r) in batch {
+                        finish(&hub, job, r);
+                    }
+                }
+            })
+            .map_err(|e| AppError::Internal(format!("cannot start the publisher: {e}")))?;
+        start("kefu-writer")
+            .spawn(move || run(log, done_tx, rx))
             .map_err(|e| AppError::Internal(format!("cannot start the message writer: {e}")))?;
         Ok(Self { tx })
     }
@@ -137,7 +150,15 @@ impl Appender {
     }
 }
 
-fn run(mut log: EventLog, hub: Arc<Hub>, mut rx: mpsc::Receiver<Job>) {
+/// The writer: stores batches and hands them, in commit order, to the
+/// publisher thread, which publishes each new event and then answers its
+/// sender. Serialising frames and waking sockets is not the writer's work:
+/// the next batch commits meanwhile.
+fn run(
+    mut log: EventLog,
+    done: std::sync::mpsc::Sender<Vec<(Job, Appended)>>,
+    mut rx: mpsc::Receiver<Job>,
+) {
     // `KEFU_WRITER_WINDOW_US` overrides the window for experiments.
     let window_us = std::env::var("KEFU_WRITER_WINDOW_US")
         .ok()
@@ -168,25 +189,29 @@ fn run(mut log: EventLog, hub: Arc<Hub>, mut rx: mpsc::Receiver<Job>) {
         let results = log.append_batch(&appends);
         last_commit = Instant::now();
         drop(appends);
-        match results {
-            Ok(results) => {
-                for (job, r) in batch.drain(..).zip(results) {
-                    finish(&hub, job, r);
-                }
-            }
+        let outcomes: Vec<(Job, Appended)> = match results {
+            Ok(results) => batch.drain(..).zip(results).collect(),
             Err(e) => {
                 tracing::warn!(error = %e, size = batch.len(), "batch append failed; retrying one by one");
-                for job in batch.drain(..) {
-                    let r = match log.append_batch(&[job.append()]) {
-                        Ok(mut one) => one.pop().unwrap_or(Err(kefu_store::StoreError::NotFound)),
-                        Err(e) => Err(e),
-                    };
-                    finish(&hub, job, r);
-                }
+                batch
+                    .drain(..)
+                    .map(|job| {
+                        let r = match log.append_batch(&[job.append()]) {
+                            Ok(mut one) => {
+                                one.pop().unwrap_or(Err(kefu_store::StoreError::NotFound))
+                            }
+                            Err(e) => Err(e),
+                        };
+                        (job, r)
+                    })
+                    .collect()
             }
+        };
+        if done.send(outcomes).is_err() {
+            return;
         }
-        // After the acknowledgements: a checkpoint here delays the next batch,
-        // never the messages just stored.
+        // The batch is the publisher's now: a checkpoint here delays the
+        // next batch, never the messages just stored.
         log.maintain();
     }
 }
