@@ -317,7 +317,10 @@ async fn the_widget_is_one_small_script() {
         .unwrap();
     assert_eq!(&body[..], kefu_web::assets::WIDGET.as_bytes());
     let text = std::str::from_utf8(&body).unwrap();
-    assert!(text.starts_with("/* kefu visitor chat widget."), "opens with its header");
+    assert!(
+        text.starts_with("/* kefu visitor chat widget."),
+        "opens with its header"
+    );
     assert!(
         text.trim_end()
             .ends_with("})(typeof globalThis !== 'undefined' ? globalThis : this);"),
