@@ -49,6 +49,7 @@ mod flows_chat;
 mod knowledge;
 mod knowledge_transfer;
 mod ops;
+mod pickup;
 mod sla;
 mod tenancy;
 mod tickets;
