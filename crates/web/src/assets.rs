@@ -26,6 +26,7 @@ const WORKBENCH_JS: &str = concat!(
     include_str!("../assets/workbench/composer.js"),
     include_str!("../assets/workbench/dialogs.js"),
     include_str!("../assets/workbench/left_column.js"),
+    include_str!("../assets/workbench/pickup.js"),
     include_str!("../assets/workbench/header.js"),
     include_str!("../assets/workbench/start.js"),
 );

@@ -36,6 +36,7 @@ mod browser_bot;
 mod browser_chat;
 mod browser_crm;
 mod browser_flows;
+mod browser_pickup;
 mod browser_sla;
 mod browser_tickets;
 mod chat;

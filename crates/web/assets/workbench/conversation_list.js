@@ -35,7 +35,7 @@
   // Every second: waiting times and the typing indicator move on their own.
   function tick() {
     const now = Date.now();
-    document.querySelectorAll("#wb-conversations .wb-wait").forEach((w) => {
+    document.querySelectorAll("#wb-conversations .wb-wait, #wb-pickup-list .wb-wait").forEach((w) => {
       const ms = now - Number(w.dataset.since);
       w.textContent = t("waiting", { t: duration(ms) });
       w.classList.toggle("wb-wait-long", ms > 60000);

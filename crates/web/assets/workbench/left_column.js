@@ -13,15 +13,15 @@
     if (x) dropOutbox(x.dataset.dropClient);
   });
 
-  function showTab(offline) {
-    $("wb-conversations-tab").setAttribute("aria-selected", String(!offline));
-    $("wb-offline-tab").setAttribute("aria-selected", String(offline));
-    $("wb-conversations-pane").hidden = offline;
-    $("wb-offline-pane").hidden = !offline;
-    if (offline) loadOffline();
+  // Tabs: "conversations", "pickup" (抢单) or "offline" (留言).
+  function showTab(name) {
+    for (const k of ["conversations", "pickup", "offline"]) {
+      $("wb-" + k + "-tab").setAttribute("aria-selected", String(k === name));
+      $("wb-" + k + "-pane").hidden = k !== name;
+    }
+    if (name === "offline") loadOffline();
   }
-  $("wb-conversations-tab").addEventListener("click", () => showTab(false));
-  $("wb-offline-tab").addEventListener("click", () => showTab(true));
+  for (const k of ["conversations", "pickup", "offline"]) $("wb-" + k + "-tab").addEventListener("click", () => showTab(k));
 
   async function loadOffline() {
     let list;

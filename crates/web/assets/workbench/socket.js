@@ -46,6 +46,7 @@
       case "welcome": return onWelcome(f);
       case "event": return onEvent(f);
       case "assigned": return onAssigned(f);
+      case "pickups": return onPickups(f);
       case "ack":
         settle((p) => p.type === "message" && p.client_id === f.client_id);
         return dropOutbox(f.client_id);
@@ -91,6 +92,7 @@
       if (pending.some((p) => p.type === "ping")) { if (ws) ws.close(); } else send({ type: "ping" });
     }, 25000);
     refreshMyStatus();
+    onPickups(f.pickups || { conversations: [] }, true);
     // After a reload the remembered conversation may be gone, or needs its panel.
     if (S.current && !S.convs.has(S.current)) select(null);
     else if (cur() && customerId !== cur().customer_id) loadCustomer(cur());
@@ -103,6 +105,7 @@
     if (f.explanation) { c.explanation = f.explanation; store(sessionStorage, "why:" + c.id, f.explanation); }
     alertNewWork(c);
     renderAll();
+    if (S.openOnAssign === c.id) { S.openOnAssign = null; select(c.id); } // just picked up
   }
 
   function onEvent(f) {

@@ -7,6 +7,7 @@
         connected: S.connected,
         conversations: convList().map((k) => ({ id: k.id, unread: unread(k), state: k.state })),
         current: S.current,
+        pickups: S.pickups.map((p) => p.id),
         messages: c ? sortedEvents(c).map((e) => ({ seq: e.seq, sender: e.sender, text: bodyText(e) })) : [],
       };
     },

@@ -7,6 +7,11 @@
     // Messages typed but not yet acknowledged; re-sent after a reconnect (the
     // server deduplicates by client_id). Kept per tab across reloads.
     outbox: store(sessionStorage, "outbox") || [],
+    // 抢单: what I may pick up now (pickup.js), the list's version, claims in flight.
+    pickups: [],
+    pickupVersion: -1,
+    claiming: new Set(),
+    openOnAssign: null,
   };
   const cur = () => (S.current && S.convs.get(S.current)) || null;
   const isOpen = (c) => !!c && !c.ended && (c.state === "active" || c.state === "bot");
