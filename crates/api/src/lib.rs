@@ -89,6 +89,8 @@ pub fn router(secure_cookies: bool) -> Router<App> {
         .route("/conversations/{id}", get(chat::get))
         .route("/conversations/{id}/events", get(chat::events))
         .route("/conversations/{id}/assignments", get(chat::assignments))
+        .route("/conversations/{id}/pickup", post(chat::pickup))
+        .route("/pickups", get(chat::pickups))
         .route("/offline-messages", get(chat::offline))
         .route("/offline-messages/{id}/handled", post(chat::handled))
         .route(

@@ -30,7 +30,7 @@ use utoipa::{Modify, OpenApi};
         tokens::list, tokens::create, tokens::get, tokens::revoke,
         audit::list,
         channels::list, channels::create, channels::get, channels::update, channels::delete, channels::widget, channels::identity_secret,
-        chat::mine, chat::get, chat::events, chat::assignments, chat::offline, chat::handled, chat::replies, chat::create_reply,
+        chat::mine, chat::get, chat::events, chat::assignments, chat::pickups, chat::pickup, chat::offline, chat::handled, chat::replies, chat::create_reply,
         chat::delete_reply, chat::monitor, chat::customer, chat::update_customer, chat::transfer_targets,
         files::upload, files::visitor_upload, files::download, files::ticket_upload,
         customers::list, customers::create, customers::lookup, customers::export, customers::pool,

@@ -25,6 +25,10 @@ pub struct SkillGroupInput {
     pub description: String,
     /// Routing strategy; absent keeps the current one (`least_busy` for new groups).
     pub strategy: Option<String>,
+    /// `sticky` groups: seconds a returning customer waits for their previous
+    /// agent (0–3600) before the group routes them like anyone else; absent
+    /// keeps the current value (60 for new groups).
+    pub sticky_wait_seconds: Option<i64>,
     /// 工单流转范围: the skill groups members of this group may hand a ticket
     /// to. Absent keeps the current scope; `null` clears it (then every group,
     /// SPEC §3); a list (even empty) sets it.
@@ -59,16 +63,36 @@ async fn check_flow_scope(
     Ok(Some(Some(out)))
 }
 
-/// Strategies a group can be set to through the API. Sticky and broadcast
-/// (抢单) exist in the engine but need workbench support first.
-pub const STRATEGIES: [&str; 6] = [
+/// Strategies a group can be set to through the API. `sticky` offers a
+/// returning customer to their previous agent first; `broadcast` (抢单) shows
+/// waiting conversations to every eligible member, the first to pick one up
+/// gets it (the workbench's pick-up list).
+pub const STRATEGIES: [&str; 8] = [
     "least_busy",
     "round_robin",
     "longest_idle",
     "most_skilled",
     "fewest_today",
     "weighted_random",
+    "sticky",
+    "broadcast",
 ];
+
+/// The longest a sticky group may hold a customer for their previous agent.
+pub const MAX_STICKY_WAIT_SECONDS: i64 = 3600;
+
+fn parse_sticky_wait(s: Option<i64>) -> AppResult<Option<i64>> {
+    match s {
+        Some(v) if !(0..=MAX_STICKY_WAIT_SECONDS).contains(&v) => {
+            Err(kefu_domain::ValidationError::new(
+                "sticky_wait_seconds",
+                format!("must be 0–{MAX_STICKY_WAIT_SECONDS} seconds"),
+            )
+            .into())
+        }
+        other => Ok(other),
+    }
+}
 
 fn parse_strategy(s: Option<&str>) -> AppResult<Option<&str>> {
     match s {
@@ -248,6 +272,7 @@ impl App {
         )
         .await?;
         let strategy = parse_strategy(input.strategy.as_deref())?;
+        let sticky_wait = parse_sticky_wait(input.sticky_wait_seconds)?;
         let scope = check_flow_scope(&mut tx, &p.tenant, &input.flow_scope).await?;
         let mut g = skill_groups::create(
             &mut tx,
@@ -261,6 +286,10 @@ impl App {
         if let Some(s) = strategy {
             skill_groups::set_strategy(&mut tx, &p.tenant, &g.id, s).await?;
             g.strategy = s.to_string();
+        }
+        if let Some(w) = sticky_wait {
+            skill_groups::set_sticky_wait(&mut tx, &p.tenant, &g.id, w).await?;
+            g.sticky_wait_seconds = w;
         }
         if let Some(Some(scope)) = scope {
             skill_groups::set_flow_scope(&mut tx, &p.tenant, &g.id, Some(&scope)).await?;
@@ -302,6 +331,7 @@ impl App {
         )
         .await?;
         let strategy = parse_strategy(input.strategy.as_deref())?;
+        let sticky_wait = parse_sticky_wait(input.sticky_wait_seconds)?;
         let scope = check_flow_scope(&mut tx, &p.tenant, &input.flow_scope).await?;
         skill_groups::update(
             &mut tx,
@@ -315,6 +345,9 @@ impl App {
         .map_err(|e| AppError::from_store("skill group", e))?;
         if let Some(s) = strategy {
             skill_groups::set_strategy(&mut tx, &p.tenant, &id, s).await?;
+        }
+        if let Some(w) = sticky_wait {
+            skill_groups::set_sticky_wait(&mut tx, &p.tenant, &id, w).await?;
         }
         if let Some(scope) = scope {
             skill_groups::set_flow_scope(&mut tx, &p.tenant, &id, scope.as_deref()).await?;

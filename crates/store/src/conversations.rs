@@ -227,6 +227,24 @@ pub async fn open_conversation_of_visitor(
     row.as_ref().map(conversation).transpose()
 }
 
+/// The agent who served the customer most recently (主叫记忆: sticky routing
+/// offers a returning customer to them first).
+pub async fn last_agent_of_customer(
+    conn: &mut Conn,
+    t: &TenantScope,
+    customer_id: &str,
+) -> Result<Option<String>> {
+    let row = sqlx::query(
+        "SELECT agent_id FROM conversations WHERE tenant_id = $1 AND customer_id = $2 \
+         AND agent_id IS NOT NULL ORDER BY COALESCE(assigned_at, created_at) DESC, id DESC LIMIT 1",
+    )
+    .bind(t.id())
+    .bind(customer_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(row.map(|r| r.try_get("agent_id")).transpose()?)
+}
+
 /// Every open conversation of the tenant (to rebuild routing after a restart,
 /// and for supervision).
 pub async fn open_conversations(conn: &mut Conn, t: &TenantScope) -> Result<Vec<Conversation>> {

@@ -67,8 +67,12 @@ pub struct SkillGroup {
     pub department_id: Option<String>,
     pub description: String,
     /// How routing picks an agent: `least_busy` (default), `round_robin`,
-    /// `longest_idle`, `most_skilled`, `fewest_today`, `weighted_random`.
+    /// `longest_idle`, `most_skilled`, `fewest_today`, `weighted_random`,
+    /// `sticky` (the customer's previous agent first), `broadcast` (抢单).
     pub strategy: String,
+    /// Sticky groups: how long a returning customer waits for their previous
+    /// agent before anyone in the group may take them.
+    pub sticky_wait_seconds: i64,
     /// 工单流转范围: the skill groups a ticket may be handed to by members of
     /// this group; absent when no scope is set (then every group).
     pub flow_scope: Option<Vec<String>>,

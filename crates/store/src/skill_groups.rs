@@ -4,7 +4,8 @@ use crate::{now_ms, Conn, Result, SkillGroup, SkillGroupMember, TenantScope};
 use kefu_domain::SkillGroupId;
 use sqlx::{any::AnyRow, Row};
 
-const COLS: &str = "id, name, department_id, description, strategy, flow_scope, created_at";
+const COLS: &str =
+    "id, name, department_id, description, strategy, sticky_wait_seconds, flow_scope, created_at";
 
 fn from_row(r: &AnyRow) -> Result<SkillGroup> {
     Ok(SkillGroup {
@@ -13,6 +14,7 @@ fn from_row(r: &AnyRow) -> Result<SkillGroup> {
         department_id: r.try_get("department_id")?,
         description: r.try_get("description")?,
         strategy: r.try_get("strategy")?,
+        sticky_wait_seconds: r.try_get("sticky_wait_seconds")?,
         flow_scope: r
             .try_get::<Option<String>, _>("flow_scope")?
             .map(|s| crate::conversations::json_list(&s)),
@@ -47,6 +49,7 @@ pub async fn create(
         department_id: department_id.map(str::to_string),
         description: description.to_string(),
         strategy: "least_busy".to_string(),
+        sticky_wait_seconds: 60,
         flow_scope: None,
         created_at: now,
     })
@@ -197,7 +200,7 @@ pub async fn groups_of_user(
     user_id: &str,
 ) -> Result<Vec<(SkillGroup, i64)>> {
     let rows = sqlx::query(
-        "SELECT g.id, g.name, g.department_id, g.description, g.strategy, g.flow_scope, g.created_at, m.level \
+        "SELECT g.id, g.name, g.department_id, g.description, g.strategy, g.sticky_wait_seconds, g.flow_scope, g.created_at, m.level \
          FROM skill_group_members m JOIN skill_groups g ON g.id = m.skill_group_id AND g.tenant_id = m.tenant_id \
          WHERE m.tenant_id = $1 AND m.user_id = $2 ORDER BY g.name",
     )
@@ -208,6 +211,24 @@ pub async fn groups_of_user(
     rows.iter()
         .map(|r| Ok((from_row(r)?, r.try_get("level")?)))
         .collect()
+}
+
+/// Sticky groups' wait for the previous agent, in seconds.
+pub async fn set_sticky_wait(
+    conn: &mut Conn,
+    t: &TenantScope,
+    id: &str,
+    seconds: i64,
+) -> Result<()> {
+    let done = sqlx::query(
+        "UPDATE skill_groups SET sticky_wait_seconds = $3 WHERE tenant_id = $1 AND id = $2",
+    )
+    .bind(t.id())
+    .bind(id)
+    .bind(seconds)
+    .execute(&mut *conn)
+    .await?;
+    crate::one_row(done.rows_affected())
 }
 
 pub async fn set_strategy(

@@ -1,14 +1,19 @@
 // Tests for the pure parts of widget.js. Run: node --test crates/web/assets/widget.test.mjs
 // widget.js is a classic script; without a `document` it only defines its helpers and puts them
 // on globalThis.__kefuWidgetInternals. It is evaluated in this realm so arrays/objects compare
-// with deepStrictEqual.
+// with deepStrictEqual. The server serves the parts under widget/ concatenated in the order
+// `WIDGET` in crates/web/src/assets.rs lists them; this reads that list and does the same.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { runInThisContext } from 'node:vm';
 
+const assetsRs = readFileSync(new URL('../src/assets.rs', import.meta.url), 'utf8');
+const widgetList = assetsRs.slice(assetsRs.indexOf('pub const WIDGET'));
+const parts = [...widgetList.slice(0, widgetList.indexOf(');')).matchAll(/include_str!\("\.\.\/assets\/(widget\/[\w]+\.js)"\)/g)].map((m) => m[1]);
+assert.ok(parts.length > 5, 'the widget parts are listed in assets.rs');
 const file = new URL('./widget.js', import.meta.url);
-runInThisContext(readFileSync(file, 'utf8'), { filename: file.pathname });
+runInThisContext(parts.map((p) => readFileSync(new URL('./' + p, import.meta.url), 'utf8')).join(''), { filename: file.pathname });
 const W = globalThis.__kefuWidgetInternals;
 
 test('the file exposes its helpers and defines no widget without a document', () => {

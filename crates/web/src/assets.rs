@@ -10,7 +10,26 @@ const HTMX: &str = include_str!("../assets/htmx.min.js");
 const CSS: &str = include_str!("../assets/app.css");
 const JS: &str = include_str!("../assets/app.js");
 const FAVICON: &str = include_str!("../assets/favicon.svg");
-const WORKBENCH_JS: &str = include_str!("../assets/workbench.js");
+/// The workbench script: one file for the browser, kept in parts named after
+/// what they do. The parts share one closure (opened in `core.js`, closed in
+/// `start.js`) and run in this order; concatenated at compile time, so there is
+/// no build step and no module loader (docs/architecture.md, "Front-end scripts").
+const WORKBENCH_JS: &str = concat!(
+    include_str!("../assets/workbench/core.js"),
+    include_str!("../assets/workbench/state.js"),
+    include_str!("../assets/workbench/socket.js"),
+    include_str!("../assets/workbench/outbox.js"),
+    include_str!("../assets/workbench/conversation_list.js"),
+    include_str!("../assets/workbench/chat.js"),
+    include_str!("../assets/workbench/customer.js"),
+    include_str!("../assets/workbench/assist.js"),
+    include_str!("../assets/workbench/composer.js"),
+    include_str!("../assets/workbench/dialogs.js"),
+    include_str!("../assets/workbench/left_column.js"),
+    include_str!("../assets/workbench/pickup.js"),
+    include_str!("../assets/workbench/header.js"),
+    include_str!("../assets/workbench/start.js"),
+);
 const WORKBENCH_CSS: &str = include_str!("../assets/workbench.css");
 const MONITOR_JS: &str = include_str!("../assets/monitor.js");
 const CUSTOMERS_JS: &str = include_str!("../assets/customers.js");
@@ -20,7 +39,26 @@ const WORKBENCH_TICKETS_JS: &str = include_str!("../assets/workbench_tickets.js"
 const FLOWS_JS: &str = include_str!("../assets/flows.js");
 const UNMATCHED_JS: &str = include_str!("../assets/unmatched.js");
 const TICKET_FILES_JS: &str = include_str!("../assets/ticket_files.js");
-const WIDGET: &str = include_str!("../assets/widget.js");
+/// The visitor widget, served as the one script customers' sites embed
+/// (`/widget.js`), assembled the same way from `assets/widget/` (`helpers.js`
+/// opens the closure, `events.js` closes it). `widget.test.mjs` reads this
+/// list to evaluate the same concatenation under Node.
+pub const WIDGET: &str = concat!(
+    include_str!("../assets/widget/helpers.js"),
+    include_str!("../assets/widget/timeline.js"),
+    include_str!("../assets/widget/outbox.js"),
+    include_str!("../assets/widget/i18n.js"),
+    include_str!("../assets/widget/setup.js"),
+    include_str!("../assets/widget/styles.js"),
+    include_str!("../assets/widget/dom.js"),
+    include_str!("../assets/widget/render.js"),
+    include_str!("../assets/widget/panel.js"),
+    include_str!("../assets/widget/connection.js"),
+    include_str!("../assets/widget/composer.js"),
+    include_str!("../assets/widget/forms.js"),
+    include_str!("../assets/widget/rating.js"),
+    include_str!("../assets/widget/events.js"),
+);
 pub(crate) const CHAT_PAGE: &str = include_str!("../assets/chat.html");
 
 /// FNV-1a over all assets: cheap, stable, and only needs to change when they do.

@@ -416,6 +416,10 @@ dictionary! {
     wb_notify_enable: "开启桌面通知", "Enable notifications";
     wb_tab_conversations: "会话", "Conversations";
     wb_tab_offline: "留言", "Left messages";
+    wb_tab_pickup: "待抢单", "Pick up";
+    wb_no_pickup: "暂无待抢单的会话。", "Nothing waiting to be picked up.";
+    wb_pickup_take: "抢单", "Pick up";
+    wb_pickup_taken: "手慢了，该会话已被其他客服接起。", "Too late: another agent already picked this one up.";
     wb_no_conversations: "暂无进行中的会话。有新会话分配给您时会响铃提醒。", "No open conversations. A sound plays when new work arrives.";
     wb_no_offline: "没有待处理的留言。", "No unhandled left messages.";
     wb_pick_conversation: "从左侧选择一个会话开始接待。", "Pick a conversation on the left to start.";
@@ -466,6 +470,8 @@ dictionary! {
     strategy_weighted_random: "按权重随机", "Weighted random";
     strategy_sticky: "老客户优先原客服", "Sticky (last agent first)";
     strategy_broadcast: "抢单", "Broadcast (first to accept)";
+    sticky_wait: "等待原客服（秒）", "Wait for last agent (seconds)";
+    sticky_wait_hint: "仅用于“老客户优先原客服”：原客服忙时客户最多等这么久，之后按最少会话分配。", "Sticky groups only: how long a returning customer waits for their busy previous agent before the least busy member takes them.";
     wb_why_eligible: "可分配", "eligible";
     wb_current: "当前", "current";
     wb_sending: "发送中…", "Sending…";

@@ -303,6 +303,35 @@ async fn assets_are_served_with_types_and_caching() {
     let _ = c.get("/").await;
 }
 
+/// The one script tag customers embed is small: ≤ 40 KB gzipped (issue 4),
+/// served whole from `/widget.js` although it is kept in parts.
+#[tokio::test]
+async fn the_widget_is_one_small_script() {
+    use std::io::Write;
+    let c = Client::new().await;
+    let req = Request::get("/widget.js").body(Body::empty()).unwrap();
+    let resp = c.router.clone().oneshot(req).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    assert_eq!(&body[..], kefu_web::assets::WIDGET.as_bytes());
+    let text = std::str::from_utf8(&body).unwrap();
+    assert!(
+        text.starts_with("/* kefu visitor chat widget."),
+        "opens with its header"
+    );
+    assert!(
+        text.trim_end()
+            .ends_with("})(typeof globalThis !== 'undefined' ? globalThis : this);"),
+        "one closure, closed at the end"
+    );
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&body).unwrap();
+    let size = gz.finish().unwrap().len();
+    assert!(size <= 40 * 1024, "widget.js is {size} bytes gzipped");
+}
+
 /// The text inside the element with `id`.
 fn text_of(html: &str, id: &str) -> String {
     let marker = format!("id=\"{id}\">");

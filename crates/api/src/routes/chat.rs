@@ -67,6 +67,30 @@ pub async fn assignments(
     Ok(Json(app.conversation_assignments(&p, &id).await?))
 }
 
+/// 抢单: the conversations I may pick up now (waiting in my broadcast skill
+/// groups while I am receiving and have room), oldest first. The same list is
+/// pushed on the agent socket as `pickups` whenever it changes.
+#[utoipa::path(get, path = "/api/v1/pickups", tag = "online service",
+    responses((status = 200, description = "`{type: \"pickups\", version, conversations: [summary with skill_group_name and preview]}`", body = Object)))]
+pub async fn pickups(State(app): State<App>, Auth(p): Auth) -> ApiResult<Json<serde_json::Value>> {
+    Ok(Json(app.pickups(&p).await?))
+}
+
+/// 抢单: claim a waiting conversation of one of my broadcast skill groups.
+/// The first claim wins and the conversation is assigned to me (with its
+/// routing explanation); a later claim is refused.
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/pickup", tag = "online service", params(("id" = String, Path)),
+    responses((status = 200, description = "Assigned to me: the conversation summary", body = Object),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "`already_taken` (someone was first, or the visitor left), `not_offered` (not waiting for pick-up in my groups), `not_eligible` (I am not receiving or am full)", body = ErrorBody)))]
+pub async fn pickup(
+    State(app): State<App>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<serde_json::Value>> {
+    Ok(Json(app.pick_up(&p, &id).await?))
+}
+
 #[derive(Deserialize, IntoParams)]
 pub struct OfflineQuery {
     /// Only those nobody has handled yet.

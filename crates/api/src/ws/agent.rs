@@ -218,6 +218,25 @@ impl Agent {
                 .await
             }
             "invite_rating" => app.agent_invite_rating(&self.p, &conv).await,
+            "pickup" => {
+                match app.pick_up(&self.p, &conv).await {
+                    // The `assigned` frame follows through the hub; this says the claim won.
+                    Ok(_) => Ok(()),
+                    // Say which claim failed, with the status the REST call would give.
+                    Err(e) => {
+                        let (code, message) = (e.code(), e.to_string());
+                        let status = crate::error::ApiError::from(e).status.as_u16();
+                        return out
+                        .send(&json!({"type": "error", "request": "pickup", "conversation_id": conv,
+                            "status": status, "code": code, "message": message}))
+                        .await;
+                    }
+                }
+            }
+            "pickups" => match app.pickups(&self.p).await {
+                Ok(list) => return out.send(&list).await,
+                Err(e) => Err(e),
+            },
             "status" => app
                 .set_agent_status(
                     &self.p,
@@ -277,8 +296,12 @@ async fn run(app: App, p: Principal, socket: WebSocket) {
     // (`resume`): following them now could deliver a live event first and make
     // the replay skip what lies between.
     let conversations = app.agent_conversations(&agent.p).await.unwrap_or_default();
-    let welcome =
-        json!({"type": "welcome", "agent": {"id": agent.me}, "conversations": conversations});
+    // What waits for pick-up (抢单) now; later changes arrive as `pickups` frames.
+    let pickups = app
+        .pickups(&agent.p)
+        .await
+        .unwrap_or_else(|_| json!({"type": "pickups", "version": 0, "conversations": []}));
+    let welcome = json!({"type": "welcome", "agent": {"id": agent.me}, "conversations": conversations, "pickups": pickups});
     // Message frames in flight, oldest first. Waiting for each one's commit
     // before reading on would hold up everything this socket forwards (the
     // visitors' messages to this agent) for a commit per reply; instead the

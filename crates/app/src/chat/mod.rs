@@ -8,6 +8,7 @@ pub mod appender;
 pub mod body;
 pub mod customers;
 pub mod files;
+pub mod pickup;
 pub mod presence;
 pub mod visitor;
 pub mod workbench;
@@ -240,6 +241,9 @@ impl App {
                 self.apply_ticket_assigned(scope, &ticket, &agent, group.as_deref(), explanation)
                     .await?;
             }
+            Decision::Pickups { agents } => {
+                self.push_pickups(scope, &agents).await;
+            }
             Decision::AgentOnBreak { agent } => {
                 tracing::info!(
                     agent,
@@ -303,6 +307,9 @@ impl App {
         let id = c.id.clone();
         let priority = c.priority;
         let group = group.map(str::to_string).or(c.skill_group_id.clone());
+        let last_agent = self
+            .sticky_last_agent(scope, &c.customer_id, group.as_deref())
+            .await?;
         let decisions = self
             .route(scope, move |tr, now| {
                 let Some(g) = tr.group_of(group.as_deref()).or_else(|| tr.any_group()) else {
@@ -312,7 +319,8 @@ impl App {
                 // Routing rebuilt from the database just now already holds this
                 // (it saw the conversation queued) without having decided on it:
                 // take it out and decide now, fallback included.
-                let w = crate::routing::work_item(item, g, priority, now);
+                let mut w = crate::routing::work_item(item, g, priority, now);
+                w.last_agent = last_agent.as_deref().map(crate::routing::agent_key);
                 let out = match tr.engine.arrive(now, w.clone()) {
                     Err(kefu_routing::RoutingError::DuplicateItem(_)) => {
                         let _ = tr.engine.finish(now, item);

@@ -280,6 +280,11 @@ async fn ids_from_another_tenant_are_not_found(app: TestApp) {
             None,
         ),
         (
+            Method::POST,
+            format!("/api/v1/conversations/{a_conv}/pickup"),
+            Some(json!({})),
+        ),
+        (
             Method::PUT,
             format!("/api/v1/channels/{a_channel}/widget"),
             Some(json!({"prechat_fields": []})),

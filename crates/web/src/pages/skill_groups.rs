@@ -11,7 +11,7 @@ use kefu_app::org::{MemberInput, SkillGroupInput};
 use kefu_app::App;
 use kefu_domain::Permission;
 
-const FIELDS: &[&str] = &["name", "department_id", "strategy"];
+const FIELDS: &[&str] = &["name", "department_id", "strategy", "sticky_wait_seconds"];
 
 pub struct GroupRow {
     id: String,
@@ -24,6 +24,7 @@ pub struct GroupRow {
     dept_opts: Vec<Opt>,
     strategy: String,
     strategy_opts: Vec<Opt>,
+    sticky_wait: String,
 }
 
 #[derive(Template)]
@@ -36,6 +37,7 @@ struct GroupsTpl {
     create_description: String,
     create_dept_opts: Vec<Opt>,
     create_strategy_opts: Vec<Opt>,
+    create_sticky_wait: String,
 }
 
 /// What was typed into a form that failed ("create" or a group's id).
@@ -46,6 +48,7 @@ struct Posted {
     department_id: String,
     description: String,
     strategy: String,
+    sticky_wait: String,
 }
 
 impl Posted {
@@ -56,6 +59,7 @@ impl Posted {
             department_id: f.get("department_id").to_string(),
             description: f.get("description").to_string(),
             strategy: f.get("strategy").to_string(),
+            sticky_wait: f.get("sticky_wait_seconds").to_string(),
         }
     }
 }
@@ -127,6 +131,11 @@ async fn groups_page(app: &App, v: &Viewer, posted: Posted, err: FormError) -> P
                 if mine { &posted.strategy } else { &g.strategy },
                 v.lang,
             ),
+            sticky_wait: if mine {
+                posted.sticky_wait.clone()
+            } else {
+                g.sticky_wait_seconds.to_string()
+            },
         });
     }
     let create = posted.form == "create";
@@ -155,6 +164,11 @@ async fn groups_page(app: &App, v: &Viewer, posted: Posted, err: FormError) -> P
             },
             v.lang,
         ),
+        create_sticky_wait: if create {
+            posted.sticky_wait.clone()
+        } else {
+            String::new()
+        },
         err,
         c,
     };
@@ -167,6 +181,10 @@ fn input(f: &Fields) -> SkillGroupInput {
         department_id: f.non_blank("department_id"),
         description: f.get("description").to_string(),
         strategy: f.non_blank("strategy"),
+        // Anything but a whole number is refused by the range check.
+        sticky_wait_seconds: f
+            .non_blank("sticky_wait_seconds")
+            .map(|s| s.parse::<i64>().unwrap_or(-1)),
         flow_scope: None,
     }
 }
@@ -425,6 +443,7 @@ pub async fn set_flow_scope(
         department_id: g.department_id,
         description: g.description,
         strategy: None,
+        sticky_wait_seconds: None,
         flow_scope: Some(scope),
     };
     match app.update_skill_group(&v.p, &id, input).await {

@@ -3,6 +3,8 @@
 //! active conversations carry on), fed by status and capacity changes, and
 //! turning the engine's outcomes into `Decision`s the chat use cases apply.
 
+mod pool;
+
 use crate::{App, AppResult};
 use kefu_domain::TenantId;
 use kefu_routing::snapshot::{AgentSnapshot, ItemSnapshot, ItemStateSnapshot, Snapshot};
@@ -34,6 +36,8 @@ pub(crate) struct TenantRouting {
     /// Tickets that found nobody receiving in their group (the engine's
     /// fallback): offered again when an agent's status or groups change.
     parked: std::collections::BTreeSet<u64>,
+    /// Broadcast (抢单) groups, whose waiting chats agents pick up themselves.
+    pools: Vec<GroupId>,
 }
 
 /// What the chat layer must do after a routing decision, in our ids.
@@ -64,11 +68,18 @@ pub enum Decision {
         group: Option<String>,
         explanation: Option<serde_json::Value>,
     },
+    /// These agents' pick-up lists (抢单) changed: send them again.
+    Pickups {
+        agents: Vec<String>,
+    },
 }
 
 #[derive(Default)]
 pub struct RoutingService {
     tenants: Mutex<HashMap<String, TenantRouting>>,
+    /// Bumped whenever any pick-up pool changes; lists carry it so a client
+    /// can drop a list computed before one it already shows.
+    pool_version: std::sync::atomic::AtomicU64,
 }
 
 /// Explanations are stored as JSON with the assignment and shown to team
@@ -85,7 +96,17 @@ pub fn explanation_json(
         .iter()
         .filter(|c| matches!(c.verdict, Verdict::Eligible(_)))
         .count();
+    let sticky = x.candidates.iter().any(|c| {
+        Some(c.agent) == x.winner && matches!(c.verdict, Verdict::Eligible(Score::Sticky))
+    });
     let summary = match &x.winner {
+        Some(w) if sticky => format!("{} served this customer last (sticky)", name(w)),
+        Some(w) if x.strategy == Strategy::Broadcast.name() => format!(
+            "{} picked it up first (broadcast) among {} eligible of {} members",
+            name(w),
+            eligible,
+            x.candidates.len()
+        ),
         Some(w) => format!(
             "{} chose {} among {} eligible of {} members",
             x.strategy,
@@ -221,9 +242,20 @@ impl TenantRouting {
                         d.push(Decision::AgentOnBreak { agent: a.clone() });
                     }
                 }
-                Outcome::Broadcast { .. }
-                | Outcome::StickyWait { .. }
-                | Outcome::Requeued { .. } => {}
+                // Waiting in a pick-up pool: the visitor hears their place
+                // (from the positions of the groups touched).
+                Outcome::Broadcast { group, .. } => touched.push(group),
+                // Held for the previous agent until `until`, then routed as usual.
+                Outcome::StickyWait { item, until, .. } => {
+                    if let Some(c) = self.items.get(&item.0) {
+                        d.push(Decision::Queued {
+                            conversation: c.clone(),
+                            position: 0,
+                            estimated_wait_ms: Some((until - self.engine.now()).max(0)),
+                        });
+                    }
+                }
+                Outcome::Requeued { .. } => {}
             }
         }
         d
@@ -259,7 +291,7 @@ impl App {
     where
         F: FnOnce(&mut TenantRouting, i64) -> Vec<Outcome>,
     {
-        let settled = self.ensure_routing(scope).await?;
+        let (settled, fresh) = self.ensure_routing(scope).await?;
         let key = scope.tenant_id().to_string();
         let mut tenants = self
             .routing
@@ -269,11 +301,20 @@ impl App {
         let Some(tr) = tenants.get_mut(&key) else {
             return Ok(Vec::new());
         };
+        // A freshly built engine's pools are news to every eligible agent.
+        let before = if fresh { Vec::new() } else { tr.pool_view() };
         let mut out = settled;
         out.extend(f(tr, now_ms()));
         let mut touched = Vec::new();
         let mut d = tr.decisions(out, &mut touched);
         d.extend(tr.positions(&touched));
+        let changed = tr.pool_changes(&before, &tr.pool_view());
+        if !changed.is_empty() {
+            self.routing
+                .pool_version
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            d.push(Decision::Pickups { agents: changed });
+        }
         Ok(d)
     }
 
@@ -282,8 +323,9 @@ impl App {
     /// line again in their original order; active ones count against their
     /// agent's capacity).
     /// Returns the outcomes of settling a freshly rebuilt engine (queued work
-    /// given to agents with room), for the caller to apply with its own.
-    async fn ensure_routing(&self, scope: &TenantScope) -> AppResult<Vec<Outcome>> {
+    /// given to agents with room), for the caller to apply with its own, and
+    /// whether the engine was built just now.
+    async fn ensure_routing(&self, scope: &TenantScope) -> AppResult<(Vec<Outcome>, bool)> {
         let key = scope.tenant_id().to_string();
         if self
             .routing
@@ -292,7 +334,7 @@ impl App {
             .unwrap_or_else(|e| e.into_inner())
             .contains_key(&key)
         {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), false));
         }
         let mut conn = self.store.conn().await?;
         let groups = skill_groups::list(&mut conn, scope).await?;
@@ -311,6 +353,7 @@ impl App {
             items: HashMap::new(),
             tickets: HashMap::new(),
             parked: Default::default(),
+            pools: Vec::new(),
         };
         let mut configs = Vec::new();
         for (i, g) in groups.iter().enumerate() {
@@ -323,6 +366,13 @@ impl App {
                 "most_skilled" => Strategy::MostSkilled,
                 "fewest_today" => Strategy::FewestToday,
                 "weighted_random" => Strategy::WeightedRandom,
+                "sticky" => Strategy::Sticky {
+                    wait_ms: g.sticky_wait_seconds.clamp(0, 86_400) * 1000,
+                },
+                "broadcast" => {
+                    tr.pools.push(id);
+                    Strategy::Broadcast
+                }
                 _ => Strategy::LeastBusy,
             };
             configs.push(GroupConfig::new(id, strategy));
@@ -436,10 +486,10 @@ impl App {
             .unwrap_or_else(|e| e.into_inner());
         if tenants.contains_key(&key) {
             // Someone else rebuilt it meanwhile; theirs stands.
-            return Ok(Vec::new());
+            return Ok((Vec::new(), false));
         }
         tenants.insert(key, tr);
-        Ok(settled)
+        Ok((settled, true))
     }
 
     /// Re-read one agent (status, limit, groups) into routing; whatever room
