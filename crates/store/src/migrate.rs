@@ -92,6 +92,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0013_ticket_limit.sql"),
         postgres: include_str!("../migrations/postgres/0013_ticket_limit.sql"),
     },
+    Migration {
+        version: 14,
+        name: "bot_thresholds",
+        sqlite: include_str!("../migrations/sqlite/0014_bot_thresholds.sql"),
+        postgres: include_str!("../migrations/postgres/0014_bot_thresholds.sql"),
+    },
 ];
 
 const PG_LOCK_KEY: i64 = 0x6b656675; // "kefu"

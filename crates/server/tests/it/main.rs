@@ -31,6 +31,7 @@ mod access;
 mod auth;
 mod bot_chat;
 mod bot_review;
+mod bot_thresholds;
 mod browser;
 mod browser_bot;
 mod browser_chat;

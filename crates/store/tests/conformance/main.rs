@@ -78,4 +78,5 @@ conformance!(
     flow_started_by_knowledge_is_kept,
     conversation_flow_state_is_stored_per_tenant,
     bot_log_feedback_and_unmatched_are_tenant_scoped,
+    bot_thresholds_per_tenant_and_channel,
 );
