@@ -47,6 +47,7 @@ mod crm_csv;
 mod crm_oneid;
 mod flows;
 mod flows_chat;
+mod flows_tls;
 mod knowledge;
 mod knowledge_transfer;
 mod ops;
