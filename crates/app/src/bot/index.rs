@@ -91,7 +91,12 @@ impl Matched {
     pub fn detail(&self) -> serde_json::Value {
         serde_json::json!({
             "confidence": self.confidence,
-            "thresholds": self.thresholds,
+            // As decimals (0.35, not the f32's 0.3499999940…).
+            "thresholds": {
+                "answer": dec(self.thresholds.answer),
+                "suggest": dec(self.thresholds.suggest),
+                "suggestions": self.thresholds.suggestions,
+            },
             "threshold_source": self.threshold_source,
             "semantic": self.semantic,
             "candidates": self.candidates.iter().map(|c| serde_json::json!({
@@ -108,6 +113,11 @@ impl Matched {
             })).collect::<Vec<_>>(),
         })
     }
+}
+
+/// An f32 as the short decimal it stands for.
+fn dec(x: f32) -> f64 {
+    (f64::from(x) * 1e6).round() / 1e6
 }
 
 fn texts(it: &KnowledgeItem) -> Vec<String> {

@@ -72,9 +72,11 @@ pub struct BotThresholds {
 
 impl ThresholdSet {
     pub fn from_config(c: &BotConfig) -> Self {
+        // The matcher's f32 as the decimal it was written as (0.35, not 0.3499999940…).
+        let dec = |x: f32| (f64::from(x) * 1e6).round() / 1e6;
         let pair = |t: &Thresholds| PathThresholds {
-            answer: f64::from(t.answer),
-            suggest: f64::from(t.suggest),
+            answer: dec(t.answer),
+            suggest: dec(t.suggest),
         };
         ThresholdSet {
             lexical: pair(&c.lexical),

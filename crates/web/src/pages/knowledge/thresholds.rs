@@ -135,13 +135,35 @@ impl ThForm {
         self
     }
 
-    pub fn value(&self, i: usize) -> &str {
-        &self.values[i]
+    /// The four inputs to render, labelled in the reader's language.
+    pub fn inputs(&self, k: &ThTr) -> Vec<ThInput> {
+        let labels = [
+            (k.lexical, k.answer),
+            (k.lexical, k.suggest),
+            (k.semantic, k.answer),
+            (k.semantic, k.suggest),
+        ];
+        (0..4)
+            .map(|i| ThInput {
+                name: FIELDS[i],
+                id: FIELDS[i].replace('.', "-"),
+                group: labels[i].0,
+                label: labels[i].1,
+                value: self.values[i].clone(),
+                error: self.errors[i].clone(),
+            })
+            .collect()
     }
+}
 
-    pub fn error(&self, i: usize) -> &str {
-        &self.errors[i]
-    }
+/// One input of a thresholds form.
+pub struct ThInput {
+    pub name: &'static str,
+    pub id: String,
+    pub group: &'static str,
+    pub label: &'static str,
+    pub value: String,
+    pub error: String,
 }
 
 pub struct ChannelRow {
