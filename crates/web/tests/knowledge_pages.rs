@@ -312,6 +312,7 @@ async fn bot_thresholds_are_set_with_errors_at_their_inputs() {
     c.sign_in("admin").await;
     let p = c.get("/knowledge").await;
     assert!(p.body.contains("id=\"kb-nav-thresholds\""));
+    c.get("/lang/zh-CN").await;
     let p = c.get("/knowledge/thresholds").await;
     assert_eq!(p.status, StatusCode::OK, "{}", p.body);
     // The defaults are shown, in Chinese first.

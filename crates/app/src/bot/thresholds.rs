@@ -171,20 +171,22 @@ impl App {
         channel_id: Option<&str>,
     ) -> AppResult<(ThresholdSet, ThresholdSource)> {
         let mut conn = self.store.conn().await?;
-        Ok(match store::effective(&mut conn, scope, channel_id).await? {
-            Some(s) => {
-                let source = if s.channel_id.is_some() {
-                    ThresholdSource::Channel
-                } else {
-                    ThresholdSource::Tenant
-                };
-                (ThresholdSet::from_stored(&s), source)
-            }
-            None => (
-                ThresholdSet::from_config(&self.bot.config()),
-                ThresholdSource::Default,
-            ),
-        })
+        Ok(
+            match store::effective(&mut conn, scope, channel_id).await? {
+                Some(s) => {
+                    let source = if s.channel_id.is_some() {
+                        ThresholdSource::Channel
+                    } else {
+                        ThresholdSource::Tenant
+                    };
+                    (ThresholdSet::from_stored(&s), source)
+                }
+                None => (
+                    ThresholdSet::from_config(&self.bot.config()),
+                    ThresholdSource::Default,
+                ),
+            },
+        )
     }
 
     /// The tenant's thresholds: defaults, its own setting, the channels' (`knowledge.manage`).
@@ -192,12 +194,11 @@ impl App {
         p.require(Permission::KnowledgeManage)?;
         let mut conn = self.store.conn().await?;
         let rows = store::list(&mut conn, &p.tenant).await?;
-        let names: std::collections::HashMap<String, String> =
-            channels::list(&mut conn, &p.tenant)
-                .await?
-                .into_iter()
-                .map(|c| (c.id, c.name))
-                .collect();
+        let names: std::collections::HashMap<String, String> = channels::list(&mut conn, &p.tenant)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c.name))
+            .collect();
         drop(conn);
         let defaults = ThresholdSet::from_config(&self.bot.config());
         let mut tenant = None;
@@ -211,12 +212,12 @@ impl App {
                 }
             }
         }
-        let effective = tenant.as_ref().map_or(defaults, |t: &SavedThresholds| {
-            ThresholdSet {
+        let effective = tenant
+            .as_ref()
+            .map_or(defaults, |t: &SavedThresholds| ThresholdSet {
                 lexical: t.lexical,
                 semantic: t.semantic,
-            }
-        });
+            });
         Ok(BotThresholds {
             defaults,
             effective,
@@ -274,7 +275,9 @@ impl App {
         channel_id: Option<&str>,
     ) -> AppResult<()> {
         p.require(Permission::KnowledgeManage)?;
-        let cid = channel_id.map(|id| parse_id("bot thresholds", id)).transpose()?;
+        let cid = channel_id
+            .map(|id| parse_id("bot thresholds", id))
+            .transpose()?;
         let mut tx = self.store.begin().await?;
         store::delete(&mut tx, &p.tenant, cid.as_deref())
             .await

@@ -70,13 +70,23 @@ async fn thresholds_per_tenant_decide_the_next_question(app: TestApp) {
                    "semantic": {"answer": 1.5, "suggest": -0.1}}),
         )
         .await;
-    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", bad.body);
+    assert_eq!(
+        bad.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{:?}",
+        bad.body
+    );
     assert_eq!(bad.code(), "invalid_fields");
     let errs: Vec<(String, String)> = bad.body["details"]["errors"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| (e["field"].as_str().unwrap().into(), e["code"].as_str().unwrap().into()))
+        .map(|e| {
+            (
+                e["field"].as_str().unwrap().into(),
+                e["code"].as_str().unwrap().into(),
+            )
+        })
         .collect();
     for want in [
         ("lexical.answer", "not_above_suggest"),
@@ -90,13 +100,19 @@ async fn thresholds_per_tenant_decide_the_next_question(app: TestApp) {
     }
     let equal = admin.put("/api/v1/bot/thresholds", set(0.4, 0.4)).await;
     assert_eq!(equal.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(admin.get("/api/v1/bot/thresholds").await.body["tenant"], Value::Null);
+    assert_eq!(
+        admin.get("/api/v1/bot/thresholds").await.body["tenant"],
+        Value::Null
+    );
 
     // Agents may not change them.
     let (_, agent) = app.user(&a.f.t, "thr-agent", BuiltinRole::Agent).await;
     let r = agent.put("/api/v1/bot/thresholds", set(0.99, 0.1)).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    assert_eq!(agent.get("/api/v1/bot/thresholds").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        agent.get("/api/v1/bot/thresholds").await.status,
+        StatusCode::FORBIDDEN
+    );
 
     // Raise tenant A's answer threshold: the same question now gets suggestions, at once.
     let saved = admin.put("/api/v1/bot/thresholds", set(raised, 0.1)).await;
@@ -125,7 +141,10 @@ async fn thresholds_per_tenant_decide_the_next_question(app: TestApp) {
     assert_eq!(ans["body"]["bot"]["outcome"], "answer", "{ans}");
     let db = last_decision(&b.f.t.admin, &conv_b).await;
     assert_eq!(db["detail"]["threshold_source"], "default");
-    assert_eq!(b.f.t.admin.get("/api/v1/bot/thresholds").await.body["tenant"], Value::Null);
+    assert_eq!(
+        b.f.t.admin.get("/api/v1/bot/thresholds").await.body["tenant"],
+        Value::Null
+    );
 
     // A channel's own setting wins over the tenant's for its conversations.
     let ch_a = channel_id(&a.f.t, &a.f.key).await;
@@ -140,28 +159,29 @@ async fn thresholds_per_tenant_decide_the_next_question(app: TestApp) {
     va.send(text("a3", QUESTION)).await;
     let again = bot_says(&mut va).await;
     assert_eq!(again["body"]["bot"]["outcome"], "answer", "{again}");
-    assert_eq!(last_decision(admin, &conv_a).await["detail"]["threshold_source"], "channel");
+    assert_eq!(
+        last_decision(admin, &conv_a).await["detail"]["threshold_source"],
+        "channel"
+    );
     let all = admin.get("/api/v1/bot/thresholds").await.body;
     assert_eq!(all["channels"][0]["channel_id"], ch_a.as_str());
     assert_eq!(all["channels"][0]["channel_name"], "官网");
     assert_eq!(all["effective"]["lexical"]["answer"], raised);
     // Another tenant cannot touch it (nor see the channel).
-    let other = b
-        .f
-        .t
-        .admin
-        .put(
-            &format!("/api/v1/bot/thresholds/channels/{ch_a}"),
-            set(0.5, 0.2),
-        )
-        .await;
+    let other =
+        b.f.t
+            .admin
+            .put(
+                &format!("/api/v1/bot/thresholds/channels/{ch_a}"),
+                set(0.5, 0.2),
+            )
+            .await;
     assert_eq!(other.status, StatusCode::NOT_FOUND);
-    let other = b
-        .f
-        .t
-        .admin
-        .delete(&format!("/api/v1/bot/thresholds/channels/{ch_a}"))
-        .await;
+    let other =
+        b.f.t
+            .admin
+            .delete(&format!("/api/v1/bot/thresholds/channels/{ch_a}"))
+            .await;
     assert_eq!(other.status, StatusCode::NOT_FOUND);
     // Cleared: back to the tenant's setting; then the tenant's: back to the defaults.
     let r = admin

@@ -162,7 +162,10 @@ async fn https_calls_need_a_trusted_certificate_and_map_fields_into_slots() {
     std::fs::write(&ca, &pki.ca_pem).unwrap();
     app.app.set_flow_ca_file(&ca).expect("CA file accepted");
     let s = run(&t, &id, "A100").await;
-    assert_eq!(s["replies"][0]["text"], "订单 A100：shipped-A100（顺丰）", "{s}");
+    assert_eq!(
+        s["replies"][0]["text"], "订单 A100：shipped-A100（顺丰）",
+        "{s}"
+    );
     assert_eq!(s["http"][0]["result"]["status"], 200);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -27,7 +27,6 @@ async fn child_depth(conn: &mut Conn, t: &TenantScope, parent_id: Option<&str>) 
     Ok(parent.depth + 1)
 }
 
-
 pub async fn create_category(
     conn: &mut Conn,
     t: &TenantScope,

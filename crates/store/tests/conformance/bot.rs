@@ -156,7 +156,12 @@ pub(crate) async fn bot_thresholds_per_tenant_and_channel(store: Store) {
     let e = th::effective(&mut c, &t, None).await.unwrap().unwrap();
     assert_eq!(e.lexical_answer, 0.6);
     // Another tenant sees nothing of it.
-    assert_eq!(th::effective(&mut c, &other, Some(&other_ch)).await.unwrap(), None);
+    assert_eq!(
+        th::effective(&mut c, &other, Some(&other_ch))
+            .await
+            .unwrap(),
+        None
+    );
     assert!(th::list(&mut c, &other).await.unwrap().is_empty());
     // A channel override wins for that channel only.
     let chan = ThresholdValues {
@@ -165,9 +170,16 @@ pub(crate) async fn bot_thresholds_per_tenant_and_channel(store: Store) {
     };
     th::put(&mut c, &t, Some(&ch), &chan, None).await.unwrap();
     let e = th::effective(&mut c, &t, Some(&ch)).await.unwrap().unwrap();
-    assert_eq!((e.channel_id.as_deref(), e.lexical_answer), (Some(ch.as_str()), 0.9));
     assert_eq!(
-        th::effective(&mut c, &t, None).await.unwrap().unwrap().lexical_answer,
+        (e.channel_id.as_deref(), e.lexical_answer),
+        (Some(ch.as_str()), 0.9)
+    );
+    assert_eq!(
+        th::effective(&mut c, &t, None)
+            .await
+            .unwrap()
+            .unwrap()
+            .lexical_answer,
         0.6
     );
     // Saving again replaces the row.
@@ -175,7 +187,9 @@ pub(crate) async fn bot_thresholds_per_tenant_and_channel(store: Store) {
         lexical_answer: 0.5,
         ..tenant
     };
-    th::put(&mut c, &t, None, &again, Some("lead")).await.unwrap();
+    th::put(&mut c, &t, None, &again, Some("lead"))
+        .await
+        .unwrap();
     let all = th::list(&mut c, &t).await.unwrap();
     assert_eq!(all.len(), 2);
     assert_eq!(all[0].channel_id, None, "the tenant's own row first");
@@ -188,7 +202,11 @@ pub(crate) async fn bot_thresholds_per_tenant_and_channel(store: Store) {
     ));
     th::delete(&mut c, &t, Some(&ch)).await.unwrap();
     assert_eq!(
-        th::effective(&mut c, &t, Some(&ch)).await.unwrap().unwrap().lexical_answer,
+        th::effective(&mut c, &t, Some(&ch))
+            .await
+            .unwrap()
+            .unwrap()
+            .lexical_answer,
         0.5
     );
     // Deleting a channel takes its override with it.

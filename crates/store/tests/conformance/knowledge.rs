@@ -247,19 +247,16 @@ pub(crate) async fn knowledge_import_batch_is_all_or_nothing(store: Store) {
     let mut c = store.conn().await.unwrap();
     let answer = json!({"text": "七天无理由"});
     // Leaked so that the rows' borrows outlive the helper below (a test, once).
-    let sim_a: &'static [String] =
-        Vec::leak(vec!["我想退货".to_string(), "退货流程".to_string()]);
-    let sim_b: &'static [String] =
-        Vec::leak((0..2500).map(|i| format!("发票问法{i}")).collect());
-    let row = |names: Vec<&'static str>, q: &'static str, sim: &'static [String]| {
-        knowledge::ImportRow {
+    let sim_a: &'static [String] = Vec::leak(vec!["我想退货".to_string(), "退货流程".to_string()]);
+    let sim_b: &'static [String] = Vec::leak((0..2500).map(|i| format!("发票问法{i}")).collect());
+    let row =
+        |names: Vec<&'static str>, q: &'static str, sim: &'static [String]| knowledge::ImportRow {
             names,
             fields: ItemFields {
                 category_id: "",
                 ..fields("", q, sim, &answer)
             },
-        }
-    };
+        };
     // A path the cache maps to a category that does not exist: the database refuses it.
     let mut cache: HashMap<String, String> =
         HashMap::from([("坏".to_string(), "no-such-category".to_string())]);

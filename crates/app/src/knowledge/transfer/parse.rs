@@ -333,7 +333,11 @@ fn parse_table(mut rows: Vec<(usize, Vec<String>)>) -> AppResult<Vec<Parsed>> {
 }
 
 /// Read an upload into numbered rows.
-pub(super) fn parse_upload(format: Format, bytes: &[u8], enc: TextEncoding) -> AppResult<Vec<Parsed>> {
+pub(super) fn parse_upload(
+    format: Format,
+    bytes: &[u8],
+    enc: TextEncoding,
+) -> AppResult<Vec<Parsed>> {
     match format {
         Format::Jsonl => {
             let text = sheet::decode_text(bytes, TextEncoding::Utf8)

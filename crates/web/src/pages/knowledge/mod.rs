@@ -54,7 +54,10 @@ pub fn routes() -> Router<App> {
             "/knowledge/thresholds",
             get(thresholds::index).post(thresholds::save_tenant),
         )
-        .route("/knowledge/thresholds/delete", post(thresholds::clear_tenant))
+        .route(
+            "/knowledge/thresholds/delete",
+            post(thresholds::clear_tenant),
+        )
         .route(
             "/knowledge/thresholds/channels/{id}",
             post(thresholds::save_channel),
