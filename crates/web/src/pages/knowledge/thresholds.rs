@@ -93,12 +93,12 @@ impl ThForm {
     }
 
     /// The set typed, or the form with a message at each input that is not a number.
-    fn parse(mut self, k: &ThTr) -> Result<ThresholdSet, ThForm> {
+    fn parse(mut self, k: &ThTr) -> Result<ThresholdSet, Box<ThForm>> {
         let mut n = [0.0f64; 4];
         let mut ok = true;
-        for i in 0..4 {
+        for (i, slot) in n.iter_mut().enumerate() {
             match self.values[i].replace('，', ".").parse::<f64>() {
-                Ok(x) if x.is_finite() => n[i] = x,
+                Ok(x) if x.is_finite() => *slot = x,
                 _ => {
                     ok = false;
                     self.errors[i] = k.not_a_number.to_string();
@@ -106,7 +106,7 @@ impl ThForm {
             }
         }
         if !ok {
-            return Err(self);
+            return Err(Box::new(self));
         }
         Ok(ThresholdSet {
             lexical: PathThresholds {
@@ -271,7 +271,7 @@ async fn save(app: &App, v: &Viewer, form: &str, channel: Option<&str>, f: &Fiel
     let typed = ThForm::typed(f);
     let set = match typed.clone().parse(k) {
         Ok(s) => s,
-        Err(shown) => return thresholds_page(app, v, form, Some(shown), FormError::none()).await,
+        Err(shown) => return thresholds_page(app, v, form, Some(*shown), FormError::none()).await,
     };
     match app.set_bot_thresholds(&v.p, channel, set).await {
         Ok(_) => Ok(v.done("/knowledge/thresholds", Flash::Saved)),
