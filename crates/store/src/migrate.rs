@@ -93,10 +93,11 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0013_ticket_limit.sql"),
     },
     Migration {
-        version: 14,
+        // 15, not 14: main's 0014_sticky_wait was merged while this was written.
+        version: 15,
         name: "bot_thresholds",
-        sqlite: include_str!("../migrations/sqlite/0014_bot_thresholds.sql"),
-        postgres: include_str!("../migrations/postgres/0014_bot_thresholds.sql"),
+        sqlite: include_str!("../migrations/sqlite/0015_bot_thresholds.sql"),
+        postgres: include_str!("../migrations/postgres/0015_bot_thresholds.sql"),
     },
 ];
 
