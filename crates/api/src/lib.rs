@@ -202,6 +202,16 @@ pub fn router(secure_cookies: bool) -> Router<App> {
         .route("/bot/unmatched/{id}/dismiss", post(bot::dismiss))
         .route("/bot/decisions", get(bot::decisions))
         .route(
+            "/bot/thresholds",
+            get(bot::thresholds)
+                .put(bot::set_thresholds)
+                .delete(bot::clear_thresholds),
+        )
+        .route(
+            "/bot/thresholds/channels/{id}",
+            put(bot::set_channel_thresholds).delete(bot::clear_channel_thresholds),
+        )
+        .route(
             "/conversations/{id}/bot-decisions",
             get(bot::conversation_decisions),
         )

@@ -217,6 +217,10 @@ pub struct ServeArgs {
     /// Sign-in attempts allowed per client address per minute.
     #[arg(long, env = "KEFU_LOGIN_ATTEMPTS_PER_MINUTE")]
     pub login_attempts_per_minute: Option<usize>,
+    /// A PEM file of extra CA certificates that flow HTTP calls to https:// URLs trust
+    /// besides the built-in (Mozilla) roots, e.g. an internal CA or a self-signed API.
+    #[arg(long, env = "KEFU_FLOW_CA_FILE")]
+    pub flow_ca_file: Option<PathBuf>,
 }
 
 /// The same settings as a TOML file may give them.
@@ -232,6 +236,7 @@ pub struct FileConfig {
     pub lockout_minutes: Option<i64>,
     pub login_attempts_per_minute: Option<usize>,
     pub db_max_connections: Option<u32>,
+    pub flow_ca_file: Option<PathBuf>,
 }
 
 /// Resolved settings.
@@ -244,6 +249,8 @@ pub struct Settings {
     pub secure_cookies: bool,
     pub auth: kefu_app::AuthConfig,
     pub db_max_connections: u32,
+    /// Extra CA certificates for flow HTTP calls (PEM).
+    pub flow_ca_file: Option<PathBuf>,
 }
 
 pub fn load_file(path: Option<&PathBuf>) -> Result<FileConfig, String> {
@@ -298,6 +305,7 @@ impl Settings {
                 session_hours: d.session_hours,
             },
             db_max_connections: file.db_max_connections.unwrap_or(8),
+            flow_ca_file: s.flow_ca_file.or(file.flow_ca_file),
         })
     }
 }

@@ -201,6 +201,10 @@ async fn serve(s: Settings, demo: bool) -> Result<(), String> {
     let store = kefu_server::open_store(&s.database_url, s.db_max_connections).await?;
     let app = kefu_server::build_app(store.clone(), s.auth.clone())
         .with_files_dir(s.data_dir.join("files"));
+    if let Some(ca) = &s.flow_ca_file {
+        app.set_flow_ca_file(ca)?;
+        tracing::info!(file = %ca.display(), "flow HTTP calls also trust this CA file");
+    }
     kefu_server::start_background(&app);
     let demo_info = if demo {
         Some(

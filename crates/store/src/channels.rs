@@ -93,6 +93,13 @@ pub async fn update(
 }
 
 pub async fn delete(conn: &mut Conn, t: &TenantScope, id: &str) -> Result<()> {
+    // The channel's own bot thresholds go with it (`channel_id` is no foreign key:
+    // the tenant-wide row has channel '').
+    sqlx::query("DELETE FROM bot_thresholds WHERE tenant_id = $1 AND channel_id = $2")
+        .bind(t.id())
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
     let done = sqlx::query("DELETE FROM channels WHERE tenant_id = $1 AND id = $2")
         .bind(t.id())
         .bind(id)

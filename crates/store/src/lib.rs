@@ -13,6 +13,7 @@
 pub mod attachments;
 pub mod audit;
 pub mod bot;
+pub mod bot_thresholds;
 pub mod channels;
 pub mod conversations;
 pub mod customer_board;

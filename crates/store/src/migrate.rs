@@ -98,6 +98,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0014_sticky_wait.sql"),
         postgres: include_str!("../migrations/postgres/0014_sticky_wait.sql"),
     },
+    Migration {
+        version: 15,
+        name: "bot_thresholds",
+        sqlite: include_str!("../migrations/sqlite/0015_bot_thresholds.sql"),
+        postgres: include_str!("../migrations/postgres/0015_bot_thresholds.sql"),
+    },
 ];
 
 const PG_LOCK_KEY: i64 = 0x6b656675; // "kefu"

@@ -305,3 +305,73 @@ async fn agents_read_the_knowledge_base_but_do_not_change_it() {
     let p = c.get("/knowledge/transfer").await;
     assert!(!p.body.contains("id=\"kb-import-form\""));
 }
+
+#[tokio::test]
+async fn bot_thresholds_are_set_with_errors_at_their_inputs() {
+    let mut c = Client::new().await;
+    c.sign_in("admin").await;
+    let p = c.get("/knowledge").await;
+    assert!(p.body.contains("id=\"kb-nav-thresholds\""));
+    c.get("/lang/zh-CN").await;
+    let p = c.get("/knowledge/thresholds").await;
+    assert_eq!(p.status, StatusCode::OK, "{}", p.body);
+    // The defaults are shown, in Chinese first.
+    assert!(p.body.contains("机器人阈值"), "{}", p.body);
+    assert!(p.body.contains("当前使用默认值"));
+    assert!(p.body.contains("value=\"0.35\""));
+    let csrf = hidden(&p.body, "_csrf");
+    let form = |la: &'static str, ls: &'static str| {
+        vec![
+            ("_csrf", csrf.clone()),
+            ("lexical.answer", la.to_string()),
+            ("lexical.suggest", ls.to_string()),
+            ("semantic.answer", "0.6".to_string()),
+            ("semantic.suggest", "0.3".to_string()),
+        ]
+    };
+    let own = |f: Vec<(&str, String)>| -> Vec<(String, String)> {
+        f.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+    };
+    // Answer not above suggest, and a value that is no number: each said at its input,
+    // what was typed kept.
+    let r = c
+        .post_owned("/knowledge/thresholds", own(form("0.2", "0.3")))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("须大于推荐阈值"), "{}", r.body);
+    assert!(r.body.contains("value=\"0.2\""));
+    let r = c
+        .post_owned("/knowledge/thresholds", own(form("abc", "0.3")))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("请输入 0 到 1 之间的数字"), "{}", r.body);
+    // Saved: the page shows the values and offers to reset.
+    let r = c
+        .post_owned("/knowledge/thresholds", own(form("0.8", "0.3")))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let p = c.get("/knowledge/thresholds").await;
+    assert!(p.body.contains("value=\"0.8\""), "{}", p.body);
+    assert!(p.body.contains("id=\"bot-thresholds-reset\""));
+    // In English too.
+    c.get("/lang/en").await;
+    let p = c.get("/knowledge/thresholds").await;
+    assert!(p.body.contains("Bot thresholds"), "{}", p.body);
+    assert!(p.body.contains("Answer threshold"));
+    let r = c
+        .post_owned("/knowledge/thresholds", own(form("1.5", "0.3")))
+        .await;
+    assert!(r.body.contains("must be between 0 and 1"), "{}", r.body);
+    let r = c
+        .post("/knowledge/thresholds/delete", &[("_csrf", &csrf)])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+
+    // Agents may not.
+    let mut a = Client::new_sharing(&c);
+    a.sign_in("agent1").await;
+    assert_eq!(
+        a.get("/knowledge/thresholds").await.status,
+        StatusCode::FORBIDDEN
+    );
+}

@@ -4,6 +4,7 @@
 //! changed and update the index in place (no rebuild), so the next question sees the edit.
 //! Embeddings (when a model is installed) and scoring run on the blocking pool.
 
+use super::thresholds::ThresholdSource;
 use crate::{App, AppError, AppResult};
 use kefu_bot::{decide, Item, ItemScore, Matcher, MatcherConfig, Outcome, Synonyms, Thresholds};
 use kefu_store::knowledge::{self, KnowledgeItem};
@@ -13,8 +14,9 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
-/// Thresholds per path: lexical confidences run lower than fused ones (see
-/// `crates/bot/tests/matcher.rs` and docs/benchmarks.md).
+/// The defaults: thresholds per path (lexical confidences run lower than fused ones; see
+/// `crates/bot/tests/matcher.rs` and docs/benchmarks.md), used by a tenant with no
+/// setting of its own (`bot::thresholds`).
 #[derive(Debug, Clone, Serialize)]
 pub struct BotConfig {
     pub lexical: Thresholds,
@@ -76,7 +78,9 @@ pub struct Candidate {
 pub struct Matched {
     pub outcome: Outcome,
     pub confidence: f32,
+    /// The thresholds the decision was made with, and whose they were.
     pub thresholds: Thresholds,
+    pub threshold_source: ThresholdSource,
     pub semantic: bool,
     /// Best first; `Outcome` indexes into this list.
     pub candidates: Vec<Candidate>,
@@ -87,7 +91,13 @@ impl Matched {
     pub fn detail(&self) -> serde_json::Value {
         serde_json::json!({
             "confidence": self.confidence,
-            "thresholds": self.thresholds,
+            // As decimals (0.35, not the f32's 0.3499999940…).
+            "thresholds": {
+                "answer": dec(self.thresholds.answer),
+                "suggest": dec(self.thresholds.suggest),
+                "suggestions": self.thresholds.suggestions,
+            },
+            "threshold_source": self.threshold_source,
             "semantic": self.semantic,
             "candidates": self.candidates.iter().map(|c| serde_json::json!({
                 "item_id": c.item.id,
@@ -103,6 +113,11 @@ impl Matched {
             })).collect::<Vec<_>>(),
         })
     }
+}
+
+/// An f32 as the short decimal it stands for.
+fn dec(x: f32) -> f64 {
+    (f64::from(x) * 1e6).round() / 1e6
 }
 
 fn texts(it: &KnowledgeItem) -> Vec<String> {
@@ -360,9 +375,18 @@ impl App {
 
     /// Match a question against the tenant's knowledge base. Items outside their validity
     /// dates are left out here, so an item's window opens and closes without an edit.
-    pub async fn bot_match(&self, scope: &TenantScope, question: &str) -> AppResult<Matched> {
+    ///
+    /// The thresholds are those of `channel_id` (the conversation's channel), else the
+    /// tenant's, else the defaults, read now, so a saved change decides the next question.
+    pub async fn bot_match(
+        &self,
+        scope: &TenantScope,
+        channel_id: Option<&str>,
+        question: &str,
+    ) -> AppResult<Matched> {
         let ix = self.bot_index(scope).await?;
         let cfg = self.bot.config();
+        let (set, threshold_source) = self.bot_thresholds_for(scope, channel_id).await?;
         let app = self.clone();
         let q = question.to_string();
         tokio::task::spawn_blocking(move || -> AppResult<Matched> {
@@ -385,11 +409,7 @@ impl App {
                     .and_then(|it| r.items.get(&it.id))
                     .is_some_and(|it| valid_now(it, now))
             });
-            let thresholds = if qv.is_some() {
-                cfg.semantic
-            } else {
-                cfg.lexical
-            };
+            let thresholds = set.for_path(qv.is_some(), &cfg);
             let d = decide(scores, thresholds);
             let candidates: Vec<Candidate> = d
                 .candidates
@@ -417,6 +437,7 @@ impl App {
                 outcome,
                 confidence: d.confidence,
                 thresholds,
+                threshold_source,
                 semantic: qv.is_some(),
                 candidates,
             })

@@ -6,10 +6,12 @@
 pub mod hooks;
 pub mod index;
 pub mod review;
+pub mod thresholds;
 pub mod turn;
 
 pub use hooks::{BotContext, BotHooks, BotReply};
 pub use index::{BotConfig, Candidate, Matched};
+pub use thresholds::{BotThresholds, PathThresholds, SavedThresholds, ThresholdSet};
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -67,7 +69,8 @@ impl crate::App {
             .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(dir);
     }
 
-    /// Thresholds and limits of the bot (every tenant).
+    /// The default thresholds and limits of the bot (tenants and channels with a saved
+    /// setting use theirs: `bot::thresholds`).
     pub fn set_bot_config(&self, c: BotConfig) {
         *self
             .bot

@@ -290,7 +290,9 @@ impl App {
                 suggestions: Vec::new(),
             });
         };
-        let m = self.bot_match(&p.tenant, &question).await?;
+        let m = self
+            .bot_match(&p.tenant, Some(&c.channel_id), &question)
+            .await?;
         let floor = m.thresholds.suggest * 0.5;
         let suggestions = m
             .candidates

@@ -296,7 +296,7 @@ impl App {
                 return self.bot_flow_replies(scope, &c, &text, replies).await;
             }
         }
-        let m = self.bot_match(scope, &text).await?;
+        let m = self.bot_match(scope, Some(&c.channel_id), &text).await?;
         let mut detail = m.detail();
         detail["emotion"] = emotion_json;
         self.bot_decided(scope, &c, &text, &m, detail).await

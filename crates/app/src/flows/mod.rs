@@ -33,7 +33,7 @@ type CachedIntents = (Vec<(String, i64)>, Arc<engine::Intents>);
 /// What the app keeps for flows between requests: the HTTP client, this server's
 /// own address (for `/path` URLs), per-tenant intent indexes and step locks.
 pub struct FlowsService {
-    pub(crate) http: http::HttpClient,
+    http: RwLock<http::HttpClient>,
     base_url: RwLock<Option<String>>,
     intents: Mutex<HashMap<String, CachedIntents>>,
     locks: Vec<tokio::sync::Mutex<()>>,
@@ -42,7 +42,7 @@ pub struct FlowsService {
 impl Default for FlowsService {
     fn default() -> Self {
         Self {
-            http: http::HttpClient::default(),
+            http: RwLock::new(http::HttpClient::default()),
             base_url: RwLock::new(None),
             intents: Mutex::new(HashMap::new()),
             locks: (0..LOCK_STRIPES)
@@ -53,6 +53,14 @@ impl Default for FlowsService {
 }
 
 impl FlowsService {
+    /// The client flow `http` nodes call with (cheap to clone: one shared pool).
+    pub(crate) fn http(&self) -> http::HttpClient {
+        self.http
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
     pub(crate) fn base_url(&self) -> Option<String> {
         self.base_url.read().ok().and_then(|b| b.clone())
     }
@@ -207,6 +215,20 @@ impl App {
         if let Ok(mut b) = self.flows.base_url.write() {
             *b = Some(url.trim_end_matches('/').to_string());
         }
+    }
+
+    /// Trust the certificates of a PEM file (an internal CA, or a self-signed server's
+    /// certificate) for flow calls to https:// URLs, besides the built-in roots.
+    /// `kefu serve --flow-ca-file` / `KEFU_FLOW_CA_FILE` sets it at start-up; an unreadable
+    /// file or one without certificates is an error and changes nothing.
+    pub fn set_flow_ca_file(&self, path: &std::path::Path) -> Result<(), String> {
+        let client = http::HttpClient::with_ca_file(path)?;
+        *self
+            .flows
+            .http
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = client;
+        Ok(())
     }
 
     pub async fn flows(&self, p: &Principal) -> AppResult<Vec<FlowRecord>> {

@@ -140,7 +140,7 @@ impl FlowRunner<'_> {
             if trace.len() >= MAX_CALLS {
                 return Ok(Err(StepError::Loop));
             }
-            let result = self.app.flows.http.perform(&req, base.as_deref()).await;
+            let result = self.app.flows.http().perform(&req, base.as_deref()).await;
             trace.push(HttpCall {
                 request: req,
                 result: result.clone(),
@@ -228,7 +228,7 @@ impl FlowRunner<'_> {
                     let result = self
                         .app
                         .flows
-                        .http
+                        .http()
                         .perform(&req, self.app.flows.base_url().as_deref())
                         .await;
                     engine::step(&flow, state, Input::Http(result))

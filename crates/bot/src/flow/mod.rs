@@ -119,7 +119,7 @@ pub enum SlotCheck {
 pub struct Http {
     #[serde(default = "default_method")]
     pub method: String,
-    /// `http://…`, or `/…` for a path on this kefu server. Slot values are URL-encoded.
+    /// `http://…`, `https://…`, or `/…` for a path on this kefu server. Slot values are URL-encoded.
     pub url: String,
     /// Slot values are JSON-escaped (put `"{{slot}}"` in quotes).
     #[serde(default, skip_serializing_if = "Option::is_none")]

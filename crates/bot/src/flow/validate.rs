@@ -297,17 +297,14 @@ impl Checker<'_> {
                         format!("one of {}", METHODS.join(", ")),
                     ));
                 }
-                if h.url.starts_with("https://") {
+                if !(h.url.starts_with("http://")
+                    || h.url.starts_with("https://")
+                    || h.url.starts_with('/'))
+                {
                     self.out.push(issue(
                         at("url"),
                         "invalid_value",
-                        "this build calls plain http:// APIs only (no TLS client)",
-                    ));
-                } else if !(h.url.starts_with("http://") || h.url.starts_with('/')) {
-                    self.out.push(issue(
-                        at("url"),
-                        "invalid_value",
-                        "an http:// URL, or a /path on this server",
+                        "an http:// or https:// URL, or a /path on this server",
                     ));
                 }
                 self.template(at("url"), &h.url);

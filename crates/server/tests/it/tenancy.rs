@@ -149,6 +149,15 @@ async fn ids_from_another_tenant_are_not_found(app: TestApp) {
         .await
         .id();
 
+    let r = a
+        .admin
+        .put(
+            &format!("/api/v1/bot/thresholds/channels/{a_channel}"),
+            json!({"lexical": {"answer": 0.5, "suggest": 0.2},
+                   "semantic": {"answer": 0.6, "suggest": 0.3}}),
+        )
+        .await;
+    assert_eq!(r.status, reqwest::StatusCode::OK, "{:?}", r.body);
     let crm = crate::crm::cross_tenant_cases(&a, &b).await;
     let knowledge = crate::knowledge::cross_tenant_cases(&a, &b).await;
     let tickets =
@@ -292,6 +301,18 @@ async fn ids_from_another_tenant_are_not_found(app: TestApp) {
         (
             Method::POST,
             format!("/api/v1/channels/{a_channel}/identity-secret"),
+            None,
+        ),
+        // A's channel has its own bot thresholds (set below); B can neither set nor clear them.
+        (
+            Method::PUT,
+            format!("/api/v1/bot/thresholds/channels/{a_channel}"),
+            Some(json!({"lexical": {"answer": 0.5, "suggest": 0.2},
+                        "semantic": {"answer": 0.6, "suggest": 0.3}})),
+        ),
+        (
+            Method::DELETE,
+            format!("/api/v1/bot/thresholds/channels/{a_channel}"),
             None,
         ),
         (Method::GET, format!("/api/v1/customers/{a_customer}"), None),

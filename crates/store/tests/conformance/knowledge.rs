@@ -237,3 +237,80 @@ pub(crate) async fn knowledge_phrasings_are_replaced_whole(store: Store) {
     assert!(!off.enabled);
     assert!(off.similar.is_empty());
 }
+
+/// The import's batch path: many rows in a few statements, all or nothing; the row path
+/// then tells which row the database refuses.
+pub(crate) async fn knowledge_import_batch_is_all_or_nothing(store: Store) {
+    use std::collections::HashMap;
+    let t = tenant(&store, "kb-batch").await;
+    let other = tenant(&store, "kb-batch-other").await;
+    let mut c = store.conn().await.unwrap();
+    let answer = json!({"text": "七天无理由"});
+    // Leaked so that the rows' borrows outlive the helper below (a test, once).
+    let sim_a: &'static [String] = Vec::leak(vec!["我想退货".to_string(), "退货流程".to_string()]);
+    let sim_b: &'static [String] = Vec::leak((0..2500).map(|i| format!("发票问法{i}")).collect());
+    let row =
+        |names: Vec<&'static str>, q: &'static str, sim: &'static [String]| knowledge::ImportRow {
+            names,
+            fields: ItemFields {
+                category_id: "",
+                ..fields("", q, sim, &answer)
+            },
+        };
+    // A path the cache maps to a category that does not exist: the database refuses it.
+    let mut cache: HashMap<String, String> =
+        HashMap::from([("坏".to_string(), "no-such-category".to_string())]);
+    let rows = vec![
+        row(vec!["售后", "退货"], "怎么退货", sim_a),
+        row(vec!["坏"], "坏行", sim_a),
+    ];
+    let mut tx = store.begin().await.unwrap();
+    assert!(knowledge::import_batch(&mut tx, &t, &rows, &mut cache)
+        .await
+        .is_err());
+    assert_eq!(cache.len(), 1, "the cache keeps nothing of a refused batch");
+    // The transaction goes on; row by row, the good row goes in and the bad one is named.
+    let names: Vec<&str> = rows[0].names.clone();
+    let (_, created) = knowledge::import_item(&mut tx, &t, &names, &mut cache, &rows[0].fields)
+        .await
+        .unwrap();
+    assert_eq!(created, 2);
+    assert!(
+        knowledge::import_item(&mut tx, &t, &rows[1].names, &mut cache, &rows[1].fields)
+            .await
+            .is_err()
+    );
+    tx.commit().await.unwrap();
+    let items = knowledge::list_items(&mut c, &t, None).await.unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0].similar, sim_a);
+
+    // A good batch: paths shared between rows are created once, phrasings kept in order
+    // (more than one statement's worth), nothing lands in another tenant.
+    let mut cache = HashMap::new();
+    let rows = vec![
+        row(vec!["财务", "发票"], "怎么开发票", sim_b),
+        row(vec!["财务", "发票"], "发票抬头", sim_a),
+        row(vec!["财务"], "对公转账", &[]),
+    ];
+    let mut tx = store.begin().await.unwrap();
+    let created = knowledge::import_batch(&mut tx, &t, &rows, &mut cache)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(created, 2);
+    assert_eq!(cache.len(), 2);
+    let cats = knowledge::list_categories(&mut c, &t).await.unwrap();
+    let paths = knowledge::category_paths(&cats);
+    let items = knowledge::list_items(&mut c, &t, None).await.unwrap();
+    assert_eq!(items.len(), 4);
+    let by_q = |q: &str| items.iter().find(|i| i.question == q).unwrap().clone();
+    assert_eq!(by_q("怎么开发票").similar, sim_b);
+    assert_eq!(paths[&by_q("发票抬头").category_id], "财务/发票");
+    assert_eq!(paths[&by_q("对公转账").category_id], "财务");
+    assert_eq!(by_q("对公转账").valid_to, Some(2_000_000_000_000));
+    assert!(knowledge::list_items(&mut c, &other, None)
+        .await
+        .unwrap()
+        .is_empty());
+}

@@ -67,6 +67,7 @@ conformance!(
     knowledge_category_in_use_is_kept,
     knowledge_is_tenant_scoped,
     knowledge_phrasings_are_replaced_whole,
+    knowledge_import_batch_is_all_or_nothing,
     tickets_are_numbered_and_linked,
     ticket_status_moves_once_and_history_is_kept,
     ticket_assignment_watchers_and_visibility,
@@ -78,4 +79,5 @@ conformance!(
     flow_started_by_knowledge_is_kept,
     conversation_flow_state_is_stored_per_tenant,
     bot_log_feedback_and_unmatched_are_tenant_scoped,
+    bot_thresholds_per_tenant_and_channel,
 );

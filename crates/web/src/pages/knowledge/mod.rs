@@ -1,11 +1,12 @@
 //! `/knowledge` (知识库): the category tree (three levels: create, rename, delete),
 //! the item list with search, category filter and pages, the item editor (`item`), the
-//! synonym dictionary (`synonyms`) and import/export with an htmx-polled progress bar
+//! synonym dictionary (`synonyms`), the bot's thresholds (`thresholds`) and import/export with an htmx-polled progress bar
 //! (`transfer`). Reading needs `knowledge.view`, changing `knowledge.manage`; the app
 //! layer checks again.
 
 pub mod item;
 pub mod synonyms;
+pub mod thresholds;
 pub mod tr;
 pub mod transfer;
 
@@ -49,6 +50,22 @@ pub fn routes() -> Router<App> {
         )
         .route("/knowledge/synonyms/{id}", post(synonyms::update))
         .route("/knowledge/synonyms/{id}/delete", post(synonyms::delete))
+        .route(
+            "/knowledge/thresholds",
+            get(thresholds::index).post(thresholds::save_tenant),
+        )
+        .route(
+            "/knowledge/thresholds/delete",
+            post(thresholds::clear_tenant),
+        )
+        .route(
+            "/knowledge/thresholds/channels/{id}",
+            post(thresholds::save_channel),
+        )
+        .route(
+            "/knowledge/thresholds/channels/{id}/delete",
+            post(thresholds::clear_channel),
+        )
         .route(
             "/knowledge/transfer",
             get(transfer::index)

@@ -12,6 +12,7 @@ macro_rules! kb_strings {
 
 kb_strings! {
     nav: "知识库", "Knowledge base";
+    thresholds: "机器人阈值", "Bot thresholds";
     title: "知识库", "Knowledge base";
     hint: "分类最多三级；每条知识有一个标准问题、若干相似问法和答案（可按渠道设置不同答案）。", "Categories nest up to three levels; each item has a standard question, similar phrasings and an answer (with per-channel variants).";
     categories: "分类", "Categories";
