@@ -114,27 +114,41 @@ fn counts(grams: &[String]) -> HashMap<&str, f32> {
 impl NgramIndex {
     /// Build from each document's n-grams (see [`ngrams`]).
     pub fn build(docs: &[Vec<String>]) -> Self {
+        Self::build_with(docs.len(), |d| docs[d].clone())
+    }
+
+    /// Build from `n` documents whose n-grams `grams(d)` computes; each document's n-grams
+    /// are turned into ids at once, so the n-gram strings of every document are never
+    /// held together (they are most of a large build's memory).
+    pub fn build_with(n: usize, grams: impl Fn(usize) -> Vec<String>) -> Self {
         let mut ix = NgramIndex::default();
-        let doc_tf: Vec<HashMap<&str, f32>> = docs.iter().map(|d| counts(d)).collect();
+        let mut doc_tf: Vec<Vec<(u32, f32)>> = Vec::with_capacity(n);
         let mut df: Vec<usize> = Vec::new();
-        for tf in &doc_tf {
-            for g in tf.keys() {
-                let id = ix.id_of(g) as usize;
-                if id == df.len() {
-                    df.push(0);
+        for d in 0..n {
+            let g = grams(d);
+            let mut tf: Vec<(u32, f32)> = counts(&g)
+                .into_iter()
+                .map(|(g, c)| (ix.id_of(g), c))
+                .collect();
+            tf.sort_unstable_by_key(|x| x.0);
+            tf.shrink_to_fit();
+            for &(id, _) in &tf {
+                if id as usize >= df.len() {
+                    df.resize(id as usize + 1, 0);
                 }
-                df[id] += 1;
+                df[id as usize] += 1;
             }
+            doc_tf.push(tf);
         }
-        ix.live = docs.len();
+        ix.live = n;
         let idf: Vec<f32> = df
             .iter()
             .map(|&df| (ix.live.max(1) as f32 / df.max(1) as f32).ln() + 1.0)
             .collect();
-        for (d, tf) in doc_tf.iter().enumerate() {
+        for (d, tf) in doc_tf.into_iter().enumerate() {
             ix.alive.push(true);
             ix.doc_grams.push(Vec::new());
-            ix.fill(d, tf, |id| idf[id as usize]);
+            ix.fill_ids(d, tf, |id| idf[id as usize]);
         }
         ix
     }
@@ -155,15 +169,17 @@ impl NgramIndex {
     }
 
     fn fill(&mut self, d: usize, tf: &HashMap<&str, f32>, idf: impl Fn(u32) -> f32) {
-        let mut v: Vec<(u32, f32)> = tf
-            .iter()
-            .map(|(g, c)| {
-                let id = self.vocab[*g];
-                (id, (1.0 + c.ln()) * idf(id))
-            })
-            .collect();
-        let norm = v.iter().map(|(_, w)| w * w).sum::<f32>().sqrt().max(1e-9);
+        let v: Vec<(u32, f32)> = tf.iter().map(|(g, c)| (self.vocab[*g], *c)).collect();
+        self.fill_ids(d, v, idf);
+    }
+
+    /// Store a document from its (n-gram id, count) pairs.
+    fn fill_ids(&mut self, d: usize, mut v: Vec<(u32, f32)>, idf: impl Fn(u32) -> f32) {
+        for (id, c) in &mut v {
+            *c = (1.0 + c.ln()) * idf(*id);
+        }
         v.sort_unstable_by_key(|x| x.0);
+        let norm = v.iter().map(|(_, w)| w * w).sum::<f32>().sqrt().max(1e-9);
         for (id, w) in &mut v {
             *w /= norm;
             let p = &mut self.postings[*id as usize];

@@ -181,10 +181,10 @@ impl Matcher {
             .map(|p| synonyms.apply(&normalize(p.1)))
             .collect();
         let words: Vec<Vec<String>> = norm.iter().map(|n| words_of_normalized(n)).collect();
-        let grams: Vec<Vec<String>> = norm.iter().map(|n| ngrams(n)).collect();
         let pinyin = if norm.iter().any(|n| n.chars().any(is_cjk)) {
-            let g: Vec<Vec<String>> = norm.iter().map(|n| ngrams(&pinyin_form(n))).collect();
-            Some(NgramIndex::build(&g))
+            Some(NgramIndex::build_with(norm.len(), |d| {
+                ngrams(&pinyin_form(&norm[d]))
+            }))
         } else {
             None
         };
@@ -223,7 +223,7 @@ impl Matcher {
         let mut m = Matcher {
             bm25: Bm25::build(&words, Bm25Params::default()),
             bm25_item: Bm25::build(&item_words, Bm25Params::default()),
-            ngram: NgramIndex::build(&grams),
+            ngram: NgramIndex::build_with(norm.len(), |d| ngrams(&norm[d])),
             pinyin,
             cfg,
             items: items.into_iter().map(Some).collect(),

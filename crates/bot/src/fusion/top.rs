@@ -137,7 +137,8 @@ impl Matcher {
                 theta.pinyin = t;
             }
             let (c, t) = best_n(&sem_keys, n);
-            cand.extend(c);
+            let sem_cand: Vec<u32> = c.collect();
+            cand.extend(&sem_cand);
             if !sketch_mode {
                 theta.cos_max = squash_cos(t, self.cfg.cos_floor);
                 theta.cos_knn = theta.cos_max;
@@ -155,10 +156,13 @@ impl Matcher {
                 .collect();
             if sketch_mode {
                 // the sketch gives no bound: take the weakest semantic candidate's cosine
-                let weakest = best_n(&sem_keys, n)
-                    .0
-                    .filter_map(|i| scored.iter().find(|s| s.item == i as usize))
-                    .map(|s| s.cos_max)
+                // (`scored` is in slot order here)
+                let weakest = sem_cand
+                    .iter()
+                    .filter_map(|&i| {
+                        let at = scored.binary_search_by_key(&(i as usize), |s| s.item);
+                        at.ok().map(|at| scored[at].cos_max)
+                    })
                     .fold(f32::INFINITY, f32::min);
                 if weakest.is_finite() {
                     theta.cos_max = weakest;
