@@ -270,6 +270,9 @@ impl Lists for Bm25Lists<'_> {
         self.ix
             .term_score(self.q, idf, p.tfs[pos], self.ix.doc_len[d])
     }
+    fn doc_score(&self, d: u32) -> f32 {
+        self.ix.doc_score(self.q, d as usize)
+    }
 }
 #[cfg(test)]
 mod tests {

@@ -320,6 +320,9 @@ impl Lists for NgramLists<'_> {
         let (id, w) = self.q.terms[t];
         w * self.ix.postings[id as usize].weights[pos]
     }
+    fn doc_score(&self, d: u32) -> f32 {
+        self.ix.doc_score(self.q, d as usize)
+    }
 }
 
 #[cfg(test)]

@@ -5,6 +5,12 @@
 //!
 //! The result is exact: every group left out scores at most the returned threshold (the
 //! N-th best group score, 0 when fewer than N groups score at all).
+//!
+//! [`accumulate_groups`] gives the same result without bounds, by adding up every posting
+//! (term-at-a-time, into a reused per-thread array). On the benchmark's knowledge base it
+//! is the faster of the two (docs/benchmarks.md "Bot at scale"): the per-term bounds are
+//! loose there, so MaxScore still visits most documents at a higher cost per document.
+//! MaxScore is kept behind `MatcherConfig::top_k_pruning` as the base for block-max bounds.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
@@ -16,7 +22,14 @@ pub trait Lists {
     fn docs(&self, t: usize) -> &[u32];
     fn upper_bound(&self, t: usize) -> f32;
     fn score(&self, t: usize, pos: usize) -> f32;
+    /// A document's whole score (from its own terms).
+    fn doc_score(&self, d: u32) -> f32;
 }
+
+/// Documents scored whole before the traversal, from the lists with the highest bounds (the
+/// rarest terms: the likely best documents), to start the threshold high.
+const SEED_TERMS: usize = 3;
+const SEED_DOCS: usize = 256;
 
 /// Float rounding: a document's score summed in another order may exceed the sum of its
 /// terms' bounds by an ulp or two; bounds are widened by this factor before pruning.
@@ -100,6 +113,7 @@ impl TopGroups {
 pub fn top_groups<L: Lists>(lists: &L, n: usize, group: impl Fn(u32) -> u32) -> TopGroups {
     let mut top = TopGroups::new(n);
     let m = lists.len();
+    seed(lists, &mut top, &group);
     // terms by ascending upper bound; prefix[i] = bound of terms order[0..=i]
     let mut order: Vec<usize> = (0..m).filter(|&t| !lists.docs(t).is_empty()).collect();
     let ub: Vec<f32> = (0..m).map(|t| lists.upper_bound(t) * SLACK).collect();
@@ -176,6 +190,74 @@ pub fn top_groups<L: Lists>(lists: &L, n: usize, group: impl Fn(u32) -> u32) -> 
     top
 }
 
+/// The same result as [`top_groups`] by accumulating every posting of every term
+/// (term-at-a-time) into a per-thread scratch array that is reset only where it was touched:
+/// no pruning, so no bounds are needed, and no per-query allocation of the document count.
+pub fn accumulate_groups<L: Lists>(
+    lists: &L,
+    n: usize,
+    num_docs: usize,
+    group: impl Fn(u32) -> u32,
+) -> TopGroups {
+    thread_local! {
+        static SCRATCH: std::cell::RefCell<(Vec<f32>, Vec<u32>)> =
+            const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
+    }
+    SCRATCH.with(|cell| {
+        let mut guard = cell.borrow_mut();
+        let (acc, touched) = &mut *guard;
+        if acc.len() < num_docs {
+            acc.resize(num_docs, 0.0);
+        }
+        touched.clear();
+        for t in 0..lists.len() {
+            for (pos, &d) in lists.docs(t).iter().enumerate() {
+                let a = &mut acc[d as usize];
+                if *a == 0.0 {
+                    touched.push(d);
+                }
+                *a += lists.score(t, pos);
+            }
+        }
+        let mut top = TopGroups::new(n);
+        for &d in touched.iter() {
+            let s = std::mem::take(&mut acc[d as usize]);
+            top.offer(group(d), s);
+        }
+        top
+    })
+}
+
+/// Start `top` with the whole scores of some documents likely to be among the best: a valid
+/// start, since they are real documents' scores (the traversal only raises them).
+fn seed<L: Lists>(lists: &L, top: &mut TopGroups, group: &impl Fn(u32) -> u32) {
+    let mut terms: Vec<usize> = (0..lists.len()).collect();
+    terms.sort_by(|&a, &b| lists.upper_bound(b).total_cmp(&lists.upper_bound(a)));
+    let mut docs: Vec<u32> = terms
+        .iter()
+        .take(SEED_TERMS)
+        .flat_map(|&t| lists.docs(t).iter().take(SEED_DOCS).copied())
+        .collect();
+    docs.sort_unstable();
+    docs.dedup();
+    let mut cur = (u32::MAX, f32::NEG_INFINITY);
+    for d in docs {
+        let s = lists.doc_score(d);
+        let g = group(d);
+        if g != cur.0 {
+            if cur.0 != u32::MAX {
+                top.offer(cur.0, cur.1);
+            }
+            cur = (g, s);
+        } else {
+            cur.1 = cur.1.max(s);
+        }
+    }
+    if cur.0 != u32::MAX {
+        top.offer(cur.0, cur.1);
+    }
+}
+
 /// The first position at or after `from` whose document is ≥ `d` (galloping search).
 fn advance(docs: &[u32], from: usize, d: u32) -> usize {
     if docs.get(from).is_none_or(|&x| x >= d) {
@@ -210,6 +292,12 @@ mod tests {
         }
         fn score(&self, t: usize, pos: usize) -> f32 {
             self.0[t].1[pos]
+        }
+        fn doc_score(&self, d: u32) -> f32 {
+            self.0
+                .iter()
+                .filter_map(|(ds, ws)| ds.binary_search(&d).ok().map(|i| ws[i]))
+                .sum()
         }
     }
 
@@ -264,20 +352,23 @@ mod tests {
                 }
             }
             let n = 1 + rnd(5) as usize;
-            let (got, theta) = top_groups(&l, n, group).finish();
-            let mut want: Vec<f32> = by_group.values().copied().collect();
-            want.sort_by(|a, b| b.total_cmp(a));
-            let nth = if want.len() >= n { want[n - 1] } else { 0.0 };
-            assert!((theta - nth).abs() < 1e-4, "{theta} vs {nth}");
-            for (g, s) in &got {
-                assert!((by_group[g] - s).abs() < 1e-4);
-            }
-            for (g, s) in &by_group {
-                if !got.iter().any(|x| x.0 == *g) {
-                    assert!(*s <= theta + 1e-4, "group {g} {s} left out above {theta}");
+            let pruned = top_groups(&l, n, group).finish();
+            let added = accumulate_groups(&l, n, docs as usize, group).finish();
+            for (got, theta) in [pruned, added] {
+                let mut want: Vec<f32> = by_group.values().copied().collect();
+                want.sort_by(|a, b| b.total_cmp(a));
+                let nth = if want.len() >= n { want[n - 1] } else { 0.0 };
+                assert!((theta - nth).abs() < 1e-4, "{theta} vs {nth}");
+                for (g, s) in &got {
+                    assert!((by_group[g] - s).abs() < 1e-4);
                 }
+                for (g, s) in &by_group {
+                    if !got.iter().any(|x| x.0 == *g) {
+                        assert!(*s <= theta + 1e-4, "group {g} {s} left out above {theta}");
+                    }
+                }
+                assert_eq!(got.len(), n.min(by_group.len()));
             }
-            assert_eq!(got.len(), n.min(by_group.len()));
         }
     }
 }

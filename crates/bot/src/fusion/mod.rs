@@ -57,6 +57,9 @@ pub struct MatcherConfig {
     /// every phrasing's (exact); above, it takes the semantic candidates from one-bit
     /// sketches of the items and scores only those exactly (approximate).
     pub semantic_exact_up_to: usize,
+    /// Find each lexical signal's candidates with MaxScore over per-term bounds instead of
+    /// adding up every posting (both exact; MaxScore measured slower on the benchmark).
+    pub top_k_pruning: bool,
     pub epochs: usize,
     pub learning_rate: f32,
     pub l2: f32,
@@ -76,6 +79,7 @@ impl Default for MatcherConfig {
             knn: 3,
             classifier_max_items: 20_000,
             semantic_exact_up_to: 50_000,
+            top_k_pruning: false,
             epochs: 12,
             learning_rate: 0.5,
             l2: 1e-4,

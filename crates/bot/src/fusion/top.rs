@@ -19,7 +19,23 @@ use crate::bm25::Bm25Query;
 use crate::embed::dot;
 use crate::ngram::{ngrams, pinyin_form, NgramQuery};
 use crate::tokenize::{normalize, words_of_normalized};
-use crate::topk::top_groups;
+use crate::topk::{accumulate_groups, top_groups, Lists, TopGroups};
+
+/// One lexical signal's best `n` groups: MaxScore when pruning is configured, else every
+/// posting added up (both exact; see `topk.rs`).
+fn groups<L: Lists>(
+    pruning: bool,
+    l: &L,
+    n: usize,
+    docs: usize,
+    g: impl Fn(u32) -> u32,
+) -> TopGroups {
+    if pruning {
+        top_groups(l, n, g)
+    } else {
+        accumulate_groups(l, n, docs, g)
+    }
+}
 
 /// How a [`Matcher::score_top_where`] answer was found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -113,6 +129,7 @@ impl Matcher {
             _ => Vec::new(),
         };
         let live = self.len();
+        let pruning = self.cfg.top_k_pruning;
         let mut n = first_n.max(1);
         let mut rounds = 0;
         loop {
@@ -121,18 +138,39 @@ impl Matcher {
             let mut theta = ItemScore::default();
             let owner = |d: u32| self.owner[d as usize] as u32;
             let bound = q.bm25.bound.max(1e-6);
-            let (c, t) = top_groups(&self.bm25.lists(&q.bm25), n, owner).finish();
+            let (c, t) = groups(
+                pruning,
+                &self.bm25.lists(&q.bm25),
+                n,
+                self.owner.len(),
+                owner,
+            )
+            .finish();
             cand.extend(c.iter().map(|x| x.0));
             theta.bm25 = t / bound;
             let bi = q.bm25_item.bound.max(1e-6);
-            let (c, t) = top_groups(&self.bm25_item.lists(&q.bm25_item), n, |d| d).finish();
+            let (c, t) = groups(
+                pruning,
+                &self.bm25_item.lists(&q.bm25_item),
+                n,
+                self.items.len(),
+                |d| d,
+            )
+            .finish();
             cand.extend(c.iter().map(|x| x.0));
             theta.bm25_item = (t / bi).min(1.0);
-            let (c, t) = top_groups(&self.ngram.lists(&q.ngram), n, owner).finish();
+            let (c, t) = groups(
+                pruning,
+                &self.ngram.lists(&q.ngram),
+                n,
+                self.owner.len(),
+                owner,
+            )
+            .finish();
             cand.extend(c.iter().map(|x| x.0));
             theta.ngram = t;
             if let (Some(px), Some(pq)) = (&self.pinyin, &q.pinyin) {
-                let (c, t) = top_groups(&px.lists(pq), n, owner).finish();
+                let (c, t) = groups(pruning, &px.lists(pq), n, self.owner.len(), owner).finish();
                 cand.extend(c.iter().map(|x| x.0));
                 theta.pinyin = t;
             }

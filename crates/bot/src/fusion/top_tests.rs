@@ -177,6 +177,7 @@ fn run(seed: u64, semantic: bool) -> [usize; 3] {
     }
     let mut cfg = MatcherConfig {
         epochs: 2,
+        top_k_pruning: r.below(2) == 0,
         ..Default::default()
     };
     if r.below(2) == 0 {
