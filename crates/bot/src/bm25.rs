@@ -247,7 +247,7 @@ pub struct Bm25Lists<'a> {
 }
 
 impl Lists for Bm25Lists<'_> {
-    fn len(&self) -> usize {
+    fn terms(&self) -> usize {
         self.q.terms.len()
     }
     fn docs(&self, t: usize) -> &[u32] {

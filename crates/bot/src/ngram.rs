@@ -305,7 +305,7 @@ pub struct NgramLists<'a> {
 }
 
 impl Lists for NgramLists<'_> {
-    fn len(&self) -> usize {
+    fn terms(&self) -> usize {
         self.q.terms.len()
     }
     fn docs(&self, t: usize) -> &[u32] {

@@ -18,7 +18,8 @@ use std::collections::{BinaryHeap, HashMap};
 /// A query's posting lists: each term's documents in ascending order, the term's score
 /// contribution at a position of its list, and an upper bound of that contribution.
 pub trait Lists {
-    fn len(&self) -> usize;
+    /// How many terms (lists).
+    fn terms(&self) -> usize;
     fn docs(&self, t: usize) -> &[u32];
     fn upper_bound(&self, t: usize) -> f32;
     fn score(&self, t: usize, pos: usize) -> f32;
@@ -36,9 +37,19 @@ const SEED_DOCS: usize = 256;
 const SLACK: f32 = 1.0 + 1e-5;
 
 /// A total order on scores for the heap.
-#[derive(Clone, Copy, PartialEq, PartialOrd)]
+#[derive(Clone, Copy)]
 struct Score(f32);
+impl PartialEq for Score {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other).is_eq()
+    }
+}
 impl Eq for Score {}
+impl PartialOrd for Score {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
 impl Ord for Score {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
         self.0.total_cmp(&other.0)
@@ -112,7 +123,7 @@ impl TopGroups {
 /// Documents must have non-negative contributions.
 pub fn top_groups<L: Lists>(lists: &L, n: usize, group: impl Fn(u32) -> u32) -> TopGroups {
     let mut top = TopGroups::new(n);
-    let m = lists.len();
+    let m = lists.terms();
     seed(lists, &mut top, &group);
     // terms by ascending upper bound; prefix[i] = bound of terms order[0..=i]
     let mut order: Vec<usize> = (0..m).filter(|&t| !lists.docs(t).is_empty()).collect();
@@ -210,7 +221,7 @@ pub fn accumulate_groups<L: Lists>(
             acc.resize(num_docs, 0.0);
         }
         touched.clear();
-        for t in 0..lists.len() {
+        for t in 0..lists.terms() {
             for (pos, &d) in lists.docs(t).iter().enumerate() {
                 let a = &mut acc[d as usize];
                 if *a == 0.0 {
@@ -231,7 +242,7 @@ pub fn accumulate_groups<L: Lists>(
 /// Start `top` with the whole scores of some documents likely to be among the best: a valid
 /// start, since they are real documents' scores (the traversal only raises them).
 fn seed<L: Lists>(lists: &L, top: &mut TopGroups, group: &impl Fn(u32) -> u32) {
-    let mut terms: Vec<usize> = (0..lists.len()).collect();
+    let mut terms: Vec<usize> = (0..lists.terms()).collect();
     terms.sort_by(|&a, &b| lists.upper_bound(b).total_cmp(&lists.upper_bound(a)));
     let mut docs: Vec<u32> = terms
         .iter()
@@ -281,7 +292,7 @@ mod tests {
 
     struct Fixed(Vec<(Vec<u32>, Vec<f32>)>);
     impl Lists for Fixed {
-        fn len(&self) -> usize {
+        fn terms(&self) -> usize {
             self.0.len()
         }
         fn docs(&self, t: usize) -> &[u32] {
