@@ -5,7 +5,7 @@
 
 use crate::calibrate::{decide, Thresholds};
 use crate::embed::{Embedder, Encoder};
-use crate::fusion::{phrasings, Item, Matcher, MatcherConfig};
+use crate::fusion::{phrasings, Item, Matcher, MatcherConfig, TopPath};
 use crate::metrics::percentile;
 use crate::synonyms::Synonyms;
 use crate::synth::{self, Rng, SynthQuery};
@@ -22,6 +22,8 @@ pub struct BenchOptions {
     /// Model directory: with it, the full answer (query embedding + fused scoring) is
     /// measured too.
     pub model: Option<PathBuf>,
+    /// Queries checked against the dense exact ranking (after the timed run).
+    pub agreement: usize,
 }
 
 /// Peak and current resident memory in MiB (Linux; 0 elsewhere).
@@ -44,6 +46,8 @@ struct Run {
     oos_refused: usize,
     oos: usize,
     tops: Vec<Option<usize>>,
+    /// certified in the first round, in a later round, semantic from sketches, dense
+    paths: [usize; 4],
 }
 
 fn measure(
@@ -59,15 +63,22 @@ fn measure(
         oos_refused: 0,
         oos: 0,
         tops: Vec::with_capacity(qs.len()),
+        paths: [0; 4],
     };
     for q in qs {
         let start = Instant::now();
         let v = vector(&q.query);
-        let s = m.score(&q.query, v.as_deref());
+        let (s, path) = m.score_top_where(&q.query, v.as_deref(), t.suggestions, |_| true);
         let top = s.first().map(|x| x.item);
         let d = decide(s, t);
         r.lat.push(start.elapsed().as_secs_f64() * 1000.0);
         r.tops.push(top);
+        r.paths[match path {
+            TopPath::Certified { rounds: 1 } => 0,
+            TopPath::Certified { .. } => 1,
+            TopPath::SketchSemantic { .. } => 2,
+            TopPath::Dense => 3,
+        }] += 1;
         match q.expected {
             Some(e) => {
                 r.in_scope += 1;
@@ -84,7 +95,7 @@ fn measure(
 
 fn line(label: &str, r: &Run) -> String {
     format!(
-        "{label}: p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms over {} queries; top-1 {:.2}% of {} in scope; {:.2}% of {} out-of-scope answered \"no match\" at the default thresholds\n",
+        "{label}: p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms over {} queries; top-1 {:.2}% of {} in scope; {:.2}% of {} out-of-scope answered \"no match\" at the default thresholds\n  top-k path: {} certified in the first round, {} in a later round, {} with sketch-semantic candidates, {} dense\n",
         percentile(&r.lat, 50.0),
         percentile(&r.lat, 99.0),
         r.lat.iter().copied().fold(0.0, f64::max),
@@ -93,6 +104,46 @@ fn line(label: &str, r: &Run) -> String {
         r.in_scope,
         100.0 * r.oos_refused as f64 / r.oos.max(1) as f64,
         r.oos,
+        r.paths[0],
+        r.paths[1],
+        r.paths[2],
+        r.paths[3],
+    )
+}
+
+/// Top-1 (and top-3 with confidences) of the fast answers against the dense exact ranking
+/// on the first `n` queries (not timed: the dense path scores every phrasing).
+fn agreement(
+    m: &Matcher,
+    qs: &[SynthQuery],
+    r: &Run,
+    n: usize,
+    mut vector: impl FnMut(&str) -> Option<Vec<f32>>,
+) -> String {
+    let t = Thresholds::default();
+    let n = n.min(qs.len());
+    let (mut top1, mut top3, mut dense_ms) = (0, 0, Vec::new());
+    for (q, fast_top) in qs.iter().zip(&r.tops).take(n) {
+        let v = vector(&q.query);
+        let start = Instant::now();
+        let mut dense = m.score(&q.query, v.as_deref());
+        dense_ms.push(start.elapsed().as_secs_f64() * 1000.0);
+        dense.retain(|s| s.confidence > 0.0);
+        dense.truncate(t.suggestions);
+        top1 += usize::from(dense.first().map(|s| s.item) == *fast_top);
+        let (fast, _) = m.score_top_where(&q.query, v.as_deref(), t.suggestions, |_| true);
+        let same = fast.len() == dense.len()
+            && fast
+                .iter()
+                .zip(&dense)
+                .all(|(a, b)| (a.confidence - b.confidence).abs() < 1e-5);
+        top3 += usize::from(same);
+    }
+    format!(
+        "  agreement with the dense exact ranking on the first {n} queries: top-1 item {top1}/{n}, top-{} confidences (within 1e-5) {top3}/{n}; dense path p50 {:.1} ms, p99 {:.1} ms\n",
+        t.suggestions,
+        percentile(&dense_ms, 50.0),
+        percentile(&dense_ms, 99.0),
     )
 }
 
@@ -122,7 +173,8 @@ pub fn run(opt: &BenchOptions) -> Result<String, String> {
         t.elapsed().as_secs_f64(),
     ));
     let lex = measure(&lexical, &qs, |_| None);
-    out.push_str(&line("lexical answer (score + decide)", &lex));
+    out.push_str(&line("lexical answer (score_top + decide)", &lex));
+    out.push_str(&agreement(&lexical, &qs, &lex, opt.agreement, |_| None));
     drop(lexical);
 
     let Some(model) = &opt.model else {
@@ -149,7 +201,7 @@ pub fn run(opt: &BenchOptions) -> Result<String, String> {
     let full = Matcher::build(items, Synonyms::default(), cfg, Some(vectors))?;
     let (peak, rss) = memory_mib();
     out.push_str(&format!(
-        "index with {n_phr} × {dim} synthetic vectors (made in {t_vec:.1} s): build {:.1} s incl. IVF k-means; RSS {rss:.0} MiB, peak {peak:.0} MiB\n",
+        "index with {n_phr} × {dim} synthetic vectors (made in {t_vec:.1} s): build {:.1} s; RSS {rss:.0} MiB, peak {peak:.0} MiB\n",
         t.elapsed().as_secs_f64()
     ));
     // Warm-up: the first encoder call maps the weights.
@@ -162,7 +214,7 @@ pub fn run(opt: &BenchOptions) -> Result<String, String> {
         v
     });
     out.push_str(&line(
-        "full answer (embed query on 1 thread + fused scoring + decide)",
+        "full answer (embed query on 1 thread + fused score_top + decide)",
         &run,
     ));
     out.push_str(&format!(
@@ -170,6 +222,10 @@ pub fn run(opt: &BenchOptions) -> Result<String, String> {
         percentile(&embed_ms, 50.0),
         percentile(&embed_ms, 99.0)
     ));
+    // the same query vectors again (embedding is deterministic), not timed
+    out.push_str(&agreement(&full, &qs, &run, opt.agreement, |q| {
+        enc.embed(&[q]).ok().and_then(|mut v| v.pop())
+    }));
     let (peak, _) = memory_mib();
     out.push_str(&format!("peak RSS of the whole run: {peak:.0} MiB\n"));
     Ok(out)

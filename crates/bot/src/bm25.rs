@@ -1,6 +1,12 @@
 //! Okapi BM25 over a set of documents, with an inverted index. Scores are also returned
 //! normalised by the query's own upper bound so they land in roughly [0, 1] and can be fused.
+//!
+//! Posting lists are kept in document order (documents get increasing numbers, so adding
+//! one appends; replacing or removing one is an ordered insert/remove), with per-term score
+//! upper bounds, so that [`crate::topk`] can find the best documents without scoring all of
+//! them (MaxScore).
 
+use crate::topk::Lists;
 use std::collections::HashMap;
 
 /// BM25 parameters.
@@ -16,6 +22,18 @@ impl Default for Bm25Params {
     }
 }
 
+/// One term's documents (ascending) and term frequencies, in two arrays so that skipping
+/// reads only the document numbers.
+#[derive(Clone, Debug, Default)]
+struct Posting {
+    docs: Vec<u32>,
+    tfs: Vec<u32>,
+    /// The largest tf and the shortest document ever in this list: with them the term's
+    /// score upper bound stays valid after removals (it may only get looser).
+    max_tf: u32,
+    min_len: u32,
+}
+
 /// An inverted index over documents made of string terms. Documents can be added, replaced
 /// and removed after the build (a knowledge edit touches only its own documents); idf and the
 /// average length are computed from the live documents at query time, so the scores after
@@ -24,14 +42,24 @@ impl Default for Bm25Params {
 pub struct Bm25 {
     params: Bm25Params,
     vocab: HashMap<String, u32>,
-    /// term id → (doc, term frequency), in no particular order
-    postings: Vec<Vec<(u32, u32)>>,
-    /// doc → its distinct term ids (to remove it again)
-    doc_terms: Vec<Vec<u32>>,
+    postings: Vec<Posting>,
+    /// doc → its distinct (term id, tf), ascending by term id (the forward index: to
+    /// remove a document, and to score one document directly)
+    doc_terms: Vec<Vec<(u32, u32)>>,
     doc_len: Vec<f32>,
     alive: Vec<bool>,
     live: usize,
     total_len: f32,
+}
+
+/// A query prepared against an index: distinct known terms in query order with their idf.
+#[derive(Clone, Debug)]
+pub struct Bm25Query {
+    /// (term id, idf) in the order of first occurrence in the query
+    terms: Vec<(u32, f32)>,
+    /// sum over distinct query terms (known or not) of idf·(k1+1)
+    pub bound: f32,
+    avg_len: f32,
 }
 
 impl Bm25 {
@@ -61,27 +89,49 @@ impl Bm25 {
         let mut tf: HashMap<u32, u32> = HashMap::new();
         for t in terms {
             let next = self.vocab.len() as u32;
-            let id = *self.vocab.entry(t.clone()).or_insert(next);
+            let id = match self.vocab.get(t) {
+                Some(&id) => id,
+                None => {
+                    self.vocab.insert(t.clone(), next);
+                    next
+                }
+            };
             if id as usize == self.postings.len() {
-                self.postings.push(Vec::new());
+                self.postings.push(Posting {
+                    min_len: u32::MAX,
+                    ..Default::default()
+                });
             }
             *tf.entry(id).or_insert(0) += 1;
         }
-        let mut tf: Vec<_> = tf.into_iter().collect();
+        let mut tf: Vec<(u32, u32)> = tf.into_iter().collect();
         tf.sort_unstable();
+        let len = terms.len() as u32;
         for &(id, n) in &tf {
-            self.postings[id as usize].push((d as u32, n));
+            let p = &mut self.postings[id as usize];
+            // appending is the common case (a new document has the highest number)
+            let at = if p.docs.last().is_none_or(|&l| l < d as u32) {
+                p.docs.len()
+            } else {
+                p.docs.partition_point(|&x| x < d as u32)
+            };
+            p.docs.insert(at, d as u32);
+            p.tfs.insert(at, n);
+            p.max_tf = p.max_tf.max(n);
+            p.min_len = p.min_len.min(len);
         }
-        self.doc_terms[d] = tf.into_iter().map(|x| x.0).collect();
+        tf.shrink_to_fit();
+        self.doc_terms[d] = tf;
         self.doc_len[d] = terms.len() as f32;
         self.total_len += terms.len() as f32;
     }
 
     fn clear(&mut self, d: usize) {
-        for id in std::mem::take(&mut self.doc_terms[d]) {
+        for (id, _) in std::mem::take(&mut self.doc_terms[d]) {
             let p = &mut self.postings[id as usize];
-            if let Some(i) = p.iter().position(|x| x.0 == d as u32) {
-                p.swap_remove(i);
+            if let Ok(i) = p.docs.binary_search(&(d as u32)) {
+                p.docs.remove(i);
+                p.tfs.remove(i);
             }
         }
         self.total_len -= self.doc_len[d];
@@ -121,32 +171,109 @@ impl Bm25 {
         ((n - df as f32 + 0.5) / (df as f32 + 0.5) + 1.0).ln()
     }
 
-    /// Raw BM25 scores of every document slot (dense; zero where no term matched) and the
-    /// query's upper bound: sum over distinct query terms of idf·(k1+1).
-    pub fn score(&self, query: &[String]) -> (Vec<f32>, f32) {
-        let mut scores = vec![0f32; self.num_docs()];
+    /// Prepare a query: its distinct terms, their idf, and the query's upper bound.
+    pub fn query(&self, query: &[String]) -> Bm25Query {
         let mut seen: Vec<&str> = Vec::new();
+        let mut terms = Vec::new();
         let mut bound = 0f32;
-        let Bm25Params { k1, b } = self.params;
-        let avg_len = (self.total_len / self.live.max(1) as f32).max(1.0);
+        let k1 = self.params.k1;
         for t in query {
             if seen.contains(&t.as_str()) {
                 continue;
             }
             seen.push(t);
-            let posting = self.vocab.get(t).map(|&id| &self.postings[id as usize]);
-            let idf = self.idf(posting.map_or(0, Vec::len));
+            let id = self.vocab.get(t).copied();
+            let df = id.map_or(0, |id| self.postings[id as usize].docs.len());
+            let idf = self.idf(df);
             bound += idf * (k1 + 1.0);
-            for &(d, tf) in posting.into_iter().flatten() {
-                let tf = tf as f32;
-                let norm = k1 * (1.0 - b + b * self.doc_len[d as usize] / avg_len);
-                scores[d as usize] += idf * tf * (k1 + 1.0) / (tf + norm);
+            if let Some(id) = id.filter(|_| df > 0) {
+                terms.push((id, idf));
             }
         }
-        (scores, bound)
+        Bm25Query {
+            terms,
+            bound,
+            avg_len: (self.total_len / self.live.max(1) as f32).max(1.0),
+        }
+    }
+
+    #[inline]
+    fn term_score(&self, q: &Bm25Query, idf: f32, tf: u32, len: f32) -> f32 {
+        let Bm25Params { k1, b } = self.params;
+        let tf = tf as f32;
+        let norm = k1 * (1.0 - b + b * len / q.avg_len);
+        idf * tf * (k1 + 1.0) / (tf + norm)
+    }
+
+    /// Raw BM25 scores of every document slot (dense; zero where no term matched) and the
+    /// query's upper bound: sum over distinct query terms of idf·(k1+1).
+    pub fn score(&self, query: &[String]) -> (Vec<f32>, f32) {
+        let q = self.query(query);
+        let mut scores = vec![0f32; self.num_docs()];
+        for &(id, idf) in &q.terms {
+            let p = &self.postings[id as usize];
+            for (&d, &tf) in p.docs.iter().zip(&p.tfs) {
+                scores[d as usize] += self.term_score(&q, idf, tf, self.doc_len[d as usize]);
+            }
+        }
+        (scores, q.bound)
+    }
+
+    /// One document's raw score, from its own terms; the same number (bit for bit) as
+    /// [`Bm25::score`] gives it.
+    pub fn doc_score(&self, q: &Bm25Query, d: usize) -> f32 {
+        let Some(terms) = self.doc_terms.get(d) else {
+            return 0.0;
+        };
+        let len = self.doc_len[d];
+        let mut s = 0f32;
+        for &(id, idf) in &q.terms {
+            if let Ok(i) = terms.binary_search_by_key(&id, |x| x.0) {
+                s += self.term_score(q, idf, terms[i].1, len);
+            }
+        }
+        s
+    }
+
+    /// The query's posting lists for [`crate::topk`].
+    pub fn lists<'a>(&'a self, q: &'a Bm25Query) -> Bm25Lists<'a> {
+        Bm25Lists { ix: self, q }
     }
 }
 
+pub struct Bm25Lists<'a> {
+    ix: &'a Bm25,
+    q: &'a Bm25Query,
+}
+
+impl Lists for Bm25Lists<'_> {
+    fn terms(&self) -> usize {
+        self.q.terms.len()
+    }
+    fn docs(&self, t: usize) -> &[u32] {
+        &self.ix.postings[self.q.terms[t].0 as usize].docs
+    }
+    fn upper_bound(&self, t: usize) -> f32 {
+        let (id, idf) = self.q.terms[t];
+        let p = &self.ix.postings[id as usize];
+        if p.docs.is_empty() {
+            return 0.0;
+        }
+        // tf/(tf + norm) grows with tf and falls with the length
+        self.ix.term_score(self.q, idf, p.max_tf, p.min_len as f32)
+    }
+    #[inline]
+    fn score(&self, t: usize, pos: usize) -> f32 {
+        let (id, idf) = self.q.terms[t];
+        let p = &self.ix.postings[id as usize];
+        let d = p.docs[pos] as usize;
+        self.ix
+            .term_score(self.q, idf, p.tfs[pos], self.ix.doc_len[d])
+    }
+    fn doc_score(&self, d: u32) -> f32 {
+        self.ix.doc_score(self.q, d as usize)
+    }
+}
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,7 +5,8 @@
 //!
 //! ```text
 //! let m = Matcher::build(items, synonyms, MatcherConfig::default(), vectors)?;
-//! let d = decide(m.score(query, query_vector), Thresholds::default());
+//! let t = Thresholds::default();
+//! let d = decide(m.score_top(query, query_vector, t.suggestions), t);
 //! ```
 
 pub mod bench;
@@ -25,8 +26,9 @@ pub mod sentencepiece;
 pub mod synonyms;
 pub mod synth;
 pub mod tokenize;
+pub mod topk;
 
 pub use calibrate::{decide, Decision, Outcome, Thresholds};
 pub use emotion::{Emotion, Reading};
-pub use fusion::{Item, ItemScore, Matcher, MatcherConfig, TrainingSet};
+pub use fusion::{Item, ItemScore, Matcher, MatcherConfig, TopPath, TrainingSet};
 pub use synonyms::Synonyms;

@@ -3,6 +3,7 @@
 //! contributes space-padded character trigrams of each word.
 
 use crate::tokenize::{is_cjk, words_of_normalized};
+use crate::topk::Lists;
 use pinyin::ToPinyin;
 use std::collections::HashMap;
 
@@ -65,21 +66,41 @@ pub fn ngrams(norm: &str) -> Vec<String> {
     out
 }
 
+/// One n-gram's documents (ascending) and normalised weights, in two arrays so that
+/// skipping reads only the document numbers.
+#[derive(Clone, Debug, Default)]
+struct Posting {
+    docs: Vec<u32>,
+    weights: Vec<f32>,
+    /// The largest weight ever in this list (still an upper bound after removals).
+    max_w: f32,
+}
+
 /// TF-IDF weighted, L2-normalised n-gram vectors with an inverted index.
 ///
 /// Documents can be added and removed after the build. A document's vector is weighted with
 /// the idf in force when it was added (so every stored vector stays unit length); queries use
 /// the live idf. After many edits the stored weights drift slightly from a fresh build's; a
 /// rebuild (which the owner may do at leisure) makes them exact again.
+///
+/// Posting lists are in document order (a new document has the highest number, so adding
+/// one appends) and carry their largest weight, for [`crate::topk`].
 #[derive(Clone, Debug, Default)]
 pub struct NgramIndex {
     vocab: HashMap<String, u32>,
-    /// n-gram id → (doc, normalised weight), in no particular order
-    postings: Vec<Vec<(u32, f32)>>,
-    /// doc → its n-gram ids (to remove it again)
-    doc_grams: Vec<Vec<u32>>,
+    postings: Vec<Posting>,
+    /// doc → its (n-gram id, normalised weight), ascending by id (the forward index: to
+    /// remove a document, and to score one document directly)
+    doc_grams: Vec<Vec<(u32, f32)>>,
     alive: Vec<bool>,
     live: usize,
+}
+
+/// A query's n-gram vector against an index: (n-gram id, weight already divided by the
+/// query's norm), ascending by id; n-grams the index does not have only count in the norm.
+#[derive(Clone, Debug, Default)]
+pub struct NgramQuery {
+    terms: Vec<(u32, f32)>,
 }
 
 fn counts(grams: &[String]) -> HashMap<&str, f32> {
@@ -93,24 +114,41 @@ fn counts(grams: &[String]) -> HashMap<&str, f32> {
 impl NgramIndex {
     /// Build from each document's n-grams (see [`ngrams`]).
     pub fn build(docs: &[Vec<String>]) -> Self {
+        Self::build_with(docs.len(), |d| docs[d].clone())
+    }
+
+    /// Build from `n` documents whose n-grams `grams(d)` computes; each document's n-grams
+    /// are turned into ids at once, so the n-gram strings of every document are never
+    /// held together (they are most of a large build's memory).
+    pub fn build_with(n: usize, grams: impl Fn(usize) -> Vec<String>) -> Self {
         let mut ix = NgramIndex::default();
-        let doc_tf: Vec<HashMap<&str, f32>> = docs.iter().map(|d| counts(d)).collect();
-        for tf in &doc_tf {
-            for g in tf.keys() {
-                let id = ix.id_of(g);
-                // df is the posting length; placeholders are replaced below
-                ix.postings[id as usize].push((u32::MAX, 0.0));
+        let mut doc_tf: Vec<Vec<(u32, f32)>> = Vec::with_capacity(n);
+        let mut df: Vec<usize> = Vec::new();
+        for d in 0..n {
+            let g = grams(d);
+            let mut tf: Vec<(u32, f32)> = counts(&g)
+                .into_iter()
+                .map(|(g, c)| (ix.id_of(g), c))
+                .collect();
+            tf.sort_unstable_by_key(|x| x.0);
+            tf.shrink_to_fit();
+            for &(id, _) in &tf {
+                if id as usize >= df.len() {
+                    df.resize(id as usize + 1, 0);
+                }
+                df[id as usize] += 1;
             }
+            doc_tf.push(tf);
         }
-        ix.live = docs.len();
-        let idf: Vec<f32> = (0..ix.postings.len() as u32).map(|id| ix.idf(id)).collect();
-        for p in &mut ix.postings {
-            p.clear();
-        }
-        for (d, tf) in doc_tf.iter().enumerate() {
+        ix.live = n;
+        let idf: Vec<f32> = df
+            .iter()
+            .map(|&df| (ix.live.max(1) as f32 / df.max(1) as f32).ln() + 1.0)
+            .collect();
+        for (d, tf) in doc_tf.into_iter().enumerate() {
             ix.alive.push(true);
             ix.doc_grams.push(Vec::new());
-            ix.fill(d, tf, |id| idf[id as usize]);
+            ix.fill_ids(d, tf, |id| idf[id as usize]);
         }
         ix
     }
@@ -121,29 +159,38 @@ impl NgramIndex {
         }
         let id = self.vocab.len() as u32;
         self.vocab.insert(g.to_string(), id);
-        self.postings.push(Vec::new());
+        self.postings.push(Posting::default());
         id
     }
 
     fn idf(&self, id: u32) -> f32 {
-        let df = self.postings[id as usize].len().max(1) as f32;
+        let df = self.postings[id as usize].docs.len().max(1) as f32;
         (self.live.max(1) as f32 / df).ln() + 1.0
     }
 
     fn fill(&mut self, d: usize, tf: &HashMap<&str, f32>, idf: impl Fn(u32) -> f32) {
-        let mut v: Vec<(u32, f32)> = tf
-            .iter()
-            .map(|(g, c)| {
-                let id = self.vocab[*g];
-                (id, (1.0 + c.ln()) * idf(id))
-            })
-            .collect();
-        let norm = v.iter().map(|(_, w)| w * w).sum::<f32>().sqrt().max(1e-9);
-        v.sort_unstable_by_key(|x| x.0);
-        for &(id, w) in &v {
-            self.postings[id as usize].push((d as u32, w / norm));
+        let v: Vec<(u32, f32)> = tf.iter().map(|(g, c)| (self.vocab[*g], *c)).collect();
+        self.fill_ids(d, v, idf);
+    }
+
+    /// Store a document from its (n-gram id, count) pairs.
+    fn fill_ids(&mut self, d: usize, mut v: Vec<(u32, f32)>, idf: impl Fn(u32) -> f32) {
+        for (id, c) in &mut v {
+            *c = (1.0 + c.ln()) * idf(*id);
         }
-        self.doc_grams[d] = v.into_iter().map(|x| x.0).collect();
+        v.sort_unstable_by_key(|x| x.0);
+        let norm = v.iter().map(|(_, w)| w * w).sum::<f32>().sqrt().max(1e-9);
+        for (id, w) in &mut v {
+            *w /= norm;
+            let p = &mut self.postings[*id as usize];
+            // documents are only ever appended (a new document has the highest number)
+            debug_assert!(p.docs.last().is_none_or(|&l| l < d as u32));
+            p.docs.push(d as u32);
+            p.weights.push(*w);
+            p.max_w = p.max_w.max(*w);
+        }
+        v.shrink_to_fit();
+        self.doc_grams[d] = v;
     }
 
     /// Add a document; returns its number.
@@ -158,7 +205,7 @@ impl NgramIndex {
         let idf: HashMap<u32, f32> = ids
             .iter()
             .map(|&id| {
-                let df = (self.postings[id as usize].len() + 1) as f32;
+                let df = (self.postings[id as usize].docs.len() + 1) as f32;
                 (id, (self.live as f32 / df).ln() + 1.0)
             })
             .collect();
@@ -171,10 +218,11 @@ impl NgramIndex {
         if d >= self.alive.len() || !self.alive[d] {
             return;
         }
-        for id in std::mem::take(&mut self.doc_grams[d]) {
+        for (id, _) in std::mem::take(&mut self.doc_grams[d]) {
             let p = &mut self.postings[id as usize];
-            if let Some(i) = p.iter().position(|x| x.0 == d as u32) {
-                p.swap_remove(i);
+            if let Ok(i) = p.docs.binary_search(&(d as u32)) {
+                p.docs.remove(i);
+                p.weights.remove(i);
             }
         }
         self.alive[d] = false;
@@ -186,29 +234,94 @@ impl NgramIndex {
         self.alive.len()
     }
 
-    /// Cosine similarity of the query's n-grams with every document slot (dense).
-    pub fn score(&self, query_grams: &[String]) -> Vec<f32> {
-        let mut scores = vec![0f32; self.num_docs()];
+    /// The query's normalised n-gram vector (live idf).
+    pub fn query(&self, query_grams: &[String]) -> NgramQuery {
         let tf = counts(query_grams);
         let unseen = (self.live.max(1) as f32).ln() + 1.0;
         let mut q: Vec<(Option<u32>, f32)> = Vec::with_capacity(tf.len());
         for (g, c) in &tf {
             match self.vocab.get(*g) {
-                Some(&id) if !self.postings[id as usize].is_empty() => {
+                Some(&id) if !self.postings[id as usize].docs.is_empty() => {
                     q.push((Some(id), (1.0 + c.ln()) * self.idf(id)))
                 }
                 _ => q.push((None, (1.0 + c.ln()) * unseen)),
             }
         }
+        // a fixed order (by id) so that every way of scoring sums in the same order
+        q.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
         let norm = q.iter().map(|(_, w)| w * w).sum::<f32>().sqrt().max(1e-9);
-        for (id, w) in q {
-            if let Some(id) = id {
-                for &(d, dw) in &self.postings[id as usize] {
-                    scores[d as usize] += w / norm * dw;
-                }
+        NgramQuery {
+            terms: q
+                .into_iter()
+                .filter_map(|(id, w)| id.map(|id| (id, w / norm)))
+                .collect(),
+        }
+    }
+
+    /// Cosine similarity of the query's n-grams with every document slot (dense).
+    pub fn score(&self, query_grams: &[String]) -> Vec<f32> {
+        let q = self.query(query_grams);
+        let mut scores = vec![0f32; self.num_docs()];
+        for &(id, w) in &q.terms {
+            let p = &self.postings[id as usize];
+            for (&d, &dw) in p.docs.iter().zip(&p.weights) {
+                scores[d as usize] += w * dw;
             }
         }
         scores
+    }
+
+    /// One document's cosine, from its own n-grams; the same number (bit for bit) as
+    /// [`NgramIndex::score`] gives it.
+    pub fn doc_score(&self, q: &NgramQuery, d: usize) -> f32 {
+        let Some(grams) = self.doc_grams.get(d) else {
+            return 0.0;
+        };
+        let mut s = 0f32;
+        let mut j = 0;
+        for &(id, w) in &q.terms {
+            while j < grams.len() && grams[j].0 < id {
+                j += 1;
+            }
+            if j == grams.len() {
+                break;
+            }
+            if grams[j].0 == id {
+                s += w * grams[j].1;
+            }
+        }
+        s
+    }
+
+    /// The query's posting lists for [`crate::topk`].
+    pub fn lists<'a>(&'a self, q: &'a NgramQuery) -> NgramLists<'a> {
+        NgramLists { ix: self, q }
+    }
+}
+
+pub struct NgramLists<'a> {
+    ix: &'a NgramIndex,
+    q: &'a NgramQuery,
+}
+
+impl Lists for NgramLists<'_> {
+    fn terms(&self) -> usize {
+        self.q.terms.len()
+    }
+    fn docs(&self, t: usize) -> &[u32] {
+        &self.ix.postings[self.q.terms[t].0 as usize].docs
+    }
+    fn upper_bound(&self, t: usize) -> f32 {
+        let (id, w) = self.q.terms[t];
+        w * self.ix.postings[id as usize].max_w
+    }
+    #[inline]
+    fn score(&self, t: usize, pos: usize) -> f32 {
+        let (id, w) = self.q.terms[t];
+        w * self.ix.postings[id as usize].weights[pos]
+    }
+    fn doc_score(&self, d: u32) -> f32 {
+        self.ix.doc_score(self.q, d as usize)
     }
 }
 

@@ -80,6 +80,9 @@ pub enum BotCommand {
         /// Skip the matcher part (import only).
         #[arg(long)]
         import_only: bool,
+        /// Check this many answers against the dense exact ranking (after the timed runs).
+        #[arg(long, default_value_t = 300)]
+        agreement: usize,
     },
     /// Evaluate paraphrase scoring on labelled pairs (JSON Lines `{"a","b","label"}`).
     EvalPairs {

@@ -54,6 +54,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             model,
             import_db,
             import_only,
+            agreement,
         }) => {
             // One thread for the encoder (candle's matrix products follow rayon's variable).
             std::env::set_var("RAYON_NUM_THREADS", "1");
@@ -64,6 +65,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                     queries,
                     seed,
                     model,
+                    agreement,
                 };
                 print!("{}", kefu_bot::bench::run(&opt)?);
             }

@@ -402,14 +402,19 @@ impl App {
             };
             let r = ix.read().unwrap_or_else(std::sync::PoisonError::into_inner);
             let now = kefu_store::now_ms();
-            let mut scores = r.matcher.score(&q, qv.as_deref());
-            scores.retain(|s| {
-                r.matcher
-                    .item(s.item)
-                    .and_then(|it| r.items.get(&it.id))
-                    .is_some_and(|it| valid_now(it, now))
-            });
             let thresholds = set.for_path(qv.is_some(), &cfg);
+            // decide() looks at the best `suggestions` only
+            let (scores, _) = r.matcher.score_top_where(
+                &q,
+                qv.as_deref(),
+                thresholds.suggestions.max(1),
+                |slot| {
+                    r.matcher
+                        .item(slot)
+                        .and_then(|it| r.items.get(&it.id))
+                        .is_some_and(|it| valid_now(it, now))
+                },
+            );
             let d = decide(scores, thresholds);
             let candidates: Vec<Candidate> = d
                 .candidates

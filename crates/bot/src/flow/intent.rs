@@ -76,7 +76,7 @@ impl Intents {
             });
         }
         let m = self.matcher.as_ref()?;
-        let best = m.score(text, None).into_iter().next()?;
+        let best = m.score_top(text, None, 1).into_iter().next()?;
         if best.confidence < self.threshold {
             return None;
         }

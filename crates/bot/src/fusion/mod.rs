@@ -8,6 +8,14 @@
 //! (1-NN), the mean of the item's best `knn` phrasing cosines, and the probability of a
 //! logistic-regression classifier trained on the phrasings' embeddings.
 //! Every signal is mapped into [0, 1]; the confidence is their weighted mean.
+//!
+//! [`Matcher::score`] scores every item (dense); [`Matcher::score_top`] finds the best few
+//! without scoring every phrasing (see `top.rs`) and gives the same answer.
+
+mod sketch;
+mod top;
+
+pub use top::TopPath;
 
 use crate::bm25::{Bm25, Bm25Params};
 use crate::classifier::{LogReg, TrainParams};
@@ -42,6 +50,16 @@ pub struct MatcherConfig {
     /// Cosines at or below this count as 0 (e5 cosines of unrelated texts sit near 0.7).
     pub cos_floor: f32,
     pub knn: usize,
+    /// No classifier is trained for more items than this (training costs phrasings × items
+    /// per epoch).
+    pub classifier_max_items: usize,
+    /// Up to this many phrasings, [`Matcher::score_top`] compares the query's embedding with
+    /// every phrasing's (exact); above, it takes the semantic candidates from one-bit
+    /// sketches of the items and scores only those exactly (approximate).
+    pub semantic_exact_up_to: usize,
+    /// Find each lexical signal's candidates with MaxScore over per-term bounds instead of
+    /// adding up every posting (both exact; MaxScore measured slower on the benchmark).
+    pub top_k_pruning: bool,
     pub epochs: usize,
     pub learning_rate: f32,
     pub l2: f32,
@@ -59,6 +77,9 @@ impl Default for MatcherConfig {
             w_classifier: 0.5,
             cos_floor: 0.7,
             knn: 3,
+            classifier_max_items: 20_000,
+            semantic_exact_up_to: 50_000,
+            top_k_pruning: false,
             epochs: 12,
             learning_rate: 0.5,
             l2: 1e-4,
@@ -84,6 +105,7 @@ struct Semantic {
     /// one row per phrasing slot, L2-normalised (empty for a removed phrasing)
     vectors: Vec<Vec<f32>>,
     classifier: Option<LogReg>,
+    sketch: sketch::Sketch,
 }
 
 /// A removed phrasing's owner.
@@ -99,6 +121,8 @@ pub struct Matcher {
     item_docs: Vec<Vec<usize>>,
     /// phrasing document → item slot (`DEAD` once removed)
     owner: Vec<usize>,
+    /// how many phrasings are `DEAD`
+    dead: usize,
     synonyms: Synonyms,
     bm25: Bm25,
     bm25_item: Bm25,
@@ -161,10 +185,10 @@ impl Matcher {
             .map(|p| synonyms.apply(&normalize(p.1)))
             .collect();
         let words: Vec<Vec<String>> = norm.iter().map(|n| words_of_normalized(n)).collect();
-        let grams: Vec<Vec<String>> = norm.iter().map(|n| ngrams(n)).collect();
         let pinyin = if norm.iter().any(|n| n.chars().any(is_cjk)) {
-            let g: Vec<Vec<String>> = norm.iter().map(|n| ngrams(&pinyin_form(n))).collect();
-            Some(NgramIndex::build(&g))
+            Some(NgramIndex::build_with(norm.len(), |d| {
+                ngrams(&pinyin_form(&norm[d]))
+            }))
         } else {
             None
         };
@@ -184,9 +208,14 @@ impl Matcher {
                         phr.len()
                     ));
                 }
+                let mut sketch = sketch::Sketch::new(&v);
+                for (slot, docs) in item_docs.iter().enumerate() {
+                    sketch.set(slot, docs.iter().map(|&d| v[d].as_slice()));
+                }
                 Some(Semantic {
                     vectors: v,
                     classifier: None,
+                    sketch,
                 })
             }
         };
@@ -198,13 +227,14 @@ impl Matcher {
         let mut m = Matcher {
             bm25: Bm25::build(&words, Bm25Params::default()),
             bm25_item: Bm25::build(&item_words, Bm25Params::default()),
-            ngram: NgramIndex::build(&grams),
+            ngram: NgramIndex::build_with(norm.len(), |d| ngrams(&norm[d])),
             pinyin,
             cfg,
             items: items.into_iter().map(Some).collect(),
             slot_of,
             item_docs,
             owner,
+            dead: 0,
             synonyms,
             semantic,
             generation: 0,
@@ -227,6 +257,11 @@ impl Matcher {
         self.slot_of.get(id).copied()
     }
 
+    /// Item slots (live and removed).
+    pub fn slots(&self) -> usize {
+        self.items.len()
+    }
+
     /// Live items.
     pub fn len(&self) -> usize {
         self.slot_of.len()
@@ -242,7 +277,7 @@ impl Matcher {
 
     /// Phrasing documents no longer in use (an owner may rebuild when these pile up).
     pub fn dead_phrasings(&self) -> usize {
-        self.owner.iter().filter(|&&o| o == DEAD).count()
+        self.dead
     }
 
     /// Whether the classifier (if the index has one) reflects every edit.
@@ -277,6 +312,11 @@ impl Matcher {
             docs.push(d);
         }
         self.bm25_item.set(slot, &item_words);
+        if let Some(sem) = &mut self.semantic {
+            let vectors = &sem.vectors;
+            sem.sketch
+                .set(slot, docs.iter().map(|&d| vectors[d].as_slice()));
+        }
         self.item_docs[slot] = docs;
     }
 
@@ -311,6 +351,7 @@ impl Matcher {
                 old.push(std::mem::take(&mut sem.vectors[d]));
             }
             self.owner[d] = DEAD;
+            self.dead += 1;
         }
         old
     }
@@ -357,6 +398,9 @@ impl Matcher {
         };
         self.drop_docs(slot);
         self.bm25_item.remove(slot);
+        if let Some(sem) = &mut self.semantic {
+            sem.sketch.clear(slot);
+        }
         self.items[slot] = None;
         self.generation += 1;
         true
@@ -393,11 +437,15 @@ impl Matcher {
         affected.len()
     }
 
-    /// What training the classifier needs (`None` without embeddings, or with fewer than
-    /// two items, or when the configuration gives it no weight).
+    /// What training the classifier needs (`None` without embeddings, with fewer than two
+    /// items or more than `classifier_max_items`, or when the configuration gives it no
+    /// weight).
     pub fn training_set(&self) -> Option<TrainingSet> {
         let sem = self.semantic.as_ref()?;
-        if self.cfg.w_classifier <= 0.0 || self.len() < 2 {
+        if self.cfg.w_classifier <= 0.0
+            || self.len() < 2
+            || self.len() > self.cfg.classifier_max_items
+        {
             return None;
         }
         let mut vectors = Vec::new();
@@ -463,9 +511,7 @@ impl Matcher {
         for (o, v) in si.into_iter().enumerate() {
             out[o].bm25_item = (v / bi.max(1e-6)).min(1.0);
         }
-        let mut total = c.w_bm25 + c.w_bm25_item + c.w_ngram;
         if let Some(px) = &self.pinyin {
-            total += c.w_pinyin;
             let g = px.score(&ngrams(&pinyin_form(&norm)));
             for (p, &o) in self.owner.iter().enumerate() {
                 if !dead(o) {
@@ -474,7 +520,6 @@ impl Matcher {
             }
         }
         if let (Some(sem), Some(q)) = (&self.semantic, query_vector) {
-            total += c.w_cos_max + c.w_cos_knn;
             let mut per_item: Vec<Vec<f32>> = vec![Vec::new(); n];
             for (v, &o) in sem.vectors.iter().zip(&self.owner) {
                 if !dead(o) && !v.is_empty() {
@@ -489,34 +534,64 @@ impl Matcher {
                 out[o].cos_max = squash_cos(best, c.cos_floor);
                 out[o].cos_knn = squash_cos(mean_k, c.cos_floor);
             }
-            if let Some(lr) = sem
-                .classifier
-                .as_ref()
-                .filter(|_| self.classifier_current())
-            {
-                total += c.w_classifier;
+            if let Some(lr) = self.current_classifier() {
                 for (o, p) in lr.predict(q).into_iter().enumerate() {
                     out[o].classifier = p;
                 }
             }
         }
-        let total = total.max(1e-6);
+        let total = self.total_weight(query_vector.is_some());
         out.retain(|s| self.items[s.item].is_some());
         for s in &mut out {
-            s.confidence = (c.w_bm25 * s.bm25
-                + c.w_bm25_item * s.bm25_item
-                + c.w_ngram * s.ngram
-                + c.w_pinyin * s.pinyin
-                + c.w_cos_max * s.cos_max
-                + c.w_cos_knn * s.cos_knn
-                + c.w_classifier * s.classifier)
-                / total;
+            s.confidence = self.fuse(s, total);
         }
-        out.sort_by(|a, b| {
-            b.confidence
-                .total_cmp(&a.confidence)
-                .then(a.item.cmp(&b.item))
-        });
+        out.sort_by(by_confidence);
         out
     }
+
+    fn current_classifier(&self) -> Option<&LogReg> {
+        self.semantic
+            .as_ref()
+            .and_then(|s| s.classifier.as_ref())
+            .filter(|_| self.classifier_current())
+    }
+
+    /// The sum of the weights of the signals that count for this query.
+    fn total_weight(&self, has_query_vector: bool) -> f32 {
+        let c = &self.cfg;
+        let mut total = c.w_bm25 + c.w_bm25_item + c.w_ngram;
+        if self.pinyin.is_some() {
+            total += c.w_pinyin;
+        }
+        if self.semantic.is_some() && has_query_vector {
+            total += c.w_cos_max + c.w_cos_knn;
+            if self.current_classifier().is_some() {
+                total += c.w_classifier;
+            }
+        }
+        total.max(1e-6)
+    }
+
+    /// The confidence: the weighted mean of the signals (monotone in every signal).
+    fn fuse(&self, s: &ItemScore, total: f32) -> f32 {
+        let c = &self.cfg;
+        (c.w_bm25 * s.bm25
+            + c.w_bm25_item * s.bm25_item
+            + c.w_ngram * s.ngram
+            + c.w_pinyin * s.pinyin
+            + c.w_cos_max * s.cos_max
+            + c.w_cos_knn * s.cos_knn
+            + c.w_classifier * s.classifier)
+            / total
+    }
 }
+
+/// Best first; equal confidences by slot.
+fn by_confidence(a: &ItemScore, b: &ItemScore) -> std::cmp::Ordering {
+    b.confidence
+        .total_cmp(&a.confidence)
+        .then(a.item.cmp(&b.item))
+}
+
+#[cfg(test)]
+mod top_tests;

@@ -1,0 +1,328 @@
+//! The best few items for a query without scoring every phrasing.
+//!
+//! 1. Each lexical signal's best `n` items, exactly, by MaxScore over doc-ordered posting
+//!    lists with per-term upper bounds ([`crate::topk`]): BM25 over phrasings, BM25 over
+//!    items, n-gram cosine, pinyin cosine. Each also yields θ, the score no item outside its
+//!    best `n` exceeds.
+//! 2. Semantic candidates: up to `semantic_exact_up_to` phrasings, every phrasing's cosine
+//!    (exact, θ = the n-th best item's cosine); above, the `n` items nearest by one-bit
+//!    sketch (approximate). The classifier (small knowledge bases only) is dense anyway.
+//! 3. The union of the candidates is scored exactly on every signal — each phrasing from
+//!    its own stored terms, the same arithmetic as [`Matcher::score`] — fused and sorted.
+//! 4. Certificate: an item outside every candidate set has each signal ≤ that signal's θ,
+//!    so its confidence is at most the fusion of the θs (the fusion is monotone). If the
+//!    k-th candidate is at or above that bound, the top k are exact; otherwise `n` grows
+//!    ×4 and the search is repeated, and the dense path is the last resort.
+
+use super::{by_confidence, squash_cos, ItemScore, Matcher, DEAD};
+use crate::bm25::Bm25Query;
+use crate::embed::dot;
+use crate::ngram::{ngrams, pinyin_form, NgramQuery};
+use crate::tokenize::{normalize, words_of_normalized};
+use crate::topk::{accumulate_groups, top_groups, Lists, TopGroups};
+
+/// One lexical signal's best `n` groups: MaxScore when pruning is configured, else every
+/// posting added up (both exact; see `topk.rs`).
+fn groups<L: Lists>(
+    pruning: bool,
+    l: &L,
+    n: usize,
+    docs: usize,
+    g: impl Fn(u32) -> u32,
+) -> TopGroups {
+    if pruning {
+        top_groups(l, n, g)
+    } else {
+        accumulate_groups(l, n, docs, g)
+    }
+}
+
+/// How a [`Matcher::score_top_where`] answer was found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TopPath {
+    /// Candidates certified exact after this many rounds (1 = the first `n`).
+    Certified { rounds: u32 },
+    /// The lexical part is certified; the semantic candidates came from the item sketches
+    /// (knowledge bases above `semantic_exact_up_to` phrasings), so an item whose phrasings
+    /// are near the query but whose sketch is not could be missed.
+    SketchSemantic { rounds: u32 },
+    /// The bound never came under the k-th candidate: every item was scored.
+    Dense,
+}
+
+/// The first round's candidates per signal.
+const FIRST_N: usize = 32;
+
+struct Query {
+    bm25: Bm25Query,
+    bm25_item: Bm25Query,
+    ngram: NgramQuery,
+    pinyin: Option<NgramQuery>,
+}
+
+impl Matcher {
+    /// The best `k` items with a positive confidence, best first (equal confidences by
+    /// slot): the first `k` of [`Matcher::score`] without the zero-confidence tail.
+    pub fn score_top(&self, query: &str, query_vector: Option<&[f32]>, k: usize) -> Vec<ItemScore> {
+        self.score_top_where(query, query_vector, k, |_| true).0
+    }
+
+    /// [`Matcher::score_top`] among the items for which `keep(slot)` holds, and how the
+    /// answer was found. Items tied with the k-th at exactly its confidence may be left
+    /// out for one of them with a higher slot (the dense order breaks ties by slot).
+    pub fn score_top_where(
+        &self,
+        query: &str,
+        query_vector: Option<&[f32]>,
+        k: usize,
+        keep: impl Fn(usize) -> bool,
+    ) -> (Vec<ItemScore>, TopPath) {
+        self.top_search(query, query_vector, k, keep, FIRST_N.max(4 * k))
+    }
+
+    /// The search itself; `first_n` is the first round's candidates per signal (tests
+    /// start small to exercise the certificate and the rounds).
+    pub(crate) fn top_search(
+        &self,
+        query: &str,
+        query_vector: Option<&[f32]>,
+        k: usize,
+        keep: impl Fn(usize) -> bool,
+        first_n: usize,
+    ) -> (Vec<ItemScore>, TopPath) {
+        let k = k.max(1);
+        let norm = self.synonyms.apply(&normalize(query));
+        let words = words_of_normalized(&norm);
+        let q = Query {
+            bm25: self.bm25.query(&words),
+            bm25_item: self.bm25_item.query(&words),
+            ngram: self.ngram.query(&ngrams(&norm)),
+            pinyin: self
+                .pinyin
+                .as_ref()
+                .map(|px| px.query(&ngrams(&pinyin_form(&norm)))),
+        };
+        let qv = query_vector.filter(|_| self.semantic.is_some());
+        let total = self.total_weight(query_vector.is_some());
+        let live_phrasings = self.owner.len() - self.dead_phrasings();
+        let sketch_mode = qv.is_some() && live_phrasings > self.cfg.semantic_exact_up_to;
+        // Per-item semantic keys, computed once: the exact best cosine, or minus the
+        // sketch distance.
+        let sem_keys: Vec<(u32, f32)> = match (qv, &self.semantic) {
+            (Some(v), Some(sem)) if sketch_mode => sem
+                .sketch
+                .distances(v)
+                .into_iter()
+                .map(|(i, d)| (i, -(d as f32)))
+                .collect(),
+            (Some(v), Some(sem)) => self.best_cosines(v, &sem.vectors),
+            _ => Vec::new(),
+        };
+        let classifier: Vec<(u32, f32)> = match (qv, self.current_classifier()) {
+            (Some(v), Some(lr)) => lr
+                .predict(v)
+                .into_iter()
+                .enumerate()
+                .filter(|(i, _)| self.items.get(*i).is_some_and(Option::is_some))
+                .map(|(i, p)| (i as u32, p))
+                .collect(),
+            _ => Vec::new(),
+        };
+        let live = self.len();
+        let pruning = self.cfg.top_k_pruning;
+        let mut n = first_n.max(1);
+        let mut rounds = 0;
+        loop {
+            rounds += 1;
+            let mut cand: Vec<u32> = Vec::new();
+            let mut theta = ItemScore::default();
+            let owner = |d: u32| self.owner[d as usize] as u32;
+            let bound = q.bm25.bound.max(1e-6);
+            let (c, t) = groups(
+                pruning,
+                &self.bm25.lists(&q.bm25),
+                n,
+                self.owner.len(),
+                owner,
+            )
+            .finish();
+            cand.extend(c.iter().map(|x| x.0));
+            theta.bm25 = t / bound;
+            let bi = q.bm25_item.bound.max(1e-6);
+            let (c, t) = groups(
+                pruning,
+                &self.bm25_item.lists(&q.bm25_item),
+                n,
+                self.items.len(),
+                |d| d,
+            )
+            .finish();
+            cand.extend(c.iter().map(|x| x.0));
+            theta.bm25_item = (t / bi).min(1.0);
+            let (c, t) = groups(
+                pruning,
+                &self.ngram.lists(&q.ngram),
+                n,
+                self.owner.len(),
+                owner,
+            )
+            .finish();
+            cand.extend(c.iter().map(|x| x.0));
+            theta.ngram = t;
+            if let (Some(px), Some(pq)) = (&self.pinyin, &q.pinyin) {
+                let (c, t) = groups(pruning, &px.lists(pq), n, self.owner.len(), owner).finish();
+                cand.extend(c.iter().map(|x| x.0));
+                theta.pinyin = t;
+            }
+            let (c, t) = best_n(&sem_keys, n);
+            let sem_cand: Vec<u32> = c.collect();
+            cand.extend(&sem_cand);
+            if !sketch_mode {
+                theta.cos_max = squash_cos(t, self.cfg.cos_floor);
+                theta.cos_knn = theta.cos_max;
+            }
+            let (c, t) = best_n(&classifier, n);
+            cand.extend(c);
+            theta.classifier = t;
+            cand.sort_unstable();
+            cand.dedup();
+            let mut scored: Vec<ItemScore> = cand
+                .iter()
+                .map(|&i| i as usize)
+                .filter(|&i| self.items.get(i).is_some_and(Option::is_some) && keep(i))
+                .map(|i| self.rescore(i, &q, qv, &classifier, total))
+                .collect();
+            if sketch_mode {
+                // the sketch gives no bound: take the weakest semantic candidate's cosine
+                // (`scored` is in slot order here)
+                let weakest = sem_cand
+                    .iter()
+                    .filter_map(|&i| {
+                        let at = scored.binary_search_by_key(&(i as usize), |s| s.item);
+                        at.ok().map(|at| scored[at].cos_max)
+                    })
+                    .fold(f32::INFINITY, f32::min);
+                if weakest.is_finite() {
+                    theta.cos_max = weakest;
+                    theta.cos_knn = weakest;
+                }
+            }
+            scored.sort_by(by_confidence);
+            scored.retain(|s| s.confidence > 0.0);
+            scored.truncate(k);
+            let limit = self.fuse(&theta, total);
+            let certified = match scored.get(k - 1) {
+                Some(kth) => kth.confidence >= limit,
+                None => limit <= 0.0,
+            };
+            if certified {
+                let path = if sketch_mode {
+                    TopPath::SketchSemantic { rounds }
+                } else {
+                    TopPath::Certified { rounds }
+                };
+                return (scored, path);
+            }
+            n *= 4;
+            if n >= live / 8 {
+                break;
+            }
+        }
+        let mut all = self.score(query, query_vector);
+        all.retain(|s| s.confidence > 0.0 && keep(s.item));
+        all.truncate(k);
+        (all, TopPath::Dense)
+    }
+
+    /// Every item's best phrasing cosine (items with vectors only).
+    fn best_cosines(&self, q: &[f32], vectors: &[Vec<f32>]) -> Vec<(u32, f32)> {
+        let mut out: Vec<(u32, f32)> = Vec::new();
+        for (v, &o) in vectors.iter().zip(&self.owner) {
+            if o == DEAD || v.is_empty() {
+                continue;
+            }
+            let c = dot(q, v);
+            match out.last_mut() {
+                Some(last) if last.0 == o as u32 => last.1 = last.1.max(c),
+                _ => out.push((o as u32, c)),
+            }
+        }
+        // an item's phrasings are consecutive, but be safe if they ever are not
+        out.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)));
+        out.dedup_by_key(|x| x.0);
+        out
+    }
+
+    /// One item on every signal, with the same arithmetic as [`Matcher::score`].
+    fn rescore(
+        &self,
+        item: usize,
+        q: &Query,
+        qv: Option<&[f32]>,
+        classifier: &[(u32, f32)],
+        total: f32,
+    ) -> ItemScore {
+        let c = &self.cfg;
+        let mut s = ItemScore {
+            item,
+            ..Default::default()
+        };
+        let bound = q.bm25.bound.max(1e-6);
+        for &d in &self.item_docs[item] {
+            s.bm25 = s.bm25.max(self.bm25.doc_score(&q.bm25, d) / bound);
+            s.ngram = s.ngram.max(self.ngram.doc_score(&q.ngram, d));
+            if let (Some(px), Some(pq)) = (&self.pinyin, &q.pinyin) {
+                s.pinyin = s.pinyin.max(px.doc_score(pq, d));
+            }
+        }
+        let bi = q.bm25_item.bound.max(1e-6);
+        s.bm25_item = (self.bm25_item.doc_score(&q.bm25_item, item) / bi).min(1.0);
+        if let (Some(sem), Some(v)) = (&self.semantic, qv) {
+            let mut cos: Vec<f32> = self.item_docs[item]
+                .iter()
+                .map(|&d| &sem.vectors[d])
+                .filter(|x| !x.is_empty())
+                .map(|x| dot(v, x))
+                .collect();
+            cos.sort_by(|a, b| b.total_cmp(a));
+            let k = c.knn.max(1).min(cos.len().max(1));
+            let best = cos.first().copied().unwrap_or(0.0);
+            let mean_k = cos.iter().take(k).sum::<f32>() / k as f32;
+            s.cos_max = squash_cos(best, c.cos_floor);
+            s.cos_knn = squash_cos(mean_k, c.cos_floor);
+            if let Ok(i) = classifier.binary_search_by_key(&(item as u32), |x| x.0) {
+                s.classifier = classifier[i].1;
+            }
+        }
+        s.confidence = self.fuse(&s, total);
+        s
+    }
+}
+
+/// The `n` keys' items with the highest values and the value no other item exceeds (the
+/// n-th best, or −∞ → 0 after squashing when there are at most `n`).
+fn best_n(keys: &[(u32, f32)], n: usize) -> (impl Iterator<Item = u32> + '_, f32) {
+    if keys.len() <= n {
+        return (
+            Box::new(keys.iter().map(|x| x.0)) as Box<dyn Iterator<Item = u32>>,
+            0.0,
+        );
+    }
+    let mut vals: Vec<f32> = keys.iter().map(|x| x.1).collect();
+    let (_, nth, _) = vals.select_nth_unstable_by(n - 1, |a, b| b.total_cmp(a));
+    let nth = *nth;
+    // everything above the n-th, and as many equal to it as fit
+    let above = keys.iter().filter(|x| x.1 > nth).count();
+    let mut equal_room = n - above;
+    let it = keys.iter().filter_map(move |x| {
+        if x.1 > nth {
+            Some(x.0)
+        } else if x.1 == nth && equal_room > 0 {
+            equal_room -= 1;
+            Some(x.0)
+        } else {
+            None
+        }
+    });
+    (Box::new(it) as Box<dyn Iterator<Item = u32>>, nth)
+}
