@@ -10,13 +10,13 @@
 
 use crate::conversations::to_json;
 use crate::customers::{find_by_email, find_by_phone, Deduped, NewCustomer};
-use crate::{now_ms, Conn, Customer, Result, TenantScope};
+use crate::{now_ms, values_clause, Conn, Customer, Result, TenantScope};
 use kefu_domain::crm::FieldKind;
 use kefu_domain::CustomerId;
 use sqlx::Row;
 use std::collections::HashMap;
 
-/// Rows per multi-row statement: 15 values a customer stays far below the
+/// Rows per multi-row statement: 16 values a customer stays far below the
 /// bind-parameter limits of SQLite (32,766) and PostgreSQL (65,535).
 const ROWS_PER_INSERT: usize = 200;
 /// Values per `IN (…)` list.
@@ -180,18 +180,11 @@ async fn existing(
 
 async fn insert_rows(conn: &mut Conn, t: &TenantScope, rows: &[Customer]) -> Result<()> {
     for part in rows.chunks(ROWS_PER_INSERT) {
-        let mut values = Vec::with_capacity(part.len());
-        for i in 0..part.len() {
-            let b = i * 15;
-            let p: Vec<String> = (1..=15).map(|k| format!("${}", b + k)).collect();
-            // created_at = updated_at: the 15th value twice.
-            values.push(format!("({}, {})", p.join(", "), p[14]));
-        }
         let sql = format!(
             "INSERT INTO customers (id, tenant_id, name, phone, email, tags, notes, template_id, \
              field_values, status, owner_id, source, next_follow_up_at, claimed_at, created_at, updated_at) \
              VALUES {}",
-            values.join(", ")
+            values_clause(conn, part.len(), 16)
         );
         let mut q = sqlx::query(&sql);
         for c in part {
@@ -210,7 +203,8 @@ async fn insert_rows(conn: &mut Conn, t: &TenantScope, rows: &[Customer]) -> Res
                 .bind(c.source.clone())
                 .bind(c.next_follow_up_at)
                 .bind(c.claimed_at)
-                .bind(c.created_at);
+                .bind(c.created_at)
+                .bind(c.created_at); // updated_at
         }
         q.execute(&mut *conn).await?;
     }
@@ -249,16 +243,16 @@ async fn insert_phones(conn: &mut Conn, t: &TenantScope, rows: &[Customer]) -> R
         pairs.extend(phones.into_iter().map(|p| (c.id.as_str(), p)));
     }
     for part in pairs.chunks(ROWS_PER_INSERT * 5) {
-        let values: Vec<String> = (0..part.len())
-            .map(|i| format!("($1, ${}, ${})", 2 * i + 2, 2 * i + 3))
-            .collect();
         let sql = format!(
             "INSERT INTO customer_phones (tenant_id, customer_id, phone) VALUES {}",
-            values.join(", ")
+            values_clause(conn, part.len(), 3)
         );
-        let mut q = sqlx::query(&sql).bind(t.id().to_string());
+        let mut q = sqlx::query(&sql);
         for (id, p) in part {
-            q = q.bind(id.to_string()).bind(p.clone());
+            q = q
+                .bind(t.id().to_string())
+                .bind(id.to_string())
+                .bind(p.clone());
         }
         q.execute(&mut *conn).await?;
     }

@@ -269,6 +269,34 @@ pub fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
+/// `($1, $2, …), (…)` for `rows` rows of `cols` parameters — or `(?, ?, …)` on SQLite,
+/// where `$N` are named parameters that SQLite's parser resolves by a linear search, which
+/// makes preparing a statement with thousands of them quadratic (measured: the SQLite import
+/// took 40 s instead of 11 s with `$N`).
+pub(crate) fn values_clause(conn: &Conn, rows: usize, cols: usize) -> String {
+    let positional = conn.backend_name() == "SQLite";
+    let mut sql = String::with_capacity(rows * cols * 6);
+    for r in 0..rows {
+        if r > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for c in 0..cols {
+            if c > 0 {
+                sql.push_str(", ");
+            }
+            if positional {
+                sql.push('?');
+            } else {
+                sql.push('$');
+                sql.push_str(&(r * cols + c + 1).to_string());
+            }
+        }
+        sql.push(')');
+    }
+    sql
+}
+
 pub(crate) fn flag(b: bool) -> i64 {
     b as i64
 }

@@ -6,6 +6,7 @@
 
 use super::categories::find_category;
 use super::{ItemFields, MAX_DEPTH};
+use crate::values_clause;
 use crate::{now_ms, Conn, Result, StoreError, TenantScope};
 use kefu_domain::{KnowledgeCategoryId, KnowledgeItemId};
 use sqlx::Connection;
@@ -14,34 +15,6 @@ use std::collections::HashMap;
 /// Bound parameters per multi-row statement: well under SQLite's 32,766 and PostgreSQL's
 /// 65,535, and small enough that one statement stays a few hundred kilobytes.
 const MAX_PARAMS: usize = 8_000;
-
-/// `($1, $2, …), (…)` for `rows` rows of `cols` parameters — or `(?, ?, …)` on SQLite,
-/// where `$N` are named parameters that SQLite's parser resolves by a linear search, which
-/// makes preparing a statement with thousands of them quadratic (measured: the SQLite import
-/// took 40 s instead of 11 s with `$N`).
-fn values_clause(conn: &Conn, rows: usize, cols: usize) -> String {
-    let positional = conn.backend_name() == "SQLite";
-    let mut sql = String::with_capacity(rows * cols * 6);
-    for r in 0..rows {
-        if r > 0 {
-            sql.push_str(", ");
-        }
-        sql.push('(');
-        for c in 0..cols {
-            if c > 0 {
-                sql.push_str(", ");
-            }
-            if positional {
-                sql.push('?');
-            } else {
-                sql.push('$');
-                sql.push_str(&(r * cols + c + 1).to_string());
-            }
-        }
-        sql.push(')');
-    }
-    sql
-}
 
 /// Find or create the category path `names` (1 to 3 names). `cache` maps a `/`-joined path
 /// to its id and is only read; the categories created are answered as (path, id) for the
