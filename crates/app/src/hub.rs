@@ -5,10 +5,35 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use tokio::sync::mpsc;
 
-pub type Frame = Arc<str>;
+/// A serialised JSON frame. Cloning it for many sockets shares one buffer, and
+/// a socket hands the buffer to its WebSocket as is (no copy per recipient).
+#[derive(Clone, Debug)]
+pub struct Frame(bytes::Bytes);
+
+impl Frame {
+    /// The buffer, for the socket writer.
+    pub fn bytes(&self) -> bytes::Bytes {
+        self.0.clone()
+    }
+}
+
+impl From<String> for Frame {
+    fn from(s: String) -> Self {
+        Frame(bytes::Bytes::from(s))
+    }
+}
+
+impl std::ops::Deref for Frame {
+    type Target = str;
+    fn deref(&self) -> &str {
+        // SAFETY: the only constructor takes a `String`, so the bytes are UTF-8.
+        unsafe { std::str::from_utf8_unchecked(&self.0) }
+    }
+}
+
 pub type FrameTx = mpsc::UnboundedSender<Frame>;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -59,7 +84,7 @@ impl Hub {
 
     /// Send a frame to every subscriber of `topic`, dropping closed ones.
     pub fn publish(&self, topic: &Topic, frame: &serde_json::Value) {
-        self.publish_text(topic, Arc::from(frame.to_string()));
+        self.publish_text(topic, Frame::from(frame.to_string()));
     }
 
     /// [`Hub::publish`] for a frame already serialised (one frame, many topics).

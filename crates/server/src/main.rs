@@ -9,6 +9,13 @@ use std::io::BufRead;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
+// glibc's malloc was a fifth of the server's CPU under chat load (many small,
+// short-lived frames and JSON values freed on other threads: consolidation and
+// arena locking); mimalloc's per-thread free lists take most of that away
+// (docs/benchmarks.md, "Online service").
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));

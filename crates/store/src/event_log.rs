@@ -8,7 +8,9 @@
 //! are the same ones the sqlx path runs ([`conversations`]), prepared once and
 //! cached. Every other backend goes through sqlx on the caller's runtime.
 
-use crate::conversations::{self, AppendIf, NewEvent, BUMP_SEQ, EVENT_BY_CLIENT_ID, INSERT_EVENT};
+use crate::conversations::{
+    self, AppendIf, NewEvent, BUMP_SEQ_PLAIN, EVENT_BY_CLIENT_ID, INSERT_EVENT, LAST_SEQ,
+};
 use crate::{now_ms, ConversationEvent, Result, Store, StoreError, TenantScope};
 use rusqlite::{OptionalExtension, TransactionBehavior};
 use std::path::Path;
@@ -245,15 +247,19 @@ fn append_one_sqlite(tx: &rusqlite::Transaction<'_>, a: &Append<'_>) -> Result<A
         }
     }
     let cond = (a.cond.open as i64, a.cond.agent.unwrap_or(""));
-    let seq: Option<i64> = tx
-        .prepare_cached(BUMP_SEQ)
+    let bumped = tx
+        .prepare_cached(BUMP_SEQ_PLAIN)
         .map_err(sqlite_err)?
-        .query_row((t, conv, cond.0, cond.1), |r| r.get(0))
-        .optional()
+        .execute((t, conv, cond.0, cond.1))
         .map_err(sqlite_err)?;
-    let Some(seq) = seq else {
+    if bumped == 0 {
         return Ok(Err(StoreError::NotFound));
-    };
+    }
+    let seq: i64 = tx
+        .prepare_cached(LAST_SEQ)
+        .map_err(sqlite_err)?
+        .query_row((t, conv), |r| r.get(0))
+        .map_err(sqlite_err)?;
     let now = now_ms();
     let body = e.body.to_string();
     tx.prepare_cached(INSERT_EVENT)

@@ -103,12 +103,29 @@ impl Agent {
             // Already following (the usual case): the event comes through
             // the hub; a lead writing into a watched one follows it now.
             Ok((e, _)) => {
-                out.send(&json!({"type": "ack", "client_id": client_id, "conversation_id": conv, "seq": e.seq}))
-                    .await
+                out.ack(&client_id, &conv, e.seq).await
                     && (self.following.contains(&conv) || self.follow(out, &conv).await)
             }
             Err(e) => out.error(&e).await,
         }
+    }
+
+    /// Forward a frame from the hub; new work (`assigned`) is followed at
+    /// once, with its whole history (text typed while queued included).
+    async fn hub_frame(&mut self, out: &mut Out, frame: kefu_app::hub::Frame) -> bool {
+        let assigned =
+            frame.starts_with(r#"{"type":"assigned""#) || frame.contains(r#""type":"assigned""#);
+        if !out.forward(&frame).await {
+            return false;
+        }
+        if assigned {
+            if let Ok(v) = serde_json::from_str::<Value>(&frame) {
+                if let Some(id) = v["conversation"]["id"].as_str() {
+                    return self.follow(out, id).await;
+                }
+            }
+        }
+        true
     }
 
     /// Follow a conversation and send what this socket has not had.
@@ -341,17 +358,18 @@ async fn run(app: App, p: Principal, socket: WebSocket) {
                 }
                 frame = rx.recv() => {
                     let Some(frame) = frame else { break };
-                    // New work: send its whole history (text typed while queued included).
-                    let assigned = frame.starts_with(r#"{"type":"assigned""#) || frame.contains(r#""type":"assigned""#);
-                    if !out.forward(&frame).await { break; }
-                    if assigned {
-                        if let Ok(v) = serde_json::from_str::<Value>(&frame) {
-                            if let Some(id) = v["conversation"]["id"].as_str() {
-                                if !agent.follow(&mut out, id).await { break; }
-                            }
-                        }
-                    }
+                    if !agent.hub_frame(&mut out, frame).await { break; }
                 }
+            }
+            // Acks and hub frames of this turn, and what else waits, in one write.
+            for _ in 0..super::BURST {
+                let Ok(frame) = rx.try_recv() else { break };
+                if !agent.hub_frame(&mut out, frame).await {
+                    break 'socket;
+                }
+            }
+            if !out.flush().await {
+                break;
             }
         }
     }

@@ -6,7 +6,7 @@
 pub mod agent;
 pub mod visitor;
 
-use axum::extract::ws::{Message, WebSocket};
+use axum::extract::ws::{Message, Utf8Bytes, WebSocket};
 use futures_util::stream::SplitSink;
 use futures_util::SinkExt;
 use std::collections::HashMap;
@@ -26,21 +26,87 @@ pub(crate) struct Out {
     sink: SplitSink<WebSocket, Message>,
     /// Highest event seq sent per conversation.
     sent: HashMap<String, i64>,
+    /// Frames written to the socket buffer but not flushed yet (see [`Out::flush`]).
+    unflushed: bool,
 }
+
+/// Hub frames written per flush at most, so one busy socket still yields.
+pub(crate) const BURST: usize = 64;
 
 impl Out {
     pub fn new(sink: SplitSink<WebSocket, Message>) -> Self {
         Self {
             sink,
             sent: HashMap::new(),
+            unflushed: false,
         }
     }
 
+    /// Write a frame without flushing: acks and hub frames are flushed
+    /// together at the end of the socket loop's turn ([`Out::flush`]), so a
+    /// visitor's ack and the event that follows it leave in one write.
+    async fn feed(&mut self, text: Utf8Bytes) -> bool {
+        self.unflushed = true;
+        self.sink.feed(Message::Text(text)).await.is_ok()
+    }
+
+    /// Flush what [`Out::feed`] wrote.
+    pub async fn flush(&mut self) -> bool {
+        if !std::mem::take(&mut self.unflushed) {
+            return true;
+        }
+        self.sink.flush().await.is_ok()
+    }
+
+    /// Forward the hub frames already waiting (up to a burst), then flush.
+    /// Call at the end of every turn of a visitor's socket loop (the agent's
+    /// loop acts on some frames, see `agent::Agent::hub_frame`).
+    pub async fn drain(
+        &mut self,
+        rx: &mut tokio::sync::mpsc::UnboundedReceiver<kefu_app::hub::Frame>,
+    ) -> bool {
+        for _ in 0..BURST {
+            match rx.try_recv() {
+                Ok(frame) => {
+                    if !self.forward(&frame).await {
+                        return false;
+                    }
+                }
+                Err(_) => break,
+            }
+        }
+        self.flush().await
+    }
+
+    /// Send a frame now (with anything fed before it).
     pub async fn send(&mut self, v: &serde_json::Value) -> bool {
+        self.unflushed = false;
         self.sink
             .send(Message::Text(v.to_string().into()))
             .await
             .is_ok()
+    }
+
+    /// The `ack` of a stored message (one per message: serialised directly).
+    pub async fn ack(&mut self, client_id: &str, conversation_id: &str, seq: i64) -> bool {
+        #[derive(serde::Serialize)]
+        struct Ack<'a> {
+            #[serde(rename = "type")]
+            kind: &'static str,
+            client_id: &'a str,
+            conversation_id: &'a str,
+            seq: i64,
+        }
+        let ack = Ack {
+            kind: "ack",
+            client_id,
+            conversation_id,
+            seq,
+        };
+        match serde_json::to_string(&ack) {
+            Ok(text) => self.feed(text.into()).await,
+            Err(_) => false,
+        }
     }
 
     /// Send a stored event unless this socket already has it.
@@ -50,12 +116,14 @@ impl Out {
             return true;
         }
         *last = e.seq;
-        let frame = kefu_app::chat::event_frame(e);
-        self.send(&frame).await
+        let frame = kefu_app::chat::event_frame_text(e);
+        self.unflushed = false;
+        self.sink.send(Message::Text(frame.into())).await.is_ok()
     }
 
-    /// Forward a hub frame; event frames go through the sequence filter.
-    pub async fn forward(&mut self, text: &str) -> bool {
+    /// Forward a hub frame (unflushed); event frames go through the sequence filter.
+    pub async fn forward(&mut self, frame: &kefu_app::hub::Frame) -> bool {
+        let text: &str = frame;
         if text.contains(r#""type":"event""#) {
             // Only the three fields the filter needs, borrowed, not the whole frame.
             if let Ok(head) = serde_json::from_str::<EventHead<'_>>(text) {
@@ -72,10 +140,11 @@ impl Out {
                 }
             }
         }
-        self.sink
-            .send(Message::Text(text.to_string().into()))
-            .await
-            .is_ok()
+        // The hub's buffer itself: one frame, shared by every socket it goes to.
+        let Ok(text) = Utf8Bytes::try_from(frame.bytes()) else {
+            return true;
+        };
+        self.feed(text).await
     }
 
     pub fn last_sent(&self, conversation: &str) -> i64 {

@@ -103,7 +103,7 @@ impl Visitor {
                     Ok((e, new)) => {
                         let conv = e.conversation_id.clone();
                         // Our own event: the ack carries its seq; then anything we missed.
-                        let ok = out.send(&json!({"type": "ack", "client_id": client_id, "conversation_id": conv, "seq": e.seq})).await;
+                        let ok = out.ack(&client_id, &conv, e.seq).await;
                         // A new conversation: follow it and send what came before
                         // (greeting, queued). Otherwise the event itself arrives
                         // through the hub, which the writer fed before the ack.
@@ -111,7 +111,9 @@ impl Visitor {
                             && (self.conversation.as_deref() == Some(conv.as_str())
                                 || self.sync(out, &conv).await);
                         // The bot (if it serves this conversation) answers after the ack;
-                        // its messages reach this socket through the hub.
+                        // its messages reach this socket through the hub. The ack
+                        // must not wait for the bot's answer.
+                        let ok = ok && (!self.s.bot_active() || out.flush().await);
                         app.visitor_bot_reply(&mut self.s, &e, new).await;
                         ok
                     }
@@ -248,6 +250,10 @@ async fn run(app: App, session: VisitorSession, last_seq: i64, socket: WebSocket
                 let Some(frame) = frame else { break };
                 if !out.forward(&frame).await { break; }
             }
+        }
+        // Whatever else the hub has for this socket goes in the same write.
+        if !out.drain(&mut rx).await {
+            break;
         }
     }
     cleanup(&v);

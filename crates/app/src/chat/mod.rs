@@ -36,10 +36,43 @@ pub fn event_frame(e: &ConversationEvent) -> serde_json::Value {
     })
 }
 
+/// [`event_frame`] serialised, written straight from the event: on the
+/// message path, building the `Value` map first cost an allocation per field.
+pub fn event_frame_text(e: &ConversationEvent) -> String {
+    #[derive(serde::Serialize)]
+    struct EventFrame<'a> {
+        #[serde(rename = "type")]
+        kind_of_frame: &'static str,
+        conversation_id: &'a str,
+        seq: i64,
+        kind: &'a str,
+        sender: &'a str,
+        sender_name: &'a str,
+        client_id: Option<&'a str>,
+        body: &'a serde_json::Value,
+        private: bool,
+        at: i64,
+    }
+    let frame = EventFrame {
+        kind_of_frame: "event",
+        conversation_id: &e.conversation_id,
+        seq: e.seq,
+        kind: &e.kind,
+        sender: &e.sender,
+        sender_name: &e.sender_name,
+        client_id: e.client_id.as_deref(),
+        body: &e.body,
+        private: e.private,
+        at: e.at,
+    };
+    // Serialising these fields cannot fail (string keys, no maps with other keys).
+    serde_json::to_string(&frame).unwrap_or_else(|_| event_frame(e).to_string())
+}
+
 /// Notify everyone on the conversation's staff topic, and the visitor unless
 /// it is an internal note.
 pub(crate) fn publish(hub: &crate::hub::Hub, e: &ConversationEvent) {
-    let frame: crate::hub::Frame = std::sync::Arc::from(event_frame(e).to_string());
+    let frame = crate::hub::Frame::from(event_frame_text(e));
     if !e.private {
         hub.publish_text(&Topic::Visitor(e.conversation_id.clone()), frame.clone());
     }

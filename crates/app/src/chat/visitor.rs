@@ -34,6 +34,11 @@ pub struct VisitorSession {
 }
 
 impl VisitorSession {
+    /// The bot serves the conversation: it answers the visitor's next message.
+    pub fn bot_active(&self) -> bool {
+        self.bot_active
+    }
+
     /// Within the channel's business hours (always, if none are set).
     pub fn is_open_now(&self) -> bool {
         crate::hours::calendar_of(&self.settings.business_hours)
