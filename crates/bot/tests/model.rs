@@ -113,3 +113,80 @@ fn semantic_matching_finds_a_paraphrase_with_no_shared_words() {
     );
     assert_eq!(d.outcome, Outcome::Answer { item: 0 }, "{d:?}");
 }
+
+/// The encoder's own forward pass (`embed::fast`, packed / 4-bit-exact weights, SIMD
+/// kernels) against the previous all-candle one (`embed::reference`), one text at a time
+/// (the query path) and batched (the indexing path).
+#[test]
+fn fast_forward_pass_equals_the_candle_one() {
+    let Some(enc) = encoder() else { return };
+    let Some(dir) = model_dir() else { return };
+    let reference = kefu_bot::embed::reference::CandleEncoder::load(&dir).expect("loads");
+    let long_zh = "您好，我上周在你们店里买了一台洗衣机，昨天送到以后发现外壳有划痕，\
+                   而且启动的时候声音特别大，请问可以换货吗？如果不能换货的话退款需要多久到账，\
+                   运费由谁承担，发票还需要寄回去吗？";
+    let long_en = "Hello, I ordered a pair of running shoes two weeks ago with express shipping, \
+                   the tracking page has said 'in transit' for nine days now and customer service \
+                   has not answered my two emails; can you tell me whether the parcel is lost, \
+                   and if so how I get a refund or a replacement sent to a different address?";
+    let very_long = long_en.repeat(8); // beyond the model's 512 positions: truncated
+    let texts = [
+        "a",
+        "好",
+        "?",
+        "how do I reset my password",
+        "我的订单什么时候发货",
+        "退款多久能到账",
+        "dingdan在哪看啊",
+        "fapiao怎么开",
+        "Can I pay with PayPal or 支付宝?",
+        "订单号 20261121-8842 还没收到 😡",
+        "what's the weather in paris tomorrow afternoon",
+        "同一个订单被重复扣款了怎么办",
+        "I want to change the delivery address of my last purchase to my office",
+        long_zh,
+        long_en,
+        &very_long,
+        "",
+    ];
+    let mut worst_cos = 1f32;
+    let mut worst_diff = 0f32;
+    let mut check = |a: &[f32], b: &[f32], what: &str| {
+        assert_eq!(a.len(), b.len());
+        // cosine computed without assuming unit length
+        let cos = dot(a, b) / (dot(a, a).sqrt() * dot(b, b).sqrt());
+        let diff = a
+            .iter()
+            .zip(b)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0f32, f32::max);
+        worst_cos = worst_cos.min(cos);
+        worst_diff = worst_diff.max(diff);
+        assert!(
+            cos >= 0.99999 && diff <= 1e-4,
+            "{what}: cosine {cos}, max abs diff {diff}"
+        );
+    };
+    let batched_ref = reference.embed(&texts).unwrap();
+    let batched_fast = enc.embed(&texts).unwrap();
+    for (i, t) in texts.iter().enumerate() {
+        let one_ref = reference.embed(&[t]).unwrap().remove(0);
+        let one_fast = enc.embed(&[t]).unwrap().remove(0);
+        let what = format!("text {i} ({} tokens)", enc.token_ids(t).len());
+        check(&one_fast, &one_ref, &format!("{what}, one at a time"));
+        check(
+            &batched_fast[i],
+            &batched_ref[i],
+            &format!("{what}, batched"),
+        );
+        check(
+            &batched_fast[i],
+            &one_ref,
+            &format!("{what}, batched vs single"),
+        );
+    }
+    eprintln!(
+        "fast vs candle over {} texts: worst cosine {worst_cos}, worst max abs diff {worst_diff}",
+        texts.len()
+    );
+}
