@@ -12,6 +12,7 @@
 //! [`Matcher::score`] scores every item (dense); [`Matcher::score_top`] finds the best few
 //! without scoring every phrasing (see `top.rs`) and gives the same answer.
 
+mod lexical;
 mod sketch;
 mod top;
 
@@ -60,6 +61,10 @@ pub struct MatcherConfig {
     /// Find each lexical signal's candidates with MaxScore over per-term bounds instead of
     /// adding up every posting (both exact; MaxScore measured slower on the benchmark).
     pub top_k_pruning: bool,
+    /// For a query without an embedding, search all lexical lists under one bound on the
+    /// fused confidence (`fusion/lexical.rs`) instead of each signal's best items (both
+    /// exact; the fused bound measured slower on the benchmark, see docs/benchmarks.md).
+    pub fused_lexical_bound: bool,
     pub epochs: usize,
     pub learning_rate: f32,
     pub l2: f32,
@@ -80,6 +85,7 @@ impl Default for MatcherConfig {
             classifier_max_items: 20_000,
             semantic_exact_up_to: 50_000,
             top_k_pruning: false,
+            fused_lexical_bound: false,
             epochs: 12,
             learning_rate: 0.5,
             l2: 1e-4,

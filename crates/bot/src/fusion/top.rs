@@ -14,6 +14,7 @@
 //!    k-th candidate is at or above that bound, the top k are exact; otherwise `n` grows
 //!    ×4 and the search is repeated, and the dense path is the last resort.
 
+use super::lexical::{Tuning, TUNING};
 use super::{by_confidence, squash_cos, ItemScore, Matcher, DEAD};
 use crate::bm25::Bm25Query;
 use crate::embed::dot;
@@ -48,16 +49,19 @@ pub enum TopPath {
     SketchSemantic { rounds: u32 },
     /// The bound never came under the k-th candidate: every item was scored.
     Dense,
+    /// A query without an embedding: exact by one bound on the fused lexical confidence
+    /// (`lexical.rs`), not by per-signal candidates.
+    Lexical,
 }
 
 /// The first round's candidates per signal.
 const FIRST_N: usize = 32;
 
-struct Query {
-    bm25: Bm25Query,
-    bm25_item: Bm25Query,
-    ngram: NgramQuery,
-    pinyin: Option<NgramQuery>,
+pub(super) struct Query {
+    pub(super) bm25: Bm25Query,
+    pub(super) bm25_item: Bm25Query,
+    pub(super) ngram: NgramQuery,
+    pub(super) pinyin: Option<NgramQuery>,
 }
 
 impl Matcher {
@@ -104,6 +108,19 @@ impl Matcher {
         };
         let qv = query_vector.filter(|_| self.semantic.is_some());
         let total = self.total_weight(query_vector.is_some());
+        if qv.is_none() && self.cfg.fused_lexical_bound {
+            // tests start with a tiny `first_n`: then prune hard here too
+            let tuning = if first_n < FIRST_N {
+                Tuning {
+                    first_refresh: first_n,
+                    rescore_cost: first_n / 2,
+                }
+            } else {
+                TUNING
+            };
+            let top = self.lexical_top(&q, k, &keep, total, tuning);
+            return (top, TopPath::Lexical);
+        }
         let live_phrasings = self.owner.len() - self.dead_phrasings();
         let sketch_mode = qv.is_some() && live_phrasings > self.cfg.semantic_exact_up_to;
         // Per-item semantic keys, computed once: the exact best cosine, or minus the
@@ -254,7 +271,7 @@ impl Matcher {
     }
 
     /// One item on every signal, with the same arithmetic as [`Matcher::score`].
-    fn rescore(
+    pub(super) fn rescore(
         &self,
         item: usize,
         q: &Query,

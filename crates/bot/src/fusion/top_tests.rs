@@ -154,9 +154,9 @@ fn check(m: &Matcher, q: &str, qv: Option<&[f32]>, k: usize, first_n: usize, dro
     }
 }
 
-fn run(seed: u64, semantic: bool) -> [usize; 3] {
+fn run(seed: u64, semantic: bool) -> [usize; 4] {
     let mut r = Rng(seed);
-    let mut paths = [0usize; 3];
+    let mut paths = [0usize; 4];
     let zh_share = r.below(3); // 0: English, 1: mixed, 2: Chinese
     let is_zh = |r: &mut Rng| match zh_share {
         0 => false,
@@ -178,6 +178,7 @@ fn run(seed: u64, semantic: bool) -> [usize; 3] {
     let mut cfg = MatcherConfig {
         epochs: 2,
         top_k_pruning: r.below(2) == 0,
+        fused_lexical_bound: r.below(2) == 0,
         ..Default::default()
     };
     if r.below(2) == 0 {
@@ -259,6 +260,7 @@ fn run(seed: u64, semantic: bool) -> [usize; 3] {
                 TopPath::Certified { .. } => paths[1] += 1,
                 TopPath::SketchSemantic { .. } => unreachable!("small test sets are exact"),
                 TopPath::Dense => paths[2] += 1,
+                TopPath::Lexical => paths[3] += 1,
             }
         }
     }
@@ -267,25 +269,29 @@ fn run(seed: u64, semantic: bool) -> [usize; 3] {
 
 #[test]
 fn top_k_equals_dense_on_random_lexical_knowledge_bases() {
-    let mut paths = [0; 3];
+    let mut paths = [0; 4];
     for seed in 1..=40u64 {
         let p = run(seed * 7919, false);
-        (0..3).for_each(|i| paths[i] += p[i]);
+        (0..4).for_each(|i| paths[i] += p[i]);
     }
-    eprintln!("certified in round 1 / later / dense: {paths:?}");
-    // the rounds and the fallback are exercised, not only the first round
+    eprintln!("certified in round 1 / later / dense / lexical: {paths:?}");
+    // the rounds, the fallback and the fused lexical bound are all exercised
     assert!(paths.iter().all(|&p| p > 0), "{paths:?}");
 }
 
 #[test]
 fn top_k_equals_dense_with_vectors_and_classifier() {
-    let mut paths = [0; 3];
+    let mut paths = [0; 4];
     for seed in 1..=12u64 {
         let p = run(seed * 104_729 + 3, true);
-        (0..3).for_each(|i| paths[i] += p[i]);
+        (0..4).for_each(|i| paths[i] += p[i]);
     }
-    eprintln!("certified in round 1 / later / dense: {paths:?}");
-    assert!(paths[0] > 0 && paths[1] + paths[2] > 0, "{paths:?}");
+    eprintln!("certified in round 1 / later / dense / lexical: {paths:?}");
+    // the rounds and the fallback are exercised, and the queries without a vector
+    assert!(
+        paths[0] > 0 && paths[1] > 0 && paths[2] > 0 && paths[3] > 0,
+        "{paths:?}"
+    );
 }
 
 #[test]
