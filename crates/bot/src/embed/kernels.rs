@@ -7,8 +7,7 @@
 //! allocates a tensor. Here the weights are packed once at load time into panels of
 //! [`NR`] output columns, and the product streams each panel once per call.
 //!
-//! The x86 kernels ([`super::x86`]: AVX-512 when the compiler has its intrinsics — see
-//! build.rs — else AVX2+FMA) are chosen at run time (`is_x86_feature_detected!`); the
+//! The x86 kernels ([`super::x86`]: AVX-512, else AVX2+FMA) are chosen at run time (`is_x86_feature_detected!`); the
 //! portable one computes the same sums in the same order (without fused multiply-adds),
 //! so all agree to f32 rounding.
 
@@ -18,7 +17,7 @@ pub const NR: usize = 16;
 /// The instruction set the products run with, detected once per call.
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Isa {
-    #[cfg(all(target_arch = "x86_64", kefu_avx512))]
+    #[cfg(target_arch = "x86_64")]
     Avx512,
     #[cfg(target_arch = "x86_64")]
     Avx2,
@@ -26,7 +25,7 @@ enum Isa {
 }
 
 fn isa() -> Isa {
-    #[cfg(all(target_arch = "x86_64", kefu_avx512))]
+    #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx512f") {
         return Isa::Avx512;
     }
@@ -191,7 +190,6 @@ impl Packed {
         } = scratch;
         #[cfg(target_arch = "x86_64")]
         let blocks = match isa {
-            #[cfg(kefu_avx512)]
             Isa::Avx512 => row_blocks(x, m, k, super::x86::MR_AVX512, xp),
             Isa::Avx2 => row_blocks(x, m, k, super::x86::MR_AVX2, xp),
             Isa::Portable => Vec::new(),
@@ -235,7 +233,6 @@ impl Packed {
                     // `row_blocks` keeps `rows` within the kernel's block size.
                     unsafe {
                         match isa {
-                            #[cfg(kefu_avx512)]
                             Isa::Avx512 => super::x86::avx512(rows, &b),
                             _ => super::x86::avx2(rows, &b),
                         }
@@ -281,7 +278,7 @@ fn row_blocks(
 fn dequant(q: &[u8], scales: &[f32], out: &mut [f32], isa: Isa) {
     // SAFETY (both): the instruction set was detected by `isa()`; the bodies are safe Rust.
     match isa {
-        #[cfg(all(target_arch = "x86_64", kefu_avx512))]
+        #[cfg(target_arch = "x86_64")]
         Isa::Avx512 => unsafe { super::x86::dequant_avx512(q, scales, out) },
         #[cfg(target_arch = "x86_64")]
         Isa::Avx2 => unsafe { super::x86::dequant_avx2(q, scales, out) },

@@ -14,7 +14,6 @@ pub const MR_AVX2: usize = 6;
 
 /// Rows per AVX-512 block: 24 zmm accumulators + the weight vector fit the 32 zmm
 /// registers, so a typical query (≤ 24 tokens) reads each weight once per product.
-#[cfg(kefu_avx512)]
 pub const MR_AVX512: usize = 24;
 
 /// One block: `out[r·ldo + j] = Σ_kk xp[kk·R + r] · panel[kk·16 + j] + bias[j]`,
@@ -83,9 +82,7 @@ unsafe fn avx2_block<const R: usize>(b: &Block) {
 
 /// # Safety
 /// AVX-512F must be available; as [`avx2`] otherwise, with `1 <= rows <= MR_AVX512`.
-#[cfg(kefu_avx512)]
 #[target_feature(enable = "avx512f")]
-#[allow(clippy::incompatible_msrv)] // compiled only on Rust ≥ 1.89 (build.rs)
 pub unsafe fn avx512(rows: usize, b: &Block) {
     dispatch!(
         avx512_block,
@@ -95,10 +92,8 @@ pub unsafe fn avx512(rows: usize, b: &Block) {
     );
 }
 
-#[cfg(kefu_avx512)]
 #[target_feature(enable = "avx512f")]
 #[inline]
-#[allow(clippy::incompatible_msrv)] // compiled only on Rust ≥ 1.89 (build.rs)
 unsafe fn avx512_block<const R: usize>(b: &Block) {
     let mut acc = [_mm512_setzero_ps(); R];
     for kk in 0..b.k {
@@ -127,9 +122,7 @@ unsafe fn avx512_block<const R: usize>(b: &Block) {
 ///
 /// # Safety
 /// AVX-512F must be available.
-#[cfg(kefu_avx512)]
 #[target_feature(enable = "avx512f")]
-#[allow(clippy::incompatible_msrv)] // compiled only on Rust ≥ 1.89 (build.rs)
 pub unsafe fn dequant_avx512(q: &[u8], scales: &[f32], out: &mut [f32]) {
     let blocks = scales.len() / NR;
     assert!(q.len() >= blocks * 256 && out.len() >= blocks * 512);
