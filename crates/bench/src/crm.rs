@@ -73,7 +73,7 @@ async fn lookups(admin: &Session, a: &CrmArgs, label: &str) -> Result<(), String
     let mut samples = Vec::with_capacity(a.lookups);
     let (mut hits, mut misses) = (0usize, 0usize);
     for n in 0..a.lookups + 200 {
-        let known = rng.next() % 10 != 0;
+        let known = !rng.next().is_multiple_of(10);
         let phone = if known {
             seeded_phone(rng.next() % a.seeded)
         } else {

@@ -61,7 +61,7 @@ pub fn stamp(text: &str, prefix: char) -> Option<Stamp> {
 
 /// Whether visitor `i`'s message `n` asks for an answer.
 pub fn wants_answer(i: usize, n: u64, every: u64) -> u8 {
-    u8::from(every > 0 && (n + i as u64) % every == 0)
+    u8::from(every > 0 && (n + i as u64).is_multiple_of(every))
 }
 
 /// Wait for the next tick of an optional interval (never, if none).

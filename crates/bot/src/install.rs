@@ -85,7 +85,7 @@ pub fn f16_to_f32(h: u16) -> f32 {
 
 /// Dequantise Q4_0 blocks (f16 scale + 16 bytes: byte j holds weight j low, j+16 high).
 pub fn dequant_q4(data: &[u8], n: usize) -> Result<Vec<f32>, String> {
-    if n % QK != 0 || data.len() < n / QK * 18 {
+    if !n.is_multiple_of(QK) || data.len() < n / QK * 18 {
         return Err("q4 tensor size mismatch".into());
     }
     let mut out = vec![0f32; n];

@@ -54,7 +54,7 @@ pub async fn customers(store: &Store, tenant: &str, first: u64, count: u64) -> R
         }
         tx.commit().await.map_err(|e| e.to_string())?;
         i = end;
-        if (i - first) % 100_000 == 0 {
+        if (i - first).is_multiple_of(100_000) {
             eprintln!("  {} of {count} …", i - first);
         }
     }

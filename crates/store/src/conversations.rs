@@ -398,15 +398,6 @@ pub struct NewEvent<'a> {
 pub(crate) const BUMP_SEQ: &str = "UPDATE conversations SET last_seq = last_seq + 1 \
      WHERE tenant_id = $1 AND id = $2 AND ($3 = 0 OR state NOT IN ('closed', 'completed')) \
      AND ($4 = '' OR agent_id = $4) RETURNING last_seq";
-/// [`BUMP_SEQ`] without `RETURNING`, for the SQLite writer: SQLite implements
-/// `RETURNING` with a temporary table (its own page cache, opened and torn
-/// down per execution), which was a tenth of the writer's time; the writer
-/// reads the new value back with [`LAST_SEQ`] instead.
-pub(crate) const BUMP_SEQ_PLAIN: &str = "UPDATE conversations SET last_seq = last_seq + 1 \
-     WHERE tenant_id = $1 AND id = $2 AND ($3 = 0 OR state NOT IN ('closed', 'completed')) \
-     AND ($4 = '' OR agent_id = $4)";
-pub(crate) const LAST_SEQ: &str =
-    "SELECT last_seq FROM conversations WHERE tenant_id = $1 AND id = $2";
 pub(crate) const INSERT_EVENT: &str = "INSERT INTO conversation_events (conversation_id, seq, tenant_id, kind, sender_type, sender_id, sender_name, client_id, body, private, at) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
 pub(crate) const EVENT_BY_CLIENT_ID: &str = "SELECT conversation_id, seq, kind, sender_type, sender_id, sender_name, client_id, body, private, at \

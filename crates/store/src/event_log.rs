@@ -8,14 +8,21 @@
 //! are the same ones the sqlx path runs ([`conversations`]), prepared once and
 //! cached. Every other backend goes through sqlx on the caller's runtime.
 
-use crate::conversations::{
-    self, AppendIf, NewEvent, BUMP_SEQ_PLAIN, EVENT_BY_CLIENT_ID, INSERT_EVENT, LAST_SEQ,
-};
+use crate::conversations::{self, AppendIf, NewEvent, EVENT_BY_CLIENT_ID, INSERT_EVENT};
 use crate::{now_ms, ConversationEvent, Result, Store, StoreError, TenantScope};
 use rusqlite::{OptionalExtension, TransactionBehavior};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+
+/// `conversations::BUMP_SEQ` without `RETURNING`, for the writer: SQLite
+/// implements `RETURNING` with a temporary table opened and torn down per
+/// execution, work the writer spares itself by reading the new value back
+/// with [`LAST_SEQ`] (a page it has just written, so in its cache).
+const BUMP_SEQ_PLAIN: &str = "UPDATE conversations SET last_seq = last_seq + 1 \
+     WHERE tenant_id = $1 AND id = $2 AND ($3 = 0 OR state NOT IN ('closed', 'completed')) \
+     AND ($4 = '' OR agent_id = $4)";
+const LAST_SEQ: &str = "SELECT last_seq FROM conversations WHERE tenant_id = $1 AND id = $2";
 
 /// One event to append.
 pub struct Append<'a> {

@@ -105,7 +105,7 @@ impl Packed {
             ));
         }
         let np = n.div_ceil(NR);
-        let scales: Option<Vec<f32>> = if k % QB == 0 && k > 0 {
+        let scales: Option<Vec<f32>> = if k.is_multiple_of(QB) && k > 0 {
             w.chunks_exact(QB).map(block_scale).collect()
         } else {
             None

@@ -109,7 +109,7 @@ fn open(dir: &Path) -> Result<(Front, VarBuilder<'static>, Device), String> {
     if tok.vocab_size() > cfg.vocab_size {
         return Err("tokenizer.json has more pieces than the model's vocab_size".into());
     }
-    if cfg.num_attention_heads == 0 || cfg.hidden_size % cfg.num_attention_heads != 0 {
+    if cfg.num_attention_heads == 0 || !cfg.hidden_size.is_multiple_of(cfg.num_attention_heads) {
         return Err("config.json: hidden_size must be a multiple of num_attention_heads".into());
     }
     let device = Device::Cpu;

@@ -41,6 +41,7 @@ mod browser_pickup;
 mod browser_sla;
 mod browser_tickets;
 mod chat;
+mod chat_assign;
 mod chat_service;
 mod cli;
 mod crm;
