@@ -166,11 +166,13 @@ fn open_sqlite(path: &Path) -> Result<rusqlite::Connection> {
     // them by construction (an event is inserted only after the `UPDATE` of
     // its conversation, matched on id and tenant, returned a row), and the
     // two look-ups per message they would cost are pure overhead.
-    conn.execute_batch(
+    // `KEFU_WRITER_CACHE_KIB` overrides the cache size for experiments.
+    let cache_kib = env_u64("KEFU_WRITER_CACHE_KIB", 65536);
+    conn.execute_batch(&format!(
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; \
          PRAGMA foreign_keys=OFF; PRAGMA busy_timeout=10000; \
-         PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456;",
-    )
+         PRAGMA cache_size=-{cache_kib}; PRAGMA mmap_size=268435456;"
+    ))
     .map_err(sqlite_err)?;
     let auto = if coordinated() { 0 } else { 1000 };
     conn.execute_batch(&format!("PRAGMA wal_autocheckpoint={auto};"))
