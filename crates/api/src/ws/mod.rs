@@ -116,7 +116,7 @@ impl Out {
             return true;
         }
         *last = e.seq;
-        let frame = kefu_app::chat::event_frame_text(e);
+        let frame = kefu_app::chat::event_frame(e);
         self.unflushed = false;
         self.sink.send(Message::Text(frame.into())).await.is_ok()
     }

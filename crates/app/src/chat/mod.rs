@@ -20,25 +20,10 @@ use kefu_domain::conversation::{transition, ConversationAction, ConversationStat
 use kefu_store::{conversations, users, Conversation, ConversationEvent, TenantScope};
 use serde_json::json;
 
-/// The frame every socket receives for a stored event.
-pub fn event_frame(e: &ConversationEvent) -> serde_json::Value {
-    json!({
-        "type": "event",
-        "conversation_id": e.conversation_id,
-        "seq": e.seq,
-        "kind": e.kind,
-        "sender": e.sender,
-        "sender_name": e.sender_name,
-        "client_id": e.client_id,
-        "body": e.body,
-        "private": e.private,
-        "at": e.at,
-    })
-}
-
-/// [`event_frame`] serialised, written straight from the event: on the
-/// message path, building the `Value` map first cost an allocation per field.
-pub fn event_frame_text(e: &ConversationEvent) -> String {
+/// The frame every socket receives for a stored event, serialised straight
+/// from the event (on the message path a `Value` map cost an allocation per
+/// field).
+pub fn event_frame(e: &ConversationEvent) -> String {
     #[derive(serde::Serialize)]
     struct EventFrame<'a> {
         #[serde(rename = "type")]
@@ -65,14 +50,14 @@ pub fn event_frame_text(e: &ConversationEvent) -> String {
         private: e.private,
         at: e.at,
     };
-    // Serialising these fields cannot fail (string keys, no maps with other keys).
-    serde_json::to_string(&frame).unwrap_or_else(|_| event_frame(e).to_string())
+    // Serialising strings, numbers and a JSON value cannot fail.
+    serde_json::to_string(&frame).unwrap_or_default()
 }
 
 /// Notify everyone on the conversation's staff topic, and the visitor unless
 /// it is an internal note.
 pub(crate) fn publish(hub: &crate::hub::Hub, e: &ConversationEvent) {
-    let frame = crate::hub::Frame::from(event_frame_text(e));
+    let frame = crate::hub::Frame::from(event_frame(e));
     if !e.private {
         hub.publish_text(&Topic::Visitor(e.conversation_id.clone()), frame.clone());
     }
