@@ -273,6 +273,15 @@ impl Lists for Bm25Lists<'_> {
     fn doc_score(&self, d: u32) -> f32 {
         self.ix.doc_score(self.q, d as usize)
     }
+    #[inline]
+    fn for_each_posting(&self, t: usize, mut f: impl FnMut(u32, f32)) {
+        let (id, idf) = self.q.terms[t];
+        let p = &self.ix.postings[id as usize];
+        let doc_len = &self.ix.doc_len;
+        for (&d, &tf) in p.docs.iter().zip(&p.tfs) {
+            f(d, self.ix.term_score(self.q, idf, tf, doc_len[d as usize]));
+        }
+    }
 }
 #[cfg(test)]
 mod tests {

@@ -33,6 +33,23 @@ pub enum Outcome {
     NoMatch,
 }
 
+impl Thresholds {
+    /// The defaults for a matcher without embeddings: lexical confidences run lower than
+    /// fused ones (see `tests/matcher.rs` and docs/benchmarks.md).
+    pub const LEXICAL: Thresholds = Thresholds {
+        answer: 0.35,
+        suggest: 0.15,
+        suggestions: 3,
+    };
+
+    /// The lowest confidence any use of a match looks at: half the "did you mean"
+    /// threshold. Decisions offer nothing below `suggest`; agent assist and the decision
+    /// log (near misses) go down to this floor, and the search skips everything under it.
+    pub fn candidate_floor(&self) -> f32 {
+        self.suggest * 0.5
+    }
+}
+
 /// A decision and the scores behind it (for the decision log).
 #[derive(Clone, Debug, Serialize)]
 pub struct Decision {

@@ -323,6 +323,14 @@ impl Lists for NgramLists<'_> {
     fn doc_score(&self, d: u32) -> f32 {
         self.ix.doc_score(self.q, d as usize)
     }
+    #[inline]
+    fn for_each_posting(&self, t: usize, mut f: impl FnMut(u32, f32)) {
+        let (id, w) = self.q.terms[t];
+        let p = &self.ix.postings[id as usize];
+        for (&d, &dw) in p.docs.iter().zip(&p.weights) {
+            f(d, w * dw);
+        }
+    }
 }
 
 #[cfg(test)]

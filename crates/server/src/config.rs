@@ -83,6 +83,9 @@ pub enum BotCommand {
         /// Check this many answers against the dense exact ranking (after the timed runs).
         #[arg(long, default_value_t = 300)]
         agreement: usize,
+        /// Matcher configuration (JSON, fields of `MatcherConfig`), to compare strategies.
+        #[arg(long)]
+        matcher_config: Option<PathBuf>,
     },
     /// Evaluate paraphrase scoring on labelled pairs (JSON Lines `{"a","b","label"}`).
     EvalPairs {

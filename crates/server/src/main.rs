@@ -62,6 +62,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             import_db,
             import_only,
             agreement,
+            matcher_config,
         }) => {
             // One thread for the encoder (candle's matrix products follow rayon's variable).
             std::env::set_var("RAYON_NUM_THREADS", "1");
@@ -74,7 +75,8 @@ async fn run(cli: Cli) -> Result<(), String> {
                     model,
                     agreement,
                 };
-                print!("{}", kefu_bot::bench::run(&opt)?);
+                let cfg = matcher_config_from(matcher_config.as_deref())?;
+                print!("{}", kefu_bot::bench::run_with(&opt, cfg)?);
             }
             if let Some(url) = import_db {
                 bench_import(&url, items, phrasings, seed).await?;
@@ -85,14 +87,19 @@ async fn run(cli: Cli) -> Result<(), String> {
     }
 }
 
-fn bot_options(a: BotEvalArgs) -> Result<kefu_bot::eval::EvalOptions, String> {
-    let config = match &a.matcher_config {
-        None => kefu_bot::MatcherConfig::default(),
+/// The matcher configuration in a JSON file, or the default.
+fn matcher_config_from(p: Option<&std::path::Path>) -> Result<kefu_bot::MatcherConfig, String> {
+    match p {
+        None => Ok(kefu_bot::MatcherConfig::default()),
         Some(p) => {
             let text = std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
-            serde_json::from_str(&text).map_err(|e| format!("{}: {e}", p.display()))?
+            serde_json::from_str(&text).map_err(|e| format!("{}: {e}", p.display()))
         }
-    };
+    }
+}
+
+fn bot_options(a: BotEvalArgs) -> Result<kefu_bot::eval::EvalOptions, String> {
+    let config = matcher_config_from(a.matcher_config.as_deref())?;
     Ok(kefu_bot::eval::EvalOptions {
         model: a.model,
         cache: a.cache,

@@ -28,16 +28,8 @@ pub struct BotConfig {
 impl Default for BotConfig {
     fn default() -> Self {
         BotConfig {
-            lexical: Thresholds {
-                answer: 0.35,
-                suggest: 0.15,
-                suggestions: 3,
-            },
-            semantic: Thresholds {
-                answer: 0.5,
-                suggest: 0.3,
-                suggestions: 3,
-            },
+            lexical: Thresholds::LEXICAL,
+            semantic: Thresholds::default(),
             misses_before_offer: 2,
         }
     }
@@ -403,11 +395,13 @@ impl App {
             let r = ix.read().unwrap_or_else(std::sync::PoisonError::into_inner);
             let now = kefu_store::now_ms();
             let thresholds = set.for_path(qv.is_some(), &cfg);
-            // decide() looks at the best `suggestions` only
-            let (scores, _) = r.matcher.score_top_where(
+            // decide() looks at the best `suggestions` only, and nothing uses a candidate
+            // under the floor
+            let (scores, _) = r.matcher.score_top_above(
                 &q,
                 qv.as_deref(),
                 thresholds.suggestions.max(1),
+                thresholds.candidate_floor(),
                 |slot| {
                     r.matcher
                         .item(slot)

@@ -293,7 +293,7 @@ impl App {
         let m = self
             .bot_match(&p.tenant, Some(&c.channel_id), &question)
             .await?;
-        let floor = m.thresholds.suggest * 0.5;
+        let floor = m.thresholds.candidate_floor();
         let suggestions = m
             .candidates
             .iter()

@@ -1,13 +1,16 @@
-//! The best few items of a lexical-only query (no query embedding) under one fused bound.
+//! The best few items of a query under one bound on the fused confidence.
 //!
 //! The per-signal search in `top.rs` finds each signal's best `n` items and then certifies
 //! their union; on a large, repetitive knowledge base that means adding up every posting of
 //! every signal, because each signal on its own has thousands of near-ties. Here the lists of
 //! all four lexical signals (BM25 per phrasing and per item, n-gram and pinyin cosine) are one
 //! pool, each scaled into confidence units (the signal's weight over the total, BM25 also over
-//! the query's bound), and the pruning threshold is the k-th best *confidence* — far above
-//! any single signal's n-th best:
+//! the query's bound), and the pruning threshold is the k-th best *confidence* (never below
+//! the caller's floor) — far above any single signal's n-th best:
 //!
+//! 0. With a query embedding, the semantic candidates (and the classifier's) are scored
+//!    exactly first; every other item's semantic signals are at most the bound they leave
+//!    (`extra`), which is added to every bound below.
 //! 1. Lists are added up term-at-a-time into per-thread accumulators, the most selective
 //!    first (highest bound per posting: rare terms, which is where the best items are).
 //! 2. Now and then the items with the best partial sums are scored exactly (the same
@@ -19,14 +22,11 @@
 //!    until the next bound is not above θ. While that would mean many exact scores, more
 //!    lists are added up first (each tightens every touched item's bound).
 //!
-//! Off by default (`MatcherConfig::fused_lexical_bound`): on the benchmark (docs/benchmarks.md
-//! "Bot at scale") it is no faster than the per-signal search. Step 3 is cheap — with the
-//! final θ known, 10,000–660,000 of a query's 0.5–6.6 million postings (a few percent for
-//! in-scope queries, up to a quarter for out-of-scope ones) come before `rest ≤ θ` — but at that point `rest` is almost θ, so nearly every touched item's bound is
-//! above θ, and step 4 ends up adding most of the remaining lists. What would help is a
-//! per-item bound on the remaining lists that is much tighter than the sum of their
-//! whole-list maxima (the knowledge base's phrasings share template words, so a phrasing
-//! contains only some of the common n-grams the sum assumes).
+//! Off by default (`MatcherConfig::fused_lexical_bound`). On the benchmark's generated
+//! knowledge base the selective lists already touch tens of thousands of items, whose
+//! bounds stay above θ until nearly every list is added; the search then gives up after
+//! `Tuning::touched_budget` items and the caller takes the per-signal search. Measured in
+//! docs/benchmarks.md ("Bot at scale"), with what was tried to tighten the bounds.
 //!
 //! Exact for the same reasons as MaxScore (contributions are non-negative and each list's
 //! bound is valid after removals, see `bm25.rs` / `ngram.rs`); float rounding is covered by
@@ -49,17 +49,37 @@ const PROBE: usize = 8;
 /// is first raised, and what scoring one item exactly costs in postings added up. Tests use
 /// small values so that the pruning, not only the exhaustive tail, decides on small
 /// knowledge bases.
+///
+/// `touched_budget`: once the selective lists have touched more items than this, the
+/// search gives up (`Fused::TooCostly`) and the caller takes the per-signal search. On a
+/// knowledge base whose phrasings share most of their words (the generated benchmark's:
+/// tens of thousands of items per qualifier and object), every touched item's bound stays
+/// above θ until nearly every list is added, and sweeping and rescoring them costs more
+/// than the per-signal search; on real knowledge bases a query touches far fewer items.
 #[derive(Clone, Copy)]
 pub(super) struct Tuning {
     pub(super) first_refresh: usize,
     pub(super) rescore_cost: usize,
+    pub(super) touched_budget: usize,
 }
 
-/// Measured roughly on the benchmark (one exact item score ≈ 1,000 postings).
+/// Measured roughly on the benchmark (one exact item score ≈ 1,000 postings; sweeping
+/// 15,000 touched items' bounds took 7–8 ms, several times the per-signal search's cost per
+/// item).
 pub(super) const TUNING: Tuning = Tuning {
     first_refresh: 1024,
     rescore_cost: 1000,
+    touched_budget: 4096,
 };
+
+/// How a fused search ended.
+pub(super) enum Fused {
+    Done(Vec<ItemScore>),
+    /// The semantic bound on the items outside the seeds stayed above θ.
+    MoreSeeds,
+    /// More items were touched than `Tuning::touched_budget`.
+    TooCostly,
+}
 
 /// Phrasing-level signals accumulated per document (BM25, n-gram, pinyin); BM25 over items
 /// is accumulated per item.
@@ -136,7 +156,7 @@ impl Scratch {
         owner: &[usize],
     ) {
         let e = self.epoch;
-        for (pos, &d) in l.docs(t).iter().enumerate() {
+        l.for_each_posting(t, |d, s| {
             let a = &mut self.docs[d as usize];
             if a.epoch != e {
                 *a = DocAcc {
@@ -145,19 +165,18 @@ impl Scratch {
                 };
                 self.touched_docs.push(d);
             }
-            a.s[signal] += scale * l.score(t, pos);
+            a.s[signal] += scale * s;
             let v = a.s[signal];
             let it = self.item(owner[d as usize] as u32);
             it.s[signal] = it.s[signal].max(v);
-        }
+        });
     }
 
     /// Add one list of BM25 over items.
     fn add_item_list<L: Lists>(&mut self, l: &L, t: usize, scale: f32) {
-        for (pos, &i) in l.docs(t).iter().enumerate() {
-            let c = scale * l.score(t, pos);
-            self.item(i).s[ITEM_SIGNAL] += c;
-        }
+        l.for_each_posting(t, |i, s| {
+            self.item(i).s[ITEM_SIGNAL] += scale * s;
+        });
     }
 }
 
@@ -169,23 +188,42 @@ struct Entry {
     len: usize,
 }
 
+/// The semantic side of a query with an embedding: the items to score exactly before
+/// anything else (its semantic and classifier candidates), and what bounds the semantic
+/// signals of every other item.
+pub(super) struct SemanticPart<'a> {
+    pub(super) qv: &'a [f32],
+    /// every live item's classifier probability, by slot (empty without a classifier)
+    pub(super) classifier: &'a [(u32, f32)],
+    pub(super) seeds: Vec<u32>,
+    /// The squashed cosine no item outside `seeds` exceeds; `None` when the seeds came
+    /// from sketches (no bound: the weakest seed's cosine is taken, as `top.rs` does).
+    pub(super) theta_cos: Option<f32>,
+    /// The probability no item outside `seeds` exceeds.
+    pub(super) theta_classifier: f32,
+}
+
 /// The best `k` exactly scored items (best first) and θ, the k-th confidence (0 until `k`
-/// items with a positive confidence are in).
+/// items with a positive confidence are in), never below the floor.
 struct Best {
     k: usize,
+    floor: f32,
     items: Vec<ItemScore>,
 }
 
 impl Best {
     fn theta(&self) -> f32 {
         if self.items.len() < self.k {
-            0.0
+            self.floor
         } else {
-            self.items[self.k - 1].confidence
+            self.items[self.k - 1].confidence.max(self.floor)
         }
     }
     fn offer(&mut self, s: ItemScore) {
-        if s.confidence <= 0.0 || (self.items.len() >= self.k && s.confidence < self.theta()) {
+        if s.confidence <= 0.0
+            || s.confidence < self.floor
+            || (self.items.len() >= self.k && s.confidence < self.theta())
+        {
             return;
         }
         let at = self.items.partition_point(|x| by_confidence(x, &s).is_lt());
@@ -194,9 +232,9 @@ impl Best {
     }
 }
 
-/// The touched items not yet scored exactly whose bound (partial sums plus `rest`) is above
-/// `theta`, with that bound.
-fn candidates(sc: &Scratch, rest: &[f32; 4], theta: f32) -> Vec<(f32, u32)> {
+/// The touched items not yet scored exactly whose bound (partial sums plus `rest`, plus
+/// `extra` for the semantic signals) is above `theta`, with that bound.
+fn candidates(sc: &Scratch, rest: &[f32; 4], extra: f32, theta: f32) -> Vec<(f32, u32)> {
     let mut cand = Vec::new();
     for &i in &sc.touched_items {
         let a = &sc.items[i as usize];
@@ -208,7 +246,7 @@ fn candidates(sc: &Scratch, rest: &[f32; 4], theta: f32) -> Vec<(f32, u32)> {
             a.s[1] + rest[1],
             a.s[2] + rest[2],
             a.s[3] + rest[3],
-        ]);
+        ]) + extra;
         if ub > theta {
             cand.push((ub, i));
         }
@@ -226,15 +264,18 @@ thread_local! {
 }
 
 impl Matcher {
-    /// The best `k` items among those `keep` accepts, for a query without an embedding.
-    pub(super) fn lexical_top(
+    /// The best `k` items at or above `floor` among those `keep` accepts.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn fused_top(
         &self,
         q: &Query,
         k: usize,
+        floor: f32,
         keep: &impl Fn(usize) -> bool,
         total: f32,
         tuning: Tuning,
-    ) -> Vec<ItemScore> {
+        semantic: Option<SemanticPart<'_>>,
+    ) -> Fused {
         let c = &self.cfg;
         let bm25 = self.bm25.lists(&q.bm25);
         let bm25_item = self.bm25_item.lists(&q.bm25_item);
@@ -251,34 +292,26 @@ impl Matcher {
             c.w_bm25_item / total / q.bm25_item.bound.max(1e-6),
         ];
         let mut pool: Vec<Entry> = Vec::new();
-        let mut add = |signal: usize,
-                       terms: usize,
-                       len: &dyn Fn(usize) -> usize,
-                       ub: &dyn Fn(usize) -> f32| {
-            for t in 0..terms {
-                let bound = scale[signal] * ub(t) * SLACK;
-                if len(t) > 0 && bound > 0.0 {
+        let mut add = |signal: usize, l: &dyn Lists| {
+            for t in 0..l.terms() {
+                let bound = scale[signal] * l.upper_bound(t) * SLACK;
+                let len = l.docs(t).len();
+                if len > 0 && bound > 0.0 {
                     pool.push(Entry {
                         signal,
                         term: t,
                         bound,
-                        len: len(t),
+                        len,
                     });
                 }
             }
         };
-        add(0, bm25.terms(), &|t| bm25.docs(t).len(), &|t| {
-            bm25.upper_bound(t)
-        });
-        add(1, ngram.terms(), &|t| ngram.docs(t).len(), &|t| {
-            ngram.upper_bound(t)
-        });
+        add(0, &bm25);
+        add(1, &ngram);
         if let Some(p) = &pinyin {
-            add(2, p.terms(), &|t| p.docs(t).len(), &|t| p.upper_bound(t));
+            add(2, p);
         }
-        add(3, bm25_item.terms(), &|t| bm25_item.docs(t).len(), &|t| {
-            bm25_item.upper_bound(t)
-        });
+        add(3, &bm25_item);
         // most selective first: the highest bound per posting
         pool.sort_by(|a, b| {
             (b.bound / b.len as f32)
@@ -295,15 +328,24 @@ impl Matcher {
 
         let mut best = Best {
             k,
+            floor,
             items: Vec::with_capacity(k + 1),
         };
         let owner = &self.owner;
         let live_item = |i: usize| self.items.get(i).is_some_and(Option::is_some) && keep(i);
+        let (qv, classifier) = match &semantic {
+            Some(s) => (Some(s.qv), s.classifier),
+            None => (None, &[][..]),
+        };
         let exact = |i: u32, acc: &mut ItemAcc, best: &mut Best| {
             acc.done = true;
             if live_item(i as usize) {
-                best.offer(self.rescore(i as usize, q, None, &[], total));
+                let s = self.rescore(i as usize, q, qv, classifier, total);
+                let cos = s.cos_max;
+                best.offer(s);
+                return cos;
             }
+            f32::INFINITY
         };
         let add_list = |sc: &mut Scratch, e: &Entry| match e.signal {
             0 => sc.add_doc_list(&bm25, e.term, 0, scale[0], owner),
@@ -315,18 +357,40 @@ impl Matcher {
             }
             _ => sc.add_item_list(&bm25_item, e.term, scale[3]),
         };
-        SCRATCH.with(|cell| {
+        let searched = SCRATCH.with(|cell| {
             let mut guard = cell.borrow_mut();
             let sc = &mut *guard;
             sc.begin(self.owner.len(), self.items.len());
+            // 0. the semantic candidates, exactly; every other item's semantic signals are
+            // bounded by the weakest of them (or the exact θ)
+            let mut extra = 0.0;
+            if let Some(sem) = &semantic {
+                let mut weakest = f32::INFINITY;
+                for &i in &sem.seeds {
+                    let mut a = *sc.item(i);
+                    weakest = weakest.min(exact(i, &mut a, &mut best));
+                    sc.items[i as usize] = a;
+                }
+                let cos = match sem.theta_cos {
+                    Some(t) => t,
+                    None if weakest.is_finite() => weakest,
+                    None => 0.0,
+                };
+                extra = ((c.w_cos_max + c.w_cos_knn) * cos + c.w_classifier * sem.theta_classifier)
+                    / total
+                    * SLACK;
+            }
             let mut next = 0;
             let mut added = 0usize;
             let mut refresh_at = tuning.first_refresh;
             // 1. the selective lists, until an item in none of them cannot reach θ
-            while next < pool.len() && bound_sum(&rest[next]) > best.theta() {
+            while next < pool.len() && bound_sum(&rest[next]) + extra > best.theta() {
                 add_list(sc, &pool[next]);
                 added += pool[next].len;
                 next += 1;
+                if sc.touched_items.len() > tuning.touched_budget {
+                    return Err(Fused::TooCostly);
+                }
                 if added >= refresh_at && next < pool.len() {
                     // raise θ: score exactly the items with the best partial sums
                     refresh_at = 2 * added;
@@ -351,7 +415,7 @@ impl Matcher {
             // 2. the touched items whose bound (partial sums plus the remaining lists) is
             // above θ must be scored exactly; while there are many of them, adding up more
             // lists (which tightens every bound) is cheaper
-            let mut cand = candidates(sc, &rest[next], best.theta());
+            let mut cand = candidates(sc, &rest[next], extra, best.theta());
             while next < pool.len() && cand.len() * tuning.rescore_cost > pool[next].len {
                 // enough lists that folding them into the items again is paid for
                 let step = sc.touched_items.len();
@@ -361,7 +425,7 @@ impl Matcher {
                     done += pool[next].len;
                     next += 1;
                 }
-                cand = candidates(sc, &rest[next], best.theta());
+                cand = candidates(sc, &rest[next], extra, best.theta());
             }
             cand.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
             for (ub, i) in cand {
@@ -372,7 +436,18 @@ impl Matcher {
                 exact(i, &mut a, &mut best);
                 sc.items[i as usize] = a;
             }
+            // An item in none of the lists added has no lexical score: it counts only if
+            // its semantic part (at most `extra`) could beat θ.
+            let untouched = bound_sum(&rest[next]) + extra;
+            if extra <= 0.0 || untouched <= best.theta() {
+                Ok(())
+            } else {
+                Err(Fused::MoreSeeds)
+            }
         });
-        best.items
+        match searched {
+            Ok(()) => Fused::Done(best.items),
+            Err(e) => e,
+        }
     }
 }

@@ -13,8 +13,14 @@
 //!    so its confidence is at most the fusion of the θs (the fusion is monotone). If the
 //!    k-th candidate is at or above that bound, the top k are exact; otherwise `n` grows
 //!    ×4 and the search is repeated, and the dense path is the last resort.
+//!
+//! With a floor (`score_top_above`), only items at or above it count: a decision never
+//! offers anything below half its "did you mean" threshold, and a search that knows this
+//! can certify as soon as nothing left out could reach the floor. With
+//! `fused_lexical_bound`, `lexical.rs` searches under one bound on the fused confidence
+//! first and this search is its fallback.
 
-use super::lexical::{Tuning, TUNING};
+use super::lexical::{Fused, SemanticPart, Tuning, TUNING};
 use super::{by_confidence, squash_cos, ItemScore, Matcher, DEAD};
 use crate::bm25::Bm25Query;
 use crate::embed::dot;
@@ -49,9 +55,10 @@ pub enum TopPath {
     SketchSemantic { rounds: u32 },
     /// The bound never came under the k-th candidate: every item was scored.
     Dense,
-    /// A query without an embedding: exact by one bound on the fused lexical confidence
-    /// (`lexical.rs`), not by per-signal candidates.
-    Lexical,
+    /// Exact by one bound on the fused confidence (`lexical.rs`), not by per-signal
+    /// candidates. With an embedding, the semantic candidates were scored first; `sketch`
+    /// says they came from the item sketches (approximate, as in `SketchSemantic`).
+    Fused { sketch: bool },
 }
 
 /// The first round's candidates per signal.
@@ -81,7 +88,22 @@ impl Matcher {
         k: usize,
         keep: impl Fn(usize) -> bool,
     ) -> (Vec<ItemScore>, TopPath) {
-        self.top_search(query, query_vector, k, keep, FIRST_N.max(4 * k))
+        self.score_top_above(query, query_vector, k, 0.0, keep)
+    }
+
+    /// [`Matcher::score_top_where`] among the items whose confidence is at least `floor`:
+    /// what a decision needs, since nothing below the "did you mean" threshold is ever
+    /// offered. A higher floor lets the search skip more (no answer changes: the result is
+    /// the same as the unfloored one with the items below `floor` removed).
+    pub fn score_top_above(
+        &self,
+        query: &str,
+        query_vector: Option<&[f32]>,
+        k: usize,
+        floor: f32,
+        keep: impl Fn(usize) -> bool,
+    ) -> (Vec<ItemScore>, TopPath) {
+        self.top_search(query, query_vector, k, floor, keep, FIRST_N.max(4 * k))
     }
 
     /// The search itself; `first_n` is the first round's candidates per signal (tests
@@ -91,6 +113,7 @@ impl Matcher {
         query: &str,
         query_vector: Option<&[f32]>,
         k: usize,
+        floor: f32,
         keep: impl Fn(usize) -> bool,
         first_n: usize,
     ) -> (Vec<ItemScore>, TopPath) {
@@ -108,19 +131,6 @@ impl Matcher {
         };
         let qv = query_vector.filter(|_| self.semantic.is_some());
         let total = self.total_weight(query_vector.is_some());
-        if qv.is_none() && self.cfg.fused_lexical_bound {
-            // tests start with a tiny `first_n`: then prune hard here too
-            let tuning = if first_n < FIRST_N {
-                Tuning {
-                    first_refresh: first_n,
-                    rescore_cost: first_n / 2,
-                }
-            } else {
-                TUNING
-            };
-            let top = self.lexical_top(&q, k, &keep, total, tuning);
-            return (top, TopPath::Lexical);
-        }
         let live_phrasings = self.owner.len() - self.dead_phrasings();
         let sketch_mode = qv.is_some() && live_phrasings > self.cfg.semantic_exact_up_to;
         // Per-item semantic keys, computed once: the exact best cosine, or minus the
@@ -145,6 +155,51 @@ impl Matcher {
                 .collect(),
             _ => Vec::new(),
         };
+        if self.cfg.fused_lexical_bound {
+            // tests start with a tiny `first_n`: then prune hard here too
+            let tuning = if first_n < FIRST_N {
+                Tuning {
+                    first_refresh: first_n,
+                    rescore_cost: first_n / 2,
+                    // and give up on the fused search now and then
+                    touched_budget: if first_n == 1 { 4 } else { usize::MAX },
+                }
+            } else {
+                TUNING
+            };
+            let live = self.len();
+            let mut n = first_n.max(1);
+            loop {
+                let semantic = qv.map(|v| {
+                    let (sem_seeds, t_cos) = best_n(&sem_keys, n);
+                    let mut seeds: Vec<u32> = sem_seeds.collect();
+                    let (clf_seeds, t_clf) = best_n(&classifier, n);
+                    seeds.extend(clf_seeds);
+                    seeds.sort_unstable();
+                    seeds.dedup();
+                    SemanticPart {
+                        qv: v,
+                        classifier: &classifier,
+                        seeds,
+                        theta_cos: (!sketch_mode).then(|| squash_cos(t_cos, self.cfg.cos_floor)),
+                        theta_classifier: t_clf,
+                    }
+                });
+                match self.fused_top(&q, k, floor, &keep, total, tuning, semantic) {
+                    Fused::Done(top) => {
+                        return (
+                            top,
+                            TopPath::Fused {
+                                sketch: sketch_mode,
+                            },
+                        )
+                    }
+                    Fused::MoreSeeds if 4 * n < live / 8 => n *= 4,
+                    Fused::MoreSeeds => return self.dense_top(query, query_vector, k, floor, keep),
+                    Fused::TooCostly => break,
+                }
+            }
+        }
         let live = self.len();
         let pruning = self.cfg.top_k_pruning;
         let mut n = first_n.max(1);
@@ -225,12 +280,12 @@ impl Matcher {
                 }
             }
             scored.sort_by(by_confidence);
-            scored.retain(|s| s.confidence > 0.0);
+            scored.retain(|s| s.confidence > 0.0 && s.confidence >= floor);
             scored.truncate(k);
             let limit = self.fuse(&theta, total);
             let certified = match scored.get(k - 1) {
                 Some(kth) => kth.confidence >= limit,
-                None => limit <= 0.0,
+                None => limit <= 0.0 || limit < floor,
             };
             if certified {
                 let path = if sketch_mode {
@@ -245,8 +300,20 @@ impl Matcher {
                 break;
             }
         }
+        self.dense_top(query, query_vector, k, floor, keep)
+    }
+
+    /// The last resort: every item scored.
+    fn dense_top(
+        &self,
+        query: &str,
+        query_vector: Option<&[f32]>,
+        k: usize,
+        floor: f32,
+        keep: impl Fn(usize) -> bool,
+    ) -> (Vec<ItemScore>, TopPath) {
         let mut all = self.score(query, query_vector);
-        all.retain(|s| s.confidence > 0.0 && keep(s.item));
+        all.retain(|s| s.confidence > 0.0 && s.confidence >= floor && keep(s.item));
         all.truncate(k);
         (all, TopPath::Dense)
     }

@@ -115,11 +115,20 @@ fn synonyms(r: &mut Rng) -> Synonyms {
 
 /// Fast top-k against dense: same confidences in order, same signals for each item; an item
 /// may differ from the dense one only where the two are tied.
-fn check(m: &Matcher, q: &str, qv: Option<&[f32]>, k: usize, first_n: usize, drop: usize) {
+/// With a `floor`, only the items at or above it count, on both sides.
+fn check(
+    m: &Matcher,
+    q: &str,
+    qv: Option<&[f32]>,
+    k: usize,
+    floor: f32,
+    first_n: usize,
+    drop: usize,
+) -> TopPath {
     let keep = |slot: usize| drop == 0 || slot % drop != 1;
-    let (fast, path) = m.top_search(q, qv, k, keep, first_n);
+    let (fast, path) = m.top_search(q, qv, k, floor, keep, first_n);
     let mut dense = m.score(q, qv);
-    dense.retain(|s| s.confidence > 0.0 && keep(s.item));
+    dense.retain(|s| s.confidence > 0.0 && s.confidence >= floor && keep(s.item));
     let all = dense.clone();
     dense.truncate(k);
     assert_eq!(
@@ -152,6 +161,7 @@ fn check(m: &Matcher, q: &str, qv: Option<&[f32]>, k: usize, first_n: usize, dro
             );
         }
     }
+    path
 }
 
 fn run(seed: u64, semantic: bool) -> [usize; 4] {
@@ -253,14 +263,17 @@ fn run(seed: u64, semantic: bool) -> [usize; 4] {
             let k = [1, 2, 3, 5][r.below(4)];
             let first_n = [1, 2, 3, 8, 32][r.below(5)];
             let drop = [0, 0, 3][r.below(3)];
-            check(&m, &q, qv.as_deref(), k, first_n, drop);
-            let (_, path) = m.top_search(&q, qv.as_deref(), k, |_| true, first_n);
+            // the floors a decision uses: none, below and at the "did you mean" threshold
+            let floor = [0.0, 0.0, 0.15, 0.3][r.below(4)];
+            let path = check(&m, &q, qv.as_deref(), k, floor, first_n, drop);
             match path {
                 TopPath::Certified { rounds: 1 } => paths[0] += 1,
                 TopPath::Certified { .. } => paths[1] += 1,
-                TopPath::SketchSemantic { .. } => unreachable!("small test sets are exact"),
+                TopPath::SketchSemantic { .. } | TopPath::Fused { sketch: true } => {
+                    unreachable!("small test sets are exact")
+                }
                 TopPath::Dense => paths[2] += 1,
-                TopPath::Lexical => paths[3] += 1,
+                TopPath::Fused { sketch: false } => paths[3] += 1,
             }
         }
     }
@@ -274,8 +287,8 @@ fn top_k_equals_dense_on_random_lexical_knowledge_bases() {
         let p = run(seed * 7919, false);
         (0..4).for_each(|i| paths[i] += p[i]);
     }
-    eprintln!("certified in round 1 / later / dense / lexical: {paths:?}");
-    // the rounds, the fallback and the fused lexical bound are all exercised
+    eprintln!("certified in round 1 / later / dense / fused: {paths:?}");
+    // the rounds, the fallback and the fused bound are all exercised
     assert!(paths.iter().all(|&p| p > 0), "{paths:?}");
 }
 
@@ -286,8 +299,8 @@ fn top_k_equals_dense_with_vectors_and_classifier() {
         let p = run(seed * 104_729 + 3, true);
         (0..4).for_each(|i| paths[i] += p[i]);
     }
-    eprintln!("certified in round 1 / later / dense / lexical: {paths:?}");
-    // the rounds and the fallback are exercised, and the queries without a vector
+    eprintln!("certified in round 1 / later / dense / fused: {paths:?}");
+    // the rounds, the fallback and the fused bound (with and without a vector) are exercised
     assert!(
         paths[0] > 0 && paths[1] > 0 && paths[2] > 0 && paths[3] > 0,
         "{paths:?}"
