@@ -61,9 +61,11 @@ pub struct MatcherConfig {
     /// Find each lexical signal's candidates with MaxScore over per-term bounds instead of
     /// adding up every posting (both exact; MaxScore measured slower on the benchmark).
     pub top_k_pruning: bool,
-    /// For a query without an embedding, search all lexical lists under one bound on the
-    /// fused confidence (`fusion/lexical.rs`) instead of each signal's best items (both
-    /// exact; the fused bound measured slower on the benchmark, see docs/benchmarks.md).
+    /// Search under one bound on the fused confidence first (`fusion/lexical.rs`; with an
+    /// embedding, the semantic candidates are scored first), falling back to each signal's
+    /// best items when a query touches too many items (both exact). On CLINC150 it cut the
+    /// full answer's p99 from 10.2 to 6.9 ms; at 100,000 generated items it falls back and
+    /// costs the same (docs/benchmarks.md).
     pub fused_lexical_bound: bool,
     pub epochs: usize,
     pub learning_rate: f32,
@@ -85,7 +87,7 @@ impl Default for MatcherConfig {
             classifier_max_items: 20_000,
             semantic_exact_up_to: 50_000,
             top_k_pruning: false,
-            fused_lexical_bound: false,
+            fused_lexical_bound: true,
             epochs: 12,
             learning_rate: 0.5,
             l2: 1e-4,

@@ -334,7 +334,13 @@ fn sketch_candidates_find_a_clear_semantic_match() {
     for i in 0..100 {
         let qv = unit_near(&mut r, &dirs[i * 3], 0.1);
         let (fast, path) = m.score_top_where("zzz qqq", Some(&qv), 1, |_| true);
-        assert!(matches!(path, TopPath::SketchSemantic { .. }), "{path:?}");
+        assert!(
+            matches!(
+                path,
+                TopPath::SketchSemantic { .. } | TopPath::Fused { sketch: true }
+            ),
+            "{path:?}"
+        );
         let dense = m.score("zzz qqq", Some(&qv));
         agree += usize::from(fast.first().map(|s| s.item) == dense.first().map(|s| s.item));
     }
