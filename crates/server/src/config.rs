@@ -227,6 +227,10 @@ pub struct ServeArgs {
     /// besides the built-in (Mozilla) roots, e.g. an internal CA or a self-signed API.
     #[arg(long, env = "KEFU_FLOW_CA_FILE")]
     pub flow_ca_file: Option<PathBuf>,
+    /// Threads serving sockets and requests (default: one per CPU). On SQLite the message
+    /// writer and its checkpoints run on threads of their own besides these.
+    #[arg(long, env = "KEFU_WORKERS", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub workers: Option<u16>,
 }
 
 /// The same settings as a TOML file may give them.

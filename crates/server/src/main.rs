@@ -26,15 +26,33 @@ fn init_logging(format: LogFormat) {
     }
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli).await {
+    let mut rt = tokio::runtime::Builder::new_multi_thread();
+    rt.enable_all();
+    if let Command::Serve(args) = &cli.command {
+        rt.worker_threads(serve_workers(args));
+    }
+    let result = match rt.build() {
+        Ok(rt) => rt.block_on(run(cli)),
+        Err(e) => Err(format!("cannot start the runtime: {e}")),
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Worker threads for `serve`: as given, else one per CPU. One worker fewer than the CPUs,
+/// leaving a core to the SQLite writer, was measured on two cores and made no difference
+/// that stood out of the run-to-run noise (docs/benchmarks.md "Online service").
+fn serve_workers(args: &kefu_server::config::ServeArgs) -> usize {
+    match args.workers {
+        Some(n) => usize::from(n),
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
     }
 }
 
