@@ -235,8 +235,8 @@ struct ConvLog {
 #[derive(Default)]
 struct AgentReport {
     convs: HashMap<String, ConvLog>,
-    /// Visitor→agent latencies (ns).
-    v2a: Vec<u64>,
+    /// Visitor→agent (send time, latency), ns.
+    v2a: Vec<(u64, u64)>,
 }
 
 impl AgentReport {
@@ -258,7 +258,7 @@ impl AgentReport {
                 if f.sender.as_deref() == Some("visitor") {
                     let text = f.body.as_ref().and_then(|b| b.text.as_deref());
                     if let Some(st) = text.and_then(|t| stamp(t, 'b')) {
-                        self.v2a.push(now_ns().saturating_sub(st.ts));
+                        self.v2a.push((st.ts, now_ns().saturating_sub(st.ts)));
                         Counters::add(&c.to_agent);
                         if replying && st.answer {
                             return Some((conv.to_string(), st.n));

@@ -123,7 +123,8 @@ pub struct Outcome {
     pub traffic: Traffic,
     pub window_acked: u64,
     pub per_second: Vec<u64>,
-    pub v2a: Vec<u64>,
+    /// Visitor→agent (send time, latency), ns.
+    pub v2a: Vec<(u64, u64)>,
     pub a2v: Vec<u64>,
     pub ack: Vec<u64>,
     pub visitor_check: SeqCheck,
@@ -138,7 +139,9 @@ impl Outcome {
         let g = Counters::get;
         let sent = g(&c.v_sent) + g(&c.a_sent);
         let per_s = self.window_acked as f64 / t.duration as f64;
-        let lat = stats::fmt_ms(stats::percentiles(&mut self.v2a));
+        let by_second = stats::p99_by_second(&self.v2a);
+        let mut v2a: Vec<u64> = self.v2a.iter().map(|x| x.1).collect();
+        let lat = stats::fmt_ms(stats::percentiles(&mut v2a));
         let violations = self.visitor_check.violations() + self.agent_check.violations();
         let acked_header = if self.persisted {
             "acked (persisted)"
@@ -210,6 +213,14 @@ impl Outcome {
             vec![
                 format!("{rate_header}, slowest / fastest second"),
                 format!("{lo} / {hi}"),
+            ],
+            vec![
+                "visitor→agent p99 ms by second of sending (seconds with ≥ 100 messages)".into(),
+                by_second
+                    .iter()
+                    .map(|x| format!("{x:.0}"))
+                    .collect::<Vec<_>>()
+                    .join(" "),
             ],
             vec![
                 "visitor messages sent / acked".into(),

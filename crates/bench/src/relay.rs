@@ -231,7 +231,7 @@ async fn visitor(
 struct AgentReport {
     /// Room → n of the visitor messages received, in order.
     rooms: HashMap<String, Vec<i64>>,
-    v2a: Vec<u64>,
+    v2a: Vec<(u64, u64)>,
 }
 
 async fn agent(
@@ -268,7 +268,7 @@ async fn agent(
                     } else if let Some(m) = event(p) {
                         let Some(st) = stamp(&m.text, 'b') else { continue };
                         let n = st.n;
-                        rep.v2a.push(now_ns().saturating_sub(st.ts));
+                        rep.v2a.push((st.ts, now_ns().saturating_sub(st.ts)));
                         Counters::add(&c.to_agent);
                         rep.rooms.entry(m.room.to_string()).or_default().push(n as i64);
                         let replying = reply_until.is_some_and(|e| Instant::now() < e);

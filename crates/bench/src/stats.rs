@@ -83,6 +83,28 @@ pub fn percentiles(samples: &mut [u64]) -> Option<[f64; 4]> {
     ])
 }
 
+/// The p99 latency (ms) of the messages sent in each second of the run, in order, over
+/// the seconds with at least 100 messages: whether a slow tail was steady or came in bursts
+/// (a checkpoint, a stall). Samples are (send time, latency) in ns.
+pub fn p99_by_second(samples: &[(u64, u64)]) -> Vec<f64> {
+    let Some(start) = samples.iter().map(|x| x.0).min() else {
+        return Vec::new();
+    };
+    let mut buckets: Vec<Vec<u64>> = Vec::new();
+    for &(sent, lat) in samples {
+        let s = ((sent - start) / 1_000_000_000) as usize;
+        if buckets.len() <= s {
+            buckets.resize_with(s + 1, Vec::new);
+        }
+        buckets[s].push(lat);
+    }
+    buckets
+        .iter_mut()
+        .filter(|b| b.len() >= 100)
+        .filter_map(|b| percentiles(b).map(|p| p[2]))
+        .collect()
+}
+
 pub fn fmt_ms(p: Option<[f64; 4]>) -> [String; 4] {
     match p {
         None => std::array::from_fn(|_| "–".to_string()),
@@ -252,5 +274,17 @@ mod tests {
         let mut v: Vec<u64> = (1..=100).map(|i| i * 1_000_000).collect();
         let p = percentiles(&mut v).unwrap();
         assert_eq!(p, [50.0, 90.0, 99.0, 100.0]);
+    }
+
+    #[test]
+    fn a_slow_second_stands_out_and_thin_seconds_are_left_out() {
+        let sec = 1_000_000_000u64;
+        let mut samples = Vec::new();
+        // second 0: 200 messages at 1..=200 ms; second 1: 5 messages; second 2: 200 at 300 ms
+        samples.extend((1..=200).map(|i| (i - 1, i * 1_000_000)));
+        samples.extend((0..5).map(|i| (sec + i, 900_000_000)));
+        samples.extend((0..200).map(|i| (2 * sec + i, 300_000_000)));
+        assert_eq!(p99_by_second(&samples), vec![198.0, 300.0]);
+        assert!(p99_by_second(&[]).is_empty());
     }
 }
