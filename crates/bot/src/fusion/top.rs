@@ -195,8 +195,8 @@ impl Matcher {
                         )
                     }
                     Fused::MoreSeeds if 4 * n < live / 8 => n *= 4,
-                    Fused::MoreSeeds => return self.dense_top(query, query_vector, k, floor, keep),
-                    Fused::TooCostly => break,
+                    // the per-signal search below, with its own rounds and last resort
+                    Fused::MoreSeeds | Fused::TooCostly => break,
                 }
             }
         }
@@ -300,18 +300,6 @@ impl Matcher {
                 break;
             }
         }
-        self.dense_top(query, query_vector, k, floor, keep)
-    }
-
-    /// The last resort: every item scored.
-    fn dense_top(
-        &self,
-        query: &str,
-        query_vector: Option<&[f32]>,
-        k: usize,
-        floor: f32,
-        keep: impl Fn(usize) -> bool,
-    ) -> (Vec<ItemScore>, TopPath) {
         let mut all = self.score(query, query_vector);
         all.retain(|s| s.confidence > 0.0 && s.confidence >= floor && keep(s.item));
         all.truncate(k);
