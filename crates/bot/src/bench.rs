@@ -5,7 +5,7 @@
 
 use crate::calibrate::{decide, Thresholds};
 use crate::embed::{Embedder, Encoder};
-use crate::fusion::{phrasings, Item, Matcher, MatcherConfig, TopPath};
+use crate::fusion::{phrasings, Item, ItemScore, Matcher, MatcherConfig, TopPath};
 use crate::metrics::percentile;
 use crate::synonyms::Synonyms;
 use crate::synth::{self, Rng, SynthQuery};
@@ -60,6 +60,11 @@ fn thresholds(m: &Matcher) -> Thresholds {
     }
 }
 
+/// What the bot does with a question: the best few at or above the candidate floor.
+fn search(m: &Matcher, q: &str, v: Option<&[f32]>, t: Thresholds) -> (Vec<ItemScore>, TopPath) {
+    m.score_top_above(q, v, t.suggestions, t.candidate_floor(), |_| true)
+}
+
 fn measure(
     m: &Matcher,
     qs: &[SynthQuery],
@@ -78,14 +83,7 @@ fn measure(
     for q in qs {
         let start = Instant::now();
         let v = vector(&q.query);
-        // what the bot does: the best few at or above the candidate floor
-        let (s, path) = m.score_top_above(
-            &q.query,
-            v.as_deref(),
-            t.suggestions,
-            t.candidate_floor(),
-            |_| true,
-        );
+        let (s, path) = search(m, &q.query, v.as_deref(), t);
         let top = s.first().map(|x| x.item);
         let d = decide(s, t);
         r.lat.push(start.elapsed().as_secs_f64() * 1000.0);
@@ -150,13 +148,7 @@ fn agreement(
         dense.retain(|s| s.confidence > 0.0 && s.confidence >= t.candidate_floor());
         dense.truncate(t.suggestions);
         top1 += usize::from(dense.first().map(|s| s.item) == *fast_top);
-        let (fast, _) = m.score_top_above(
-            &q.query,
-            v.as_deref(),
-            t.suggestions,
-            t.candidate_floor(),
-            |_| true,
-        );
+        let (fast, _) = search(m, &q.query, v.as_deref(), t);
         let same = fast.len() == dense.len()
             && fast
                 .iter()
@@ -170,11 +162,6 @@ fn agreement(
         percentile(&dense_ms, 50.0),
         percentile(&dense_ms, 99.0),
     )
-}
-
-/// Run the benchmark with the default matcher configuration and describe it.
-pub fn run(opt: &BenchOptions) -> Result<String, String> {
-    run_with(opt, MatcherConfig::default())
 }
 
 /// Run the benchmark with a given matcher configuration (to compare search strategies).

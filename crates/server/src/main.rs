@@ -30,8 +30,14 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let mut rt = tokio::runtime::Builder::new_multi_thread();
     rt.enable_all();
-    if let Command::Serve(args) = &cli.command {
-        rt.worker_threads(serve_workers(args));
+    // `serve --workers N`; tokio's default is one per CPU. One fewer, leaving a core to the
+    // SQLite writer, was measured on two cores and made no difference out of the run-to-run
+    // noise (docs/benchmarks.md "Online service").
+    if let Command::Serve(kefu_server::config::ServeArgs {
+        workers: Some(n), ..
+    }) = &cli.command
+    {
+        rt.worker_threads(usize::from(*n));
     }
     let result = match rt.build() {
         Ok(rt) => rt.block_on(run(cli)),
@@ -43,16 +49,6 @@ fn main() -> ExitCode {
             eprintln!("error: {e}");
             ExitCode::FAILURE
         }
-    }
-}
-
-/// Worker threads for `serve`: as given, else one per CPU. One worker fewer than the CPUs,
-/// leaving a core to the SQLite writer, was measured on two cores and made no difference
-/// that stood out of the run-to-run noise (docs/benchmarks.md "Online service").
-fn serve_workers(args: &kefu_server::config::ServeArgs) -> usize {
-    match args.workers {
-        Some(n) => usize::from(n),
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
     }
 }
 
