@@ -315,6 +315,9 @@ impl Lists for NgramLists<'_> {
         let (id, w) = self.q.terms[t];
         w * self.ix.postings[id as usize].max_w
     }
+    fn query_weight(&self, t: usize) -> Option<f32> {
+        Some(self.q.terms[t].1)
+    }
     #[inline]
     fn score(&self, t: usize, pos: usize) -> f32 {
         let (id, w) = self.q.terms[t];

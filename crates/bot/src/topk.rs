@@ -25,6 +25,12 @@ pub trait Lists {
     fn score(&self, t: usize, pos: usize) -> f32;
     /// A document's whole score (from its own terms).
     fn doc_score(&self, d: u32) -> f32;
+    /// For a cosine (a unit query vector against unit document vectors): the query's
+    /// weight of term `t`. Then the terms in any set add at most the norm of their query
+    /// weights to a document's score (Cauchy–Schwarz), often far less than their bounds.
+    fn query_weight(&self, _t: usize) -> Option<f32> {
+        None
+    }
     /// `f(document, contribution)` for every posting of term `t` in list order: the same
     /// numbers as `docs` and `score` give, in one loop over the list's arrays (adding up
     /// postings is most of a query's time on a large knowledge base).
@@ -281,7 +287,7 @@ fn seed<L: Lists>(lists: &L, top: &mut TopGroups, group: &impl Fn(u32) -> u32) {
 }
 
 /// The first position at or after `from` whose document is ≥ `d` (galloping search).
-fn advance(docs: &[u32], from: usize, d: u32) -> usize {
+pub(crate) fn advance(docs: &[u32], from: usize, d: u32) -> usize {
     if docs.get(from).is_none_or(|&x| x >= d) {
         return from;
     }

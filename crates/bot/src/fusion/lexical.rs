@@ -15,24 +15,29 @@
 //!    first (highest bound per posting: rare terms, which is where the best items are).
 //! 2. Now and then the items with the best partial sums are scored exactly (the same
 //!    `rescore` as the certified path), which raises θ, the k-th best confidence found.
-//! 3. An item in none of the lists added so far scores at most `rest`, the sum of the
-//!    remaining lists' bounds; once `rest ≤ θ` the remaining (common) lists are skipped.
-//! 4. Every item touched so far scores at most, per signal, its best phrasing's partial sum
-//!    plus the signal's remaining bounds; those above θ are scored exactly, best bound first,
-//!    until the next bound is not above θ. While that would mean many exact scores, more
-//!    lists are added up first (each tightens every touched item's bound).
+//! 3. An item in none of the lists added so far scores at most what the remaining lists
+//!    can add; once that is ≤ θ the remaining (common) lists add no new candidates.
+//! 4. The touched items whose bound is still above θ are decided by looking them up in the
+//!    remaining lists, largest bound first, instead of adding those lists up (`resolve.rs`);
+//!    each list a candidate is absent from takes that list's bound off its own. The few
+//!    left above θ after every list are scored exactly, best bound first.
 //!
-//! On by default (`MatcherConfig::fused_lexical_bound`): on the real development sets a
-//! query touches few items and this search is the faster one. On the benchmark's generated
-//! knowledge base the selective lists already touch tens of thousands of items, whose
-//! bounds stay above θ until nearly every list is added; the search then gives up after
-//! `Tuning::touched_budget` items and the caller takes the per-signal search. Measured in
-//! docs/benchmarks.md ("Bot at scale"), with what was tried to tighten the bounds.
+//! What remaining lists can add is, per signal, the sum of their bounds, capped twice: no
+//! signal exceeds its weight (every signal is in [0, 1]), and the n-gram and pinyin cosines
+//! add at most the norm of the remaining query weights (Cauchy–Schwarz against a unit
+//! document vector), which is far below the sum of per-term bounds when a query has dozens
+//! of n-grams. That cap is what lets a query on a large, repetitive knowledge base settle
+//! on a few thousand candidates.
+//!
+//! On by default (`MatcherConfig::fused_lexical_bound`). If the selective lists touch more
+//! than `Tuning::touched_budget` items, the search gives up and the caller takes the
+//! per-signal search. Measured in docs/benchmarks.md ("Bot at scale").
 //!
 //! Exact for the same reasons as MaxScore (contributions are non-negative and each list's
 //! bound is valid after removals, see `bm25.rs` / `ngram.rs`); float rounding is covered by
 //! widening every bound by [`SLACK`].
 
+use super::resolve::{Cand, Pass, PassCtx, PassScratch};
 use super::top::Query;
 use super::{by_confidence, ItemScore, Matcher};
 use crate::topk::Lists;
@@ -47,30 +52,24 @@ const ABS_SLACK: f32 = 1e-7;
 const PROBE: usize = 8;
 
 /// When the search pays for itself: how many postings (then at every doubling) before θ
-/// is first raised, and what scoring one item exactly costs in postings added up. Tests use
-/// small values so that the pruning, not only the exhaustive tail, decides on small
-/// knowledge bases.
-///
-/// `touched_budget`: once the selective lists have touched more items than this, the
-/// search gives up (`Fused::TooCostly`) and the caller takes the per-signal search. On a
-/// knowledge base whose phrasings share most of their words (the generated benchmark's:
-/// tens of thousands of items per qualifier and object), every touched item's bound stays
-/// above θ until nearly every list is added, and sweeping and rescoring them costs more
-/// than the per-signal search; on real knowledge bases a query touches far fewer items.
+/// is first raised; how much longer than the candidates a remaining list may be and still
+/// be scanned whole rather than searched per candidate (a scan reads a posting in a few
+/// nanoseconds, a search costs a few cache misses); and how many touched items are too
+/// many (`Fused::TooCostly`: the per-signal search then runs). Tests use small values so
+/// that the pruning, not only the exhaustive tail, decides on small knowledge bases.
 #[derive(Clone, Copy)]
 pub(super) struct Tuning {
     pub(super) first_refresh: usize,
-    pub(super) rescore_cost: usize,
+    pub(super) scan_ratio: usize,
     pub(super) touched_budget: usize,
 }
 
-/// Measured roughly on the benchmark (one exact item score ≈ 1,000 postings; sweeping
-/// 15,000 touched items' bounds took 7–8 ms, several times the per-signal search's cost per
-/// item).
+/// Measured roughly on the benchmark (100,000 items: a query touches 2,000–40,000 items
+/// before no untouched one can reach θ).
 pub(super) const TUNING: Tuning = Tuning {
     first_refresh: 1024,
-    rescore_cost: 1000,
-    touched_budget: 4096,
+    scan_ratio: 8,
+    touched_budget: 1 << 16,
 };
 
 /// How a fused search ended.
@@ -111,6 +110,7 @@ struct Scratch {
     items: Vec<ItemAcc>,
     touched_docs: Vec<u32>,
     touched_items: Vec<u32>,
+    pass: PassScratch,
 }
 
 impl Scratch {
@@ -187,6 +187,29 @@ struct Entry {
     term: usize,
     bound: f32,
     len: usize,
+    /// For the cosine signals, the square of the term's query weight in confidence units
+    /// (∞ for BM25: no cap from norms).
+    qn2: f32,
+}
+
+/// What the lists from each position of `order` on can still add to an item, per signal:
+/// the sum of their bounds and, for a cosine signal, at most the norm of their query
+/// weights (Cauchy–Schwarz against a unit document vector) — sums of suffixes, not a
+/// running subtraction, so that no rounding makes them too small.
+fn tails<'a>(
+    order: impl DoubleEndedIterator<Item = &'a Entry> + ExactSizeIterator,
+) -> Vec<[f32; 4]> {
+    let n = order.len();
+    let mut out = vec![[0f32; 4]; n + 1];
+    let (mut sum, mut sq) = ([0f32; 4], [0f32; 4]);
+    for (i, e) in order.enumerate().rev() {
+        sum[e.signal] += e.bound;
+        sq[e.signal] += e.qn2;
+        for s in 0..4 {
+            out[i][s] = sum[s].min(sq[s].sqrt() * SLACK);
+        }
+    }
+    out
 }
 
 /// The semantic side of a query with an embedding: the items to score exactly before
@@ -233,31 +256,15 @@ impl Best {
     }
 }
 
-/// The touched items not yet scored exactly whose bound (partial sums plus `rest`, plus
-/// `extra` for the semantic signals) is above `theta`, with that bound.
-fn candidates(sc: &Scratch, rest: &[f32; 4], extra: f32, theta: f32) -> Vec<(f32, u32)> {
-    let mut cand = Vec::new();
-    for &i in &sc.touched_items {
-        let a = &sc.items[i as usize];
-        if a.done {
-            continue;
-        }
-        let ub = bound_sum(&[
-            a.s[0] + rest[0],
-            a.s[1] + rest[1],
-            a.s[2] + rest[2],
-            a.s[3] + rest[3],
-        ]) + extra;
-        if ub > theta {
-            cand.push((ub, i));
-        }
+/// A bound on the lexical part of a confidence: per signal what is known plus what the
+/// remaining lists can add, at most the signal's whole weight (every signal is in [0, 1]),
+/// summed and widened against rounding.
+fn bound_sum(known: &[f32; 4], rest: &[f32; 4], cap: &[f32; 4]) -> f32 {
+    let mut b = 0.0;
+    for s in 0..4 {
+        b += (known[s] + rest[s]).min(cap[s]);
     }
-    cand
-}
-
-/// A sum of bounds, widened against rounding.
-fn bound_sum(r: &[f32; 4]) -> f32 {
-    (r[0] + r[1] + r[2] + r[3]) * SLACK + ABS_SLACK
+    b * SLACK + ABS_SLACK
 }
 
 thread_local! {
@@ -292,17 +299,29 @@ impl Matcher {
             c.w_pinyin / total,
             c.w_bm25_item / total / q.bm25_item.bound.max(1e-6),
         ];
+        // every signal is in [0, 1]: at most its weight in confidence units
+        let cap = [
+            c.w_bm25 / total,
+            c.w_ngram / total,
+            c.w_pinyin / total,
+            c.w_bm25_item / total,
+        ]
+        .map(|x| x * SLACK);
         let mut pool: Vec<Entry> = Vec::new();
         let mut add = |signal: usize, l: &dyn Lists| {
             for t in 0..l.terms() {
                 let bound = scale[signal] * l.upper_bound(t) * SLACK;
                 let len = l.docs(t).len();
+                let qn2 = l
+                    .query_weight(t)
+                    .map_or(f32::INFINITY, |w| (scale[signal] * w).powi(2));
                 if len > 0 && bound > 0.0 {
                     pool.push(Entry {
                         signal,
                         term: t,
                         bound,
                         len,
+                        qn2,
                     });
                 }
             }
@@ -319,13 +338,9 @@ impl Matcher {
                 .total_cmp(&(a.bound / a.len as f32))
                 .then(a.term.cmp(&b.term))
         });
-        // rest[i]: per signal, the bounds of pool[i..] (suffix sums, not running
-        // subtraction, so that no rounding makes them too small)
-        let mut rest = vec![[0f32; 4]; pool.len() + 1];
-        for i in (0..pool.len()).rev() {
-            rest[i] = rest[i + 1];
-            rest[i][pool[i].signal] += pool[i].bound;
-        }
+        // rest[i]: per signal, what the lists pool[i..] can add
+        let rest = tails(pool.iter());
+        let nothing = [0f32; 4];
 
         let mut best = Best {
             k,
@@ -385,7 +400,8 @@ impl Matcher {
             let mut added = 0usize;
             let mut refresh_at = tuning.first_refresh;
             // 1. the selective lists, until an item in none of them cannot reach θ
-            while next < pool.len() && bound_sum(&rest[next]) + extra > best.theta() {
+            while next < pool.len() && bound_sum(&nothing, &rest[next], &cap) + extra > best.theta()
+            {
                 add_list(sc, &pool[next]);
                 added += pool[next].len;
                 next += 1;
@@ -413,24 +429,73 @@ impl Matcher {
                     }
                 }
             }
-            // 2. the touched items whose bound (partial sums plus the remaining lists) is
-            // above θ must be scored exactly; while there are many of them, adding up more
-            // lists (which tightens every bound) is cheaper
-            let mut cand = candidates(sc, &rest[next], extra, best.theta());
-            while next < pool.len() && cand.len() * tuning.rescore_cost > pool[next].len {
-                // enough lists that folding them into the items again is paid for
-                let step = sc.touched_items.len();
-                let mut done = 0;
-                while next < pool.len() && (done == 0 || done < step) {
-                    add_list(sc, &pool[next]);
-                    done += pool[next].len;
-                    next += 1;
+            // 2. the touched items whose bound is above θ: the remaining lists are looked up
+            // for them, largest bound first (`resolve.rs`), and the few still above θ after
+            // that are scored exactly
+            let mut rem: Vec<usize> = (next..pool.len()).collect();
+            rem.sort_by(|&a, &b| pool[b].bound.total_cmp(&pool[a].bound).then(a.cmp(&b)));
+            let tail = tails(rem.iter().map(|&e| &pool[e]));
+            let ub = |known: &[f32; 4], j: usize| bound_sum(known, &tail[j], &cap) + extra;
+            sc.touched_items.sort_unstable();
+            let mut cands: Vec<Cand> = sc
+                .touched_items
+                .iter()
+                .map(|&i| (sc.items[i as usize], i))
+                .filter(|(a, _)| !a.done)
+                .map(|(a, i)| Cand {
+                    item: i,
+                    known: a.s,
+                })
+                .filter(|c| ub(&c.known, 0) > best.theta())
+                .collect();
+            // raise θ first with the best partial sums (the likely answers)
+            if cands.len() > k + PROBE {
+                let mut lead: Vec<(f32, usize)> = cands
+                    .iter()
+                    .enumerate()
+                    .map(|(p, c)| (c.known.iter().sum(), p))
+                    .collect();
+                lead.select_nth_unstable_by(k + PROBE - 1, |a, b| b.0.total_cmp(&a.0));
+                let mut probed: Vec<usize> = lead[..k + PROBE].iter().map(|x| x.1).collect();
+                probed.sort_unstable();
+                for &p in probed.iter().rev() {
+                    let i = cands.remove(p).item;
+                    let mut a = sc.items[i as usize];
+                    exact(i, &mut a, &mut best);
+                    sc.items[i as usize] = a;
                 }
-                cand = candidates(sc, &rest[next], extra, best.theta());
+                cands.retain(|c| ub(&c.known, 0) > best.theta());
             }
-            cand.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-            for (ub, i) in cand {
-                if ub <= best.theta() {
+            for (j, &e) in rem.iter().enumerate() {
+                if cands.is_empty() {
+                    break;
+                }
+                let e = &pool[e];
+                let ctx = PassCtx {
+                    owner,
+                    item_docs: &self.item_docs,
+                    scan: e.len <= tuning.scan_ratio * cands.len(),
+                };
+                let (t, ps) = (e.term, &mut sc.pass);
+                match e.signal {
+                    0 => ctx.pass(&bm25, t, 0, scale[0], Pass::Docs, &mut cands, ps),
+                    1 => ctx.pass(&ngram, t, 1, scale[1], Pass::Docs, &mut cands, ps),
+                    2 => {
+                        if let Some(p) = &pinyin {
+                            ctx.pass(p, t, 2, scale[2], Pass::Docs, &mut cands, ps);
+                        }
+                    }
+                    _ => ctx.pass(&bm25_item, t, 3, scale[3], Pass::Items, &mut cands, ps),
+                }
+                let theta = best.theta();
+                cands.retain(|c| ub(&c.known, j + 1) > theta);
+            }
+            let last = rem.len();
+            let mut last_cands: Vec<(f32, u32)> =
+                cands.iter().map(|c| (ub(&c.known, last), c.item)).collect();
+            last_cands.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            for (b, i) in last_cands {
+                if b <= best.theta() {
                     break;
                 }
                 let mut a = sc.items[i as usize];
@@ -439,7 +504,7 @@ impl Matcher {
             }
             // An item in none of the lists added has no lexical score: it counts only if
             // its semantic part (at most `extra`) could beat θ.
-            let untouched = bound_sum(&rest[next]) + extra;
+            let untouched = bound_sum(&nothing, &rest[next], &cap) + extra;
             if extra <= 0.0 || untouched <= best.theta() {
                 Ok(())
             } else {

@@ -13,6 +13,7 @@
 //! without scoring every phrasing (see `top.rs`) and gives the same answer.
 
 mod lexical;
+mod resolve;
 mod sketch;
 mod top;
 
@@ -63,9 +64,8 @@ pub struct MatcherConfig {
     pub top_k_pruning: bool,
     /// Search under one bound on the fused confidence first (`fusion/lexical.rs`; with an
     /// embedding, the semantic candidates are scored first), falling back to each signal's
-    /// best items when a query touches too many items (both exact). On CLINC150 it cut the
-    /// full answer's p99 from 10.2 to 6.9 ms; at 100,000 generated items it falls back and
-    /// costs the same (docs/benchmarks.md).
+    /// best items when a query touches too many items (both exact). It is the faster search
+    /// on the development sets and at 100,000 generated items (docs/benchmarks.md).
     pub fused_lexical_bound: bool,
     pub epochs: usize,
     pub learning_rate: f32,
@@ -116,6 +116,21 @@ struct Semantic {
     sketch: sketch::Sketch,
 }
 
+/// An item's phrasing documents. They are always consecutive: an item's texts are indexed
+/// together, at the build or by one upsert (which appends them), so a span is all a search
+/// needs to find them in a posting list.
+#[derive(Clone, Copy, Debug, Default)]
+struct Span {
+    start: u32,
+    len: u32,
+}
+
+impl Span {
+    fn docs(self) -> std::ops::Range<usize> {
+        self.start as usize..(self.start + self.len) as usize
+    }
+}
+
 /// A removed phrasing's owner.
 const DEAD: usize = usize::MAX;
 
@@ -126,7 +141,7 @@ pub struct Matcher {
     items: Vec<Option<Item>>,
     slot_of: HashMap<String, usize>,
     /// item slot → its phrasing documents (question first, then the similar phrasings)
-    item_docs: Vec<Vec<usize>>,
+    item_docs: Vec<Span>,
     /// phrasing document → item slot (`DEAD` once removed)
     owner: Vec<usize>,
     /// how many phrasings are `DEAD`
@@ -201,10 +216,14 @@ impl Matcher {
             None
         };
         let mut item_words: Vec<Vec<String>> = vec![Vec::new(); items.len()];
-        let mut item_docs: Vec<Vec<usize>> = vec![Vec::new(); items.len()];
+        let mut item_docs: Vec<Span> = vec![Span::default(); items.len()];
         for (d, (w, &o)) in words.iter().zip(&owner).enumerate() {
             item_words[o].extend(w.iter().cloned());
-            item_docs[o].push(d);
+            let s = &mut item_docs[o];
+            if s.len == 0 {
+                s.start = d as u32;
+            }
+            s.len += 1;
         }
         let semantic = match vectors {
             None => None,
@@ -217,8 +236,8 @@ impl Matcher {
                     ));
                 }
                 let mut sketch = sketch::Sketch::new(&v);
-                for (slot, docs) in item_docs.iter().enumerate() {
-                    sketch.set(slot, docs.iter().map(|&d| v[d].as_slice()));
+                for (slot, span) in item_docs.iter().enumerate() {
+                    sketch.set(slot, span.docs().map(|d| v[d].as_slice()));
                 }
                 Some(Semantic {
                     vectors: v,
@@ -296,7 +315,10 @@ impl Matcher {
     fn lexical_docs(&mut self, slot: usize, texts: &[&str], vectors: Option<Vec<Vec<f32>>>) {
         let mut item_words = Vec::new();
         let mut vectors = vectors.map(Vec::into_iter);
-        let mut docs = Vec::with_capacity(texts.len());
+        let span = Span {
+            start: self.owner.len() as u32,
+            len: texts.len() as u32,
+        };
         for t in texts {
             let norm = self.synonyms.apply(&normalize(t));
             let words = words_of_normalized(&norm);
@@ -316,25 +338,25 @@ impl Matcher {
                     .unwrap_or_default();
                 sem.vectors.push(v);
             }
+            debug_assert_eq!(d, self.owner.len(), "the indexes number documents alike");
             self.owner.push(slot);
-            docs.push(d);
         }
         self.bm25_item.set(slot, &item_words);
         if let Some(sem) = &mut self.semantic {
             let vectors = &sem.vectors;
             sem.sketch
-                .set(slot, docs.iter().map(|&d| vectors[d].as_slice()));
+                .set(slot, span.docs().map(|d| vectors[d].as_slice()));
         }
-        self.item_docs[slot] = docs;
+        self.item_docs[slot] = span;
     }
 
     /// The pinyin index over every phrasing so far (the first Chinese phrasing arrived).
     fn build_pinyin(&mut self) {
         let mut grams = vec![Vec::new(); self.owner.len()];
-        for (slot, docs) in self.item_docs.iter().enumerate() {
+        for (slot, span) in self.item_docs.iter().enumerate() {
             if let Some(it) = self.item(slot) {
-                for (d, t) in docs.iter().zip(texts_of(it)) {
-                    grams[*d] = ngrams(&pinyin_form(&self.synonyms.apply(&normalize(t))));
+                for (d, t) in span.docs().zip(texts_of(it)) {
+                    grams[d] = ngrams(&pinyin_form(&self.synonyms.apply(&normalize(t))));
                 }
             }
         }
@@ -349,7 +371,7 @@ impl Matcher {
 
     fn drop_docs(&mut self, slot: usize) -> Vec<Vec<f32>> {
         let mut old = Vec::new();
-        for d in std::mem::take(&mut self.item_docs[slot]) {
+        for d in std::mem::take(&mut self.item_docs[slot]).docs() {
             self.bm25.remove(d);
             self.ngram.remove(d);
             if let Some(px) = &mut self.pinyin {
@@ -385,7 +407,7 @@ impl Matcher {
             None => {
                 let s = self.items.len();
                 self.items.push(None);
-                self.item_docs.push(Vec::new());
+                self.item_docs.push(Span::default());
                 self.bm25_item.push(&[]);
                 s
             }

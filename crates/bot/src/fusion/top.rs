@@ -160,7 +160,7 @@ impl Matcher {
             let tuning = if first_n < FIRST_N {
                 Tuning {
                     first_refresh: first_n,
-                    rescore_cost: first_n / 2,
+                    scan_ratio: first_n / 2,
                     // and give up on the fused search now and then
                     touched_budget: if first_n == 1 { 4 } else { usize::MAX },
                 }
@@ -340,7 +340,7 @@ impl Matcher {
             ..Default::default()
         };
         let bound = q.bm25.bound.max(1e-6);
-        for &d in &self.item_docs[item] {
+        for d in self.item_docs[item].docs() {
             s.bm25 = s.bm25.max(self.bm25.doc_score(&q.bm25, d) / bound);
             s.ngram = s.ngram.max(self.ngram.doc_score(&q.ngram, d));
             if let (Some(px), Some(pq)) = (&self.pinyin, &q.pinyin) {
@@ -351,8 +351,8 @@ impl Matcher {
         s.bm25_item = (self.bm25_item.doc_score(&q.bm25_item, item) / bi).min(1.0);
         if let (Some(sem), Some(v)) = (&self.semantic, qv) {
             let mut cos: Vec<f32> = self.item_docs[item]
-                .iter()
-                .map(|&d| &sem.vectors[d])
+                .docs()
+                .map(|d| &sem.vectors[d])
                 .filter(|x| !x.is_empty())
                 .map(|x| dot(v, x))
                 .collect();
