@@ -68,7 +68,7 @@ pub(super) struct Tuning {
 /// before no untouched one can reach θ).
 pub(super) const TUNING: Tuning = Tuning {
     first_refresh: 1024,
-    scan_ratio: 8,
+    scan_ratio: 16,
     touched_budget: 1 << 16,
 };
 
@@ -91,7 +91,7 @@ struct DocAcc {
     /// The query this entry belongs to: entries of earlier queries count as zero, so the
     /// arrays are never cleared.
     epoch: u32,
-    s: [f32; DOC_SIGNALS],
+    s: f32,
 }
 
 #[derive(Clone, Copy, Default)]
@@ -106,17 +106,22 @@ struct ItemAcc {
 #[derive(Default)]
 struct Scratch {
     epoch: u32,
-    docs: Vec<DocAcc>,
+    /// per phrasing-level signal: each document's partial sum (separate arrays: a list
+    /// touches one signal, and the array it touches is a third of the size)
+    docs: [Vec<DocAcc>; DOC_SIGNALS],
     items: Vec<ItemAcc>,
-    touched_docs: Vec<u32>,
     touched_items: Vec<u32>,
+    /// the same items as a bitmap, to walk them in slot order
+    touched_bits: Vec<u64>,
     pass: PassScratch,
 }
 
 impl Scratch {
     fn begin(&mut self, num_docs: usize, num_items: usize) {
-        if self.docs.len() < num_docs {
-            self.docs.resize(num_docs, DocAcc::default());
+        for docs in &mut self.docs {
+            if docs.len() < num_docs {
+                docs.resize(num_docs, DocAcc::default());
+            }
         }
         if self.items.len() < num_items {
             self.items.resize(num_items, ItemAcc::default());
@@ -124,26 +129,38 @@ impl Scratch {
         self.epoch = self.epoch.wrapping_add(1);
         if self.epoch == 0 {
             // after 2^32 queries: start the stamps over
-            self.docs.iter_mut().for_each(|d| d.epoch = 0);
+            self.docs.iter_mut().flatten().for_each(|d| d.epoch = 0);
             self.items.iter_mut().for_each(|i| i.epoch = 0);
             self.epoch = 1;
         }
-        self.touched_docs.clear();
         self.touched_items.clear();
+        self.touched_bits.clear();
+        self.touched_bits.resize(num_items.div_ceil(64), 0);
+    }
+
+    /// The touched items in slot order.
+    fn touched_in_order(&self) -> impl Iterator<Item = u32> + '_ {
+        self.touched_bits.iter().enumerate().flat_map(|(w, &bits)| {
+            let mut b = bits;
+            std::iter::from_fn(move || {
+                (b != 0).then(|| {
+                    let i = b.trailing_zeros();
+                    b &= b - 1;
+                    (w * 64) as u32 + i
+                })
+            })
+        })
     }
 
     #[inline]
     fn item(&mut self, i: u32) -> &mut ItemAcc {
-        let e = self.epoch;
-        let a = &mut self.items[i as usize];
-        if a.epoch != e {
-            *a = ItemAcc {
-                epoch: e,
-                ..ItemAcc::default()
-            };
-            self.touched_items.push(i);
-        }
-        a
+        touch(
+            &mut self.items,
+            &mut self.touched_items,
+            &mut self.touched_bits,
+            self.epoch,
+            i,
+        )
     }
 
     /// Add one phrasing-level list (`signal` < 3), scaled into confidence units, keeping
@@ -154,21 +171,19 @@ impl Scratch {
         t: usize,
         signal: usize,
         scale: f32,
-        owner: &[usize],
+        owner: &[u32],
     ) {
         let e = self.epoch;
+        let (docs, items) = (&mut self.docs[signal], &mut self.items);
+        let (touched, bits) = (&mut self.touched_items, &mut self.touched_bits);
         l.for_each_posting(t, |d, s| {
-            let a = &mut self.docs[d as usize];
+            let a = &mut docs[d as usize];
             if a.epoch != e {
-                *a = DocAcc {
-                    epoch: e,
-                    s: [0.0; DOC_SIGNALS],
-                };
-                self.touched_docs.push(d);
+                *a = DocAcc { epoch: e, s: 0.0 };
             }
-            a.s[signal] += scale * s;
-            let v = a.s[signal];
-            let it = self.item(owner[d as usize] as u32);
+            a.s += scale * s;
+            let v = a.s;
+            let it = touch(items, touched, bits, e, owner[d as usize]);
             it.s[signal] = it.s[signal].max(v);
         });
     }
@@ -179,6 +194,28 @@ impl Scratch {
             self.item(i).s[ITEM_SIGNAL] += scale * s;
         });
     }
+}
+
+/// An item's accumulator, reset (and the item noted as touched) on its first use in this
+/// query.
+#[inline]
+fn touch<'a>(
+    items: &'a mut [ItemAcc],
+    touched: &mut Vec<u32>,
+    bits: &mut [u64],
+    epoch: u32,
+    i: u32,
+) -> &'a mut ItemAcc {
+    let a = &mut items[i as usize];
+    if a.epoch != epoch {
+        *a = ItemAcc {
+            epoch,
+            ..ItemAcc::default()
+        };
+        touched.push(i);
+        bits[i as usize / 64] |= 1 << (i % 64);
+    }
+    a
 }
 
 /// One list of the pool: which signal, which term of it, its bound in confidence units.
@@ -436,11 +473,9 @@ impl Matcher {
             rem.sort_by(|&a, &b| pool[b].bound.total_cmp(&pool[a].bound).then(a.cmp(&b)));
             let tail = tails(rem.iter().map(|&e| &pool[e]));
             let ub = |known: &[f32; 4], j: usize| bound_sum(known, &tail[j], &cap) + extra;
-            sc.touched_items.sort_unstable();
             let mut cands: Vec<Cand> = sc
-                .touched_items
-                .iter()
-                .map(|&i| (sc.items[i as usize], i))
+                .touched_in_order()
+                .map(|i| (sc.items[i as usize], i))
                 .filter(|(a, _)| !a.done)
                 .map(|(a, i)| Cand {
                     item: i,
@@ -456,15 +491,14 @@ impl Matcher {
                     .map(|(p, c)| (c.known.iter().sum(), p))
                     .collect();
                 lead.select_nth_unstable_by(k + PROBE - 1, |a, b| b.0.total_cmp(&a.0));
-                let mut probed: Vec<usize> = lead[..k + PROBE].iter().map(|x| x.1).collect();
-                probed.sort_unstable();
-                for &p in probed.iter().rev() {
-                    let i = cands.remove(p).item;
+                for &(_, p) in &lead[..k + PROBE] {
+                    let i = cands[p].item;
                     let mut a = sc.items[i as usize];
                     exact(i, &mut a, &mut best);
                     sc.items[i as usize] = a;
                 }
-                cands.retain(|c| ub(&c.known, 0) > best.theta());
+                let items = &sc.items;
+                cands.retain(|c| !items[c.item as usize].done && ub(&c.known, 0) > best.theta());
             }
             for (j, &e) in rem.iter().enumerate() {
                 if cands.is_empty() {

@@ -132,7 +132,7 @@ impl Span {
 }
 
 /// A removed phrasing's owner.
-const DEAD: usize = usize::MAX;
+const DEAD: u32 = u32::MAX;
 
 /// A knowledge base's index. Items are addressed by *slot* (`ItemScore::item`); an item keeps
 /// its slot across updates, and a removed item's slot stays empty until the next build.
@@ -143,7 +143,7 @@ pub struct Matcher {
     /// item slot → its phrasing documents (question first, then the similar phrasings)
     item_docs: Vec<Span>,
     /// phrasing document → item slot (`DEAD` once removed)
-    owner: Vec<usize>,
+    owner: Vec<u32>,
     /// how many phrasings are `DEAD`
     dead: usize,
     synonyms: Synonyms,
@@ -202,7 +202,7 @@ impl Matcher {
         vectors: Option<Vec<Vec<f32>>>,
     ) -> Result<Self, String> {
         let phr = phrasings(&items);
-        let owner: Vec<usize> = phr.iter().map(|p| p.0).collect();
+        let owner: Vec<u32> = phr.iter().map(|p| p.0 as u32).collect();
         let norm: Vec<String> = phr
             .iter()
             .map(|p| synonyms.apply(&normalize(p.1)))
@@ -218,8 +218,8 @@ impl Matcher {
         let mut item_words: Vec<Vec<String>> = vec![Vec::new(); items.len()];
         let mut item_docs: Vec<Span> = vec![Span::default(); items.len()];
         for (d, (w, &o)) in words.iter().zip(&owner).enumerate() {
-            item_words[o].extend(w.iter().cloned());
-            let s = &mut item_docs[o];
+            item_words[o as usize].extend(w.iter().cloned());
+            let s = &mut item_docs[o as usize];
             if s.len == 0 {
                 s.start = d as u32;
             }
@@ -339,7 +339,7 @@ impl Matcher {
                 sem.vectors.push(v);
             }
             debug_assert_eq!(d, self.owner.len(), "the indexes number documents alike");
-            self.owner.push(slot);
+            self.owner.push(slot as u32);
         }
         self.bm25_item.set(slot, &item_words);
         if let Some(sem) = &mut self.semantic {
@@ -483,7 +483,7 @@ impl Matcher {
         for (d, &o) in self.owner.iter().enumerate() {
             if o != DEAD && !sem.vectors[d].is_empty() {
                 vectors.push(sem.vectors[d].clone());
-                labels.push(o);
+                labels.push(o as usize);
             }
         }
         Some(TrainingSet {
@@ -518,7 +518,7 @@ impl Matcher {
     pub fn score(&self, query: &str, query_vector: Option<&[f32]>) -> Vec<ItemScore> {
         let c = &self.cfg;
         let n = self.items.len();
-        let dead = |o: usize| o == DEAD;
+        let dead = |o: u32| o == DEAD;
         let norm = self.synonyms.apply(&normalize(query));
         let words = words_of_normalized(&norm);
         let mut out: Vec<ItemScore> = (0..n)
@@ -534,8 +534,8 @@ impl Matcher {
             if dead(o) {
                 continue;
             }
-            out[o].bm25 = out[o].bm25.max(s[p] / bound);
-            out[o].ngram = out[o].ngram.max(g[p]);
+            out[o as usize].bm25 = out[o as usize].bm25.max(s[p] / bound);
+            out[o as usize].ngram = out[o as usize].ngram.max(g[p]);
         }
         let (si, bi) = self.bm25_item.score(&words);
         for (o, v) in si.into_iter().enumerate() {
@@ -545,7 +545,7 @@ impl Matcher {
             let g = px.score(&ngrams(&pinyin_form(&norm)));
             for (p, &o) in self.owner.iter().enumerate() {
                 if !dead(o) {
-                    out[o].pinyin = out[o].pinyin.max(g[p]);
+                    out[o as usize].pinyin = out[o as usize].pinyin.max(g[p]);
                 }
             }
         }
@@ -553,7 +553,7 @@ impl Matcher {
             let mut per_item: Vec<Vec<f32>> = vec![Vec::new(); n];
             for (v, &o) in sem.vectors.iter().zip(&self.owner) {
                 if !dead(o) && !v.is_empty() {
-                    per_item[o].push(dot(q, v));
+                    per_item[o as usize].push(dot(q, v));
                 }
             }
             for (o, cos) in per_item.iter_mut().enumerate() {

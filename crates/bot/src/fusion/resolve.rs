@@ -85,7 +85,7 @@ pub(super) enum Pass {
 /// What every pass needs besides its list: the index's document owners and item spans,
 /// and whether to scan.
 pub(super) struct PassCtx<'a> {
-    pub(super) owner: &'a [usize],
+    pub(super) owner: &'a [u32],
     pub(super) item_docs: &'a [Span],
     pub(super) scan: bool,
 }
@@ -109,7 +109,10 @@ impl PassCtx<'_> {
             let (pos_of, contrib) = (&ps.pos_of, &mut ps.contrib);
             l.for_each_posting(t, |d, s| {
                 let i = match kind {
-                    Pass::Docs => self.owner.get(d as usize).copied().unwrap_or(usize::MAX),
+                    Pass::Docs => self
+                        .owner
+                        .get(d as usize)
+                        .map_or(usize::MAX, |&o| o as usize),
                     Pass::Items => d as usize,
                 };
                 if let Some(&p) = pos_of.get(i) {

@@ -208,7 +208,7 @@ impl Matcher {
             rounds += 1;
             let mut cand: Vec<u32> = Vec::new();
             let mut theta = ItemScore::default();
-            let owner = |d: u32| self.owner[d as usize] as u32;
+            let owner = |d: u32| self.owner[d as usize];
             let bound = q.bm25.bound.max(1e-6);
             let (c, t) = groups(
                 pruning,
@@ -315,8 +315,8 @@ impl Matcher {
             }
             let c = dot(q, v);
             match out.last_mut() {
-                Some(last) if last.0 == o as u32 => last.1 = last.1.max(c),
-                _ => out.push((o as u32, c)),
+                Some(last) if last.0 == o => last.1 = last.1.max(c),
+                _ => out.push((o, c)),
             }
         }
         // an item's phrasings are consecutive, but be safe if they ever are not
