@@ -8,7 +8,7 @@ pub mod visitor;
 
 use axum::extract::ws::{Message, Utf8Bytes, WebSocket};
 use futures_util::stream::SplitSink;
-use futures_util::SinkExt;
+use futures_util::{Sink, SinkExt};
 use std::collections::HashMap;
 
 /// Largest frame a client may send (a text message is ≤ 5,000 characters).
@@ -22,8 +22,10 @@ struct EventHead<'a> {
     seq: Option<i64>,
 }
 
-pub(crate) struct Out {
-    sink: SplitSink<WebSocket, Message>,
+/// A socket's writing half. Generic over the sink only so that tests can count its
+/// writes and flushes; the server always uses the WebSocket's.
+pub(crate) struct Out<S = SplitSink<WebSocket, Message>> {
+    sink: S,
     /// Highest event seq sent per conversation.
     sent: HashMap<String, i64>,
     /// Frames written to the socket buffer but not flushed yet (see [`Out::flush`]).
@@ -33,8 +35,8 @@ pub(crate) struct Out {
 /// Hub frames written per flush at most, so one busy socket still yields.
 pub(crate) const BURST: usize = 64;
 
-impl Out {
-    pub fn new(sink: SplitSink<WebSocket, Message>) -> Self {
+impl<S: Sink<Message> + Unpin> Out<S> {
+    pub fn new(sink: S) -> Self {
         Self {
             sink,
             sent: HashMap::new(),
@@ -172,5 +174,106 @@ impl Out {
     pub async fn bad_frame(&mut self, why: &str) -> bool {
         self.send(&serde_json::json!({"type": "error", "code": "invalid_frame", "message": why}))
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+
+    /// A sink that keeps what was written and counts the flushes (one write to the
+    /// network each, on a real socket).
+    #[derive(Default)]
+    struct Recorder {
+        frames: Vec<String>,
+        flushes: usize,
+    }
+
+    impl Sink<Message> for Recorder {
+        type Error = ();
+        fn poll_ready(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), ()>> {
+            Poll::Ready(Ok(()))
+        }
+        fn start_send(mut self: Pin<&mut Self>, m: Message) -> Result<(), ()> {
+            if let Message::Text(t) = m {
+                self.frames.push(t.to_string());
+            }
+            Ok(())
+        }
+        fn poll_flush(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), ()>> {
+            self.flushes += 1;
+            Poll::Ready(Ok(()))
+        }
+        fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), ()>> {
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    fn event(conv: &str, seq: i64) -> kefu_app::hub::Frame {
+        format!(r#"{{"type":"event","conversation_id":"{conv}","seq":{seq},"event":{{}}}}"#).into()
+    }
+
+    fn seqs(out: &Out<Recorder>) -> Vec<i64> {
+        out.sink
+            .frames
+            .iter()
+            .filter_map(|f| serde_json::from_str::<serde_json::Value>(f).ok())
+            .filter_map(|v| v["seq"].as_i64())
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn a_turn_forwards_at_most_a_burst_in_one_write_and_the_rest_next_turn() {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        for seq in 1..=BURST as i64 + 6 {
+            tx.send(event("c1", seq)).expect("open");
+        }
+        let mut out = Out::new(Recorder::default());
+        assert!(out.drain(&mut rx).await);
+        assert_eq!(out.sink.frames.len(), BURST);
+        assert_eq!(out.sink.flushes, 1, "one write for the whole burst");
+        assert!(out.drain(&mut rx).await);
+        assert_eq!(seqs(&out), (1..=BURST as i64 + 6).collect::<Vec<_>>());
+        assert_eq!(out.sink.flushes, 2);
+        // nothing waiting, nothing written: no empty flush
+        assert!(out.drain(&mut rx).await);
+        assert_eq!(out.sink.flushes, 2);
+    }
+
+    #[tokio::test]
+    async fn an_ack_and_the_events_behind_it_leave_in_one_write() {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        tx.send(event("c1", 1)).expect("open");
+        tx.send(event("c2", 1)).expect("open");
+        let mut out = Out::new(Recorder::default());
+        assert!(out.ack("m-1", "c1", 1).await);
+        assert_eq!(out.sink.flushes, 0, "an ack waits for the end of the turn");
+        assert!(out.drain(&mut rx).await);
+        assert_eq!(out.sink.frames.len(), 3);
+        assert!(out.sink.frames[0].contains(r#""type":"ack""#));
+        assert_eq!(out.sink.flushes, 1);
+    }
+
+    #[tokio::test]
+    async fn events_a_socket_already_has_are_not_sent_again() {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let mut out = Out::new(Recorder::default());
+        // the replay from the store sent up to 5
+        out.mark("c1", 5);
+        for seq in [3, 5, 6, 7, 7, 6, 8] {
+            tx.send(event("c1", seq)).expect("open");
+        }
+        // other conversations and other frames are not filtered by it
+        tx.send(event("c2", 2)).expect("open");
+        tx.send(kefu_app::hub::Frame::from(
+            r#"{"type":"typing","conversation_id":"c1"}"#.to_string(),
+        ))
+        .expect("open");
+        assert!(out.drain(&mut rx).await);
+        assert_eq!(seqs(&out), vec![6, 7, 8, 2]);
+        assert_eq!(out.sink.frames.len(), 5);
+        assert_eq!(out.last_sent("c1"), 8);
     }
 }
