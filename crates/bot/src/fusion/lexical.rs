@@ -110,8 +110,8 @@ struct Scratch {
     /// touches one signal, and the array it touches is a third of the size)
     docs: [Vec<DocAcc>; DOC_SIGNALS],
     items: Vec<ItemAcc>,
-    touched_items: Vec<u32>,
-    /// the same items as a bitmap, to walk them in slot order
+    /// how many items this query touched, and which (a bitmap, walked in slot order)
+    touched: usize,
     touched_bits: Vec<u64>,
     pass: PassScratch,
 }
@@ -133,7 +133,7 @@ impl Scratch {
             self.items.iter_mut().for_each(|i| i.epoch = 0);
             self.epoch = 1;
         }
-        self.touched_items.clear();
+        self.touched = 0;
         self.touched_bits.clear();
         self.touched_bits.resize(num_items.div_ceil(64), 0);
     }
@@ -156,7 +156,7 @@ impl Scratch {
     fn item(&mut self, i: u32) -> &mut ItemAcc {
         touch(
             &mut self.items,
-            &mut self.touched_items,
+            &mut self.touched,
             &mut self.touched_bits,
             self.epoch,
             i,
@@ -175,7 +175,7 @@ impl Scratch {
     ) {
         let e = self.epoch;
         let (docs, items) = (&mut self.docs[signal], &mut self.items);
-        let (touched, bits) = (&mut self.touched_items, &mut self.touched_bits);
+        let (touched, bits) = (&mut self.touched, &mut self.touched_bits);
         l.for_each_posting(t, |d, s| {
             let a = &mut docs[d as usize];
             if a.epoch != e {
@@ -201,7 +201,7 @@ impl Scratch {
 #[inline]
 fn touch<'a>(
     items: &'a mut [ItemAcc],
-    touched: &mut Vec<u32>,
+    touched: &mut usize,
     bits: &mut [u64],
     epoch: u32,
     i: u32,
@@ -212,7 +212,7 @@ fn touch<'a>(
             epoch,
             ..ItemAcc::default()
         };
-        touched.push(i);
+        *touched += 1;
         bits[i as usize / 64] |= 1 << (i % 64);
     }
     a
@@ -390,8 +390,9 @@ impl Matcher {
             Some(s) => (Some(s.qv), s.classifier),
             None => (None, &[][..]),
         };
-        let exact = |i: u32, acc: &mut ItemAcc, best: &mut Best| {
-            acc.done = true;
+        // score an item exactly (once); its best phrasing cosine, ∞ if it does not count
+        let exact = |sc: &mut Scratch, i: u32, best: &mut Best| {
+            sc.item(i).done = true;
             if live_item(i as usize) {
                 let s = self.rescore(i as usize, q, qv, classifier, total);
                 let cos = s.cos_max;
@@ -399,6 +400,23 @@ impl Matcher {
                 return cos;
             }
             f32::INFINITY
+        };
+        // raise θ: score exactly the touched items with the best partial sums (the likely
+        // answers)
+        let probe = |sc: &mut Scratch, best: &mut Best| {
+            let mut lead: Vec<(f32, u32)> = sc
+                .touched_in_order()
+                .map(|i| (sc.items[i as usize], i))
+                .filter(|(a, _)| !a.done)
+                .map(|(a, i)| (a.s.iter().sum::<f32>(), i))
+                .collect();
+            let m = (k + PROBE).min(lead.len());
+            if m > 0 && m < lead.len() {
+                lead.select_nth_unstable_by(m - 1, |a, b| b.0.total_cmp(&a.0));
+            }
+            for &(_, i) in &lead[..m] {
+                exact(sc, i, best);
+            }
         };
         let add_list = |sc: &mut Scratch, e: &Entry| match e.signal {
             0 => sc.add_doc_list(&bm25, e.term, 0, scale[0], owner),
@@ -420,9 +438,7 @@ impl Matcher {
             if let Some(sem) = &semantic {
                 let mut weakest = f32::INFINITY;
                 for &i in &sem.seeds {
-                    let mut a = *sc.item(i);
-                    weakest = weakest.min(exact(i, &mut a, &mut best));
-                    sc.items[i as usize] = a;
+                    weakest = weakest.min(exact(sc, i, &mut best));
                 }
                 let cos = match sem.theta_cos {
                     Some(t) => t,
@@ -442,28 +458,12 @@ impl Matcher {
                 add_list(sc, &pool[next]);
                 added += pool[next].len;
                 next += 1;
-                if sc.touched_items.len() > tuning.touched_budget {
+                if sc.touched > tuning.touched_budget {
                     return Err(Fused::TooCostly);
                 }
                 if added >= refresh_at && next < pool.len() {
-                    // raise θ: score exactly the items with the best partial sums
                     refresh_at = 2 * added;
-                    let mut lead: Vec<(f32, u32)> = sc
-                        .touched_items
-                        .iter()
-                        .map(|&i| (sc.items[i as usize], i))
-                        .filter(|(a, _)| !a.done)
-                        .map(|(a, i)| (a.s.iter().sum::<f32>(), i))
-                        .collect();
-                    let m = (k + PROBE).min(lead.len());
-                    if m > 0 && m < lead.len() {
-                        lead.select_nth_unstable_by(m - 1, |a, b| b.0.total_cmp(&a.0));
-                    }
-                    for &(_, i) in &lead[..m] {
-                        let mut a = sc.items[i as usize];
-                        exact(i, &mut a, &mut best);
-                        sc.items[i as usize] = a;
-                    }
+                    probe(sc, &mut best);
                 }
             }
             // 2. the touched items whose bound is above θ: the remaining lists are looked up
@@ -473,6 +473,9 @@ impl Matcher {
             rem.sort_by(|&a, &b| pool[b].bound.total_cmp(&pool[a].bound).then(a.cmp(&b)));
             let tail = tails(rem.iter().map(|&e| &pool[e]));
             let ub = |known: &[f32; 4], j: usize| bound_sum(known, &tail[j], &cap) + extra;
+            if sc.touched > k + PROBE {
+                probe(sc, &mut best);
+            }
             let mut cands: Vec<Cand> = sc
                 .touched_in_order()
                 .map(|i| (sc.items[i as usize], i))
@@ -483,23 +486,6 @@ impl Matcher {
                 })
                 .filter(|c| ub(&c.known, 0) > best.theta())
                 .collect();
-            // raise θ first with the best partial sums (the likely answers)
-            if cands.len() > k + PROBE {
-                let mut lead: Vec<(f32, usize)> = cands
-                    .iter()
-                    .enumerate()
-                    .map(|(p, c)| (c.known.iter().sum(), p))
-                    .collect();
-                lead.select_nth_unstable_by(k + PROBE - 1, |a, b| b.0.total_cmp(&a.0));
-                for &(_, p) in &lead[..k + PROBE] {
-                    let i = cands[p].item;
-                    let mut a = sc.items[i as usize];
-                    exact(i, &mut a, &mut best);
-                    sc.items[i as usize] = a;
-                }
-                let items = &sc.items;
-                cands.retain(|c| !items[c.item as usize].done && ub(&c.known, 0) > best.theta());
-            }
             for (j, &e) in rem.iter().enumerate() {
                 if cands.is_empty() {
                     break;
@@ -532,9 +518,7 @@ impl Matcher {
                 if b <= best.theta() {
                     break;
                 }
-                let mut a = sc.items[i as usize];
-                exact(i, &mut a, &mut best);
-                sc.items[i as usize] = a;
+                exact(sc, i, &mut best);
             }
             // An item in none of the lists added has no lexical score: it counts only if
             // its semantic part (at most `extra`) could beat θ.
