@@ -306,7 +306,7 @@ impl Matcher {
         (all, TopPath::Dense)
     }
 
-    /// Every item's best phrasing cosine (items with vectors only).
+    /// Every item's best phrasing cosine (items with vectors only), in document order.
     fn best_cosines(&self, q: &[f32], vectors: &[Vec<f32>]) -> Vec<(u32, f32)> {
         let mut out: Vec<(u32, f32)> = Vec::new();
         for (v, &o) in vectors.iter().zip(&self.owner) {
@@ -319,9 +319,8 @@ impl Matcher {
                 _ => out.push((o, c)),
             }
         }
-        // an item's phrasings are consecutive, but be safe if they ever are not
-        out.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)));
-        out.dedup_by_key(|x| x.0);
+        // one entry per item: an item's phrasings are consecutive documents (`Span`); the
+        // order is by document, which `best_n` does not need to be by slot
         out
     }
 
