@@ -235,6 +235,11 @@ impl Bm25 {
         s
     }
 
+    /// The ids of a document's terms (none once removed).
+    pub fn doc_term_ids(&self, d: usize) -> impl Iterator<Item = u32> + '_ {
+        self.doc_terms.get(d).into_iter().flatten().map(|x| x.0)
+    }
+
     /// The query's posting lists for [`crate::topk`].
     pub fn lists<'a>(&'a self, q: &'a Bm25Query) -> Bm25Lists<'a> {
         Bm25Lists { ix: self, q }
@@ -272,6 +277,9 @@ impl Lists for Bm25Lists<'_> {
     }
     fn doc_score(&self, d: u32) -> f32 {
         self.ix.doc_score(self.q, d as usize)
+    }
+    fn term_id(&self, t: usize) -> u32 {
+        self.q.terms[t].0
     }
     #[inline]
     fn for_each_posting(&self, t: usize, mut f: impl FnMut(u32, f32)) {

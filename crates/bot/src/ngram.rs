@@ -293,6 +293,11 @@ impl NgramIndex {
         s
     }
 
+    /// The ids of a document's n-grams (none once removed).
+    pub fn doc_gram_ids(&self, d: usize) -> impl Iterator<Item = u32> + '_ {
+        self.doc_grams.get(d).into_iter().flatten().map(|x| x.0)
+    }
+
     /// The query's posting lists for [`crate::topk`].
     pub fn lists<'a>(&'a self, q: &'a NgramQuery) -> NgramLists<'a> {
         NgramLists { ix: self, q }
@@ -325,6 +330,9 @@ impl Lists for NgramLists<'_> {
     }
     fn doc_score(&self, d: u32) -> f32 {
         self.ix.doc_score(self.q, d as usize)
+    }
+    fn term_id(&self, t: usize) -> u32 {
+        self.q.terms[t].0
     }
     #[inline]
     fn for_each_posting(&self, t: usize, mut f: impl FnMut(u32, f32)) {

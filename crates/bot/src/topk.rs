@@ -25,6 +25,8 @@ pub trait Lists {
     fn score(&self, t: usize, pos: usize) -> f32;
     /// A document's whole score (from its own terms).
     fn doc_score(&self, d: u32) -> f32;
+    /// Term `t`'s id in its index (the same for every query; see `fusion/signature.rs`).
+    fn term_id(&self, t: usize) -> u32;
     /// For a cosine (a unit query vector against unit document vectors): the query's
     /// weight of term `t`. Then the terms in any set add at most the norm of their query
     /// weights to a document's score (Cauchy–Schwarz), often far less than their bounds.
@@ -320,6 +322,9 @@ mod tests {
         }
         fn score(&self, t: usize, pos: usize) -> f32 {
             self.0[t].1[pos]
+        }
+        fn term_id(&self, t: usize) -> u32 {
+            t as u32
         }
         fn doc_score(&self, d: u32) -> f32 {
             self.0

@@ -17,10 +17,14 @@
 //!    `rescore` as the certified path), which raises θ, the k-th best confidence found.
 //! 3. An item in none of the lists added so far scores at most what the remaining lists
 //!    can add; once that is ≤ θ the remaining (common) lists add no new candidates.
-//! 4. The touched items whose bound is still above θ are decided by looking them up in the
-//!    remaining lists, largest bound first, instead of adding those lists up (`resolve.rs`);
-//!    each list a candidate is absent from takes that list's bound off its own. The few
-//!    left above θ after every list are scored exactly, best bound first.
+//! 4. The touched items whose bound is still above θ are bounded again by the remaining
+//!    terms they have, read off their signatures (`signature.rs`): most in-scope
+//!    candidates share a rare word with the query and little else, and drop out here. At
+//!    most `Tuning::direct_up_to` left are scored exactly, best bound first; more are
+//!    decided by looking them up in the remaining lists, largest bound first, instead of
+//!    adding those lists up (`resolve.rs`); each list a candidate is absent from takes that
+//!    list's bound off its own. The few left above θ after every list are scored exactly,
+//!    best bound first.
 //!
 //! What remaining lists can add is, per signal, the sum of their bounds, capped twice: no
 //! signal exceeds its weight (every signal is in [0, 1]), and the n-gram and pinyin cosines
@@ -38,6 +42,7 @@
 //! widening every bound by [`SLACK`].
 
 use super::resolve::{Cand, Pass, PassCtx, PassScratch};
+use super::signature::{Rest, RestTerm};
 use super::top::Query;
 use super::{by_confidence, ItemScore, Matcher};
 use crate::topk::Lists;
@@ -62,6 +67,12 @@ pub(super) struct Tuning {
     pub(super) first_refresh: usize,
     pub(super) scan_ratio: usize,
     pub(super) touched_budget: usize,
+    /// Up to this many candidates left after the signature bound are scored exactly
+    /// instead of being looked up in the remaining lists.
+    pub(super) direct_up_to: usize,
+    /// A remaining term in more than 1 of this many documents (items, for BM25 over items)
+    /// is taken as present in every item by the signature bound (`signature.rs`).
+    pub(super) common_share: usize,
 }
 
 /// Measured roughly on the benchmark (100,000 items: a query touches 2,000–40,000 items
@@ -70,6 +81,8 @@ pub(super) const TUNING: Tuning = Tuning {
     first_refresh: 1024,
     scan_ratio: 16,
     touched_budget: 1 << 16,
+    direct_up_to: 256,
+    common_share: 8,
 };
 
 /// How a fused search ended.
@@ -222,6 +235,8 @@ fn touch<'a>(
 struct Entry {
     signal: usize,
     term: usize,
+    /// the term's id in its index (for the item signatures)
+    id: u32,
     bound: f32,
     len: usize,
     /// For the cosine signals, the square of the term's query weight in confidence units
@@ -356,6 +371,7 @@ impl Matcher {
                     pool.push(Entry {
                         signal,
                         term: t,
+                        id: l.term_id(t),
                         bound,
                         len,
                         qn2,
@@ -473,6 +489,32 @@ impl Matcher {
             rem.sort_by(|&a, &b| pool[b].bound.total_cmp(&pool[a].bound).then(a.cmp(&b)));
             let tail = tails(rem.iter().map(|&e| &pool[e]));
             let ub = |known: &[f32; 4], j: usize| bound_sum(known, &tail[j], &cap) + extra;
+            // what the remaining lists can add to an item, by the terms it has
+            let common = |signal: usize| {
+                let n = if signal == ITEM_SIGNAL {
+                    self.items.len()
+                } else {
+                    self.owner.len()
+                };
+                n / tuning.common_share.max(1)
+            };
+            let sig_rest = Rest::new(rem.iter().map(|&e| {
+                let e = &pool[e];
+                RestTerm {
+                    signal: e.signal,
+                    id: e.id,
+                    bound: e.bound,
+                    qn2: e.qn2,
+                    common: e.len > common(e.signal),
+                }
+            }));
+            let sig_bound = |c: &Cand| {
+                bound_sum(
+                    &c.known,
+                    &sig_rest.of(&self.sigs[c.item as usize], SLACK),
+                    &cap,
+                ) + extra
+            };
             if sc.touched > k + PROBE {
                 probe(sc, &mut best);
             }
@@ -485,7 +527,22 @@ impl Matcher {
                     known: a.s,
                 })
                 .filter(|c| ub(&c.known, 0) > best.theta())
+                .filter(|c| sig_bound(c) > best.theta())
                 .collect();
+            // A few candidates are scored exactly, best bound first: cheaper than looking
+            // each up in every remaining list (a cold search in a long list each).
+            if cands.len() <= tuning.direct_up_to {
+                let mut by_bound: Vec<(f32, u32)> =
+                    cands.iter().map(|c| (sig_bound(c), c.item)).collect();
+                by_bound.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+                for (b, i) in by_bound {
+                    if b <= best.theta() {
+                        break;
+                    }
+                    exact(sc, i, &mut best);
+                }
+                cands.clear();
+            }
             for (j, &e) in rem.iter().enumerate() {
                 if cands.is_empty() {
                     break;

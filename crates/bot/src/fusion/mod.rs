@@ -14,6 +14,7 @@
 
 mod lexical;
 mod resolve;
+mod signature;
 mod sketch;
 mod top;
 
@@ -146,6 +147,8 @@ pub struct Matcher {
     owner: Vec<u32>,
     /// how many phrasings are `DEAD`
     dead: usize,
+    /// item slot → which terms its documents have (`signature.rs`)
+    sigs: Vec<signature::Sig>,
     synonyms: Synonyms,
     bm25: Bm25,
     bm25_item: Bm25,
@@ -262,11 +265,13 @@ impl Matcher {
             item_docs,
             owner,
             dead: 0,
+            sigs: Vec::new(),
             synonyms,
             semantic,
             generation: 0,
             classifier_generation: 0,
         };
+        m.refresh_signatures();
         if let Some(t) = m.training_set() {
             let lr = train_classifier(&t)?;
             m.install_classifier(lr, t.generation);
@@ -348,6 +353,34 @@ impl Matcher {
                 .set(slot, span.docs().map(|d| vectors[d].as_slice()));
         }
         self.item_docs[slot] = span;
+        self.sigs[slot] = self.signature(slot);
+    }
+
+    /// Which terms an item's documents have, over the four lexical signals.
+    fn signature(&self, slot: usize) -> signature::Sig {
+        let mut sig = signature::Sig::default();
+        let span = self.item_docs.get(slot).copied().unwrap_or_default();
+        for d in span.docs() {
+            self.bm25
+                .doc_term_ids(d)
+                .for_each(|t| signature::set(&mut sig, 0, t));
+            self.ngram
+                .doc_gram_ids(d)
+                .for_each(|t| signature::set(&mut sig, 1, t));
+            if let Some(px) = &self.pinyin {
+                px.doc_gram_ids(d)
+                    .for_each(|t| signature::set(&mut sig, 2, t));
+            }
+        }
+        self.bm25_item
+            .doc_term_ids(slot)
+            .for_each(|t| signature::set(&mut sig, 3, t));
+        sig
+    }
+
+    /// Every item's signature anew (after the build, and when the pinyin index appears).
+    fn refresh_signatures(&mut self) {
+        self.sigs = (0..self.items.len()).map(|s| self.signature(s)).collect();
     }
 
     /// The pinyin index over every phrasing so far (the first Chinese phrasing arrived).
@@ -367,6 +400,7 @@ impl Matcher {
             }
         }
         self.pinyin = Some(px);
+        self.refresh_signatures();
     }
 
     fn drop_docs(&mut self, slot: usize) -> Vec<Vec<f32>> {
@@ -409,6 +443,7 @@ impl Matcher {
                 self.items.push(None);
                 self.item_docs.push(Span::default());
                 self.bm25_item.push(&[]);
+                self.sigs.push(signature::Sig::default());
                 s
             }
         };
@@ -428,6 +463,7 @@ impl Matcher {
         };
         self.drop_docs(slot);
         self.bm25_item.remove(slot);
+        self.sigs[slot] = signature::Sig::default();
         if let Some(sem) = &mut self.semantic {
             sem.sketch.clear(slot);
         }

@@ -163,6 +163,10 @@ impl Matcher {
                     scan_ratio: first_n / 2,
                     // and give up on the fused search now and then
                     touched_budget: if first_n == 1 { 4 } else { usize::MAX },
+                    // both ways of deciding the last candidates, and the signature bound
+                    // with and without common terms
+                    direct_up_to: if first_n.is_multiple_of(2) { 0 } else { 4 },
+                    common_share: first_n,
                 }
             } else {
                 TUNING

@@ -222,7 +222,9 @@ fn run(seed: u64, semantic: bool) -> [usize; 4] {
                         } else {
                             r.below(next_id)
                         };
-                        let zh = is_zh(&mut r);
+                        // now and then the first Chinese item of an English knowledge base
+                        // (the pinyin index appears)
+                        let zh = is_zh(&mut r) || r.below(6) == 0;
                         let it = item(&mut r, id, zh);
                         let v = semantic.then(|| vectors_for(&mut r, &it, &mut dirs));
                         m.upsert(it, v).expect("upserts");
@@ -348,4 +350,62 @@ fn sketch_candidates_find_a_clear_semantic_match() {
         agree >= 90,
         "sketch top-1 agreed with exact on {agree} of 100"
     );
+}
+
+#[test]
+fn the_first_chinese_item_gives_every_item_its_pinyin_terms() {
+    // An English knowledge base has no pinyin index until a Chinese item arrives; from then
+    // on the English items' pinyin n-grams count too, and the search's bound on them (the
+    // item signatures) must know it. Pinyin is the only signal here, so nothing masks it.
+    let mut r = Rng(7);
+    let items: Vec<Item> = (0..300).map(|i| item(&mut r, i, false)).collect();
+    let cfg = MatcherConfig {
+        w_bm25: 0.0,
+        w_bm25_item: 0.0,
+        w_ngram: 0.0,
+        w_pinyin: 1.0,
+        fused_lexical_bound: true,
+        ..Default::default()
+    };
+    let mut m = Matcher::build(items.clone(), Synonyms::default(), cfg, None).expect("builds");
+    m.upsert(item(&mut r, 1000, true), None).expect("upserts");
+    let mut fused = 0;
+    for it in items.iter().take(100) {
+        for first_n in [1, 2, 3] {
+            let path = check(&m, &it.question, None, 3, 0.0, first_n, 0);
+            fused += usize::from(matches!(path, TopPath::Fused { .. }));
+        }
+    }
+    assert!(fused > 0, "the fused search ran");
+}
+
+#[test]
+fn long_texts_bound_by_norms_stay_exact() {
+    // Long questions have dozens of n-grams: what the remaining lists can add to an item is
+    // then bounded by the norm of the query weights of the terms it has (its signature),
+    // not by the sum of their bounds. The n-gram cosine alone decides, so a bound that is
+    // too tight shows.
+    let mut r = Rng(11);
+    let long = |r: &mut Rng| format!("{} {} {}", text(r, false), text(r, false), text(r, false));
+    let items: Vec<Item> = (0..400)
+        .map(|i| Item {
+            id: format!("i{i}"),
+            question: long(&mut r),
+            similar: vec![long(&mut r)],
+        })
+        .collect();
+    let cfg = MatcherConfig {
+        w_bm25: 0.0,
+        w_bm25_item: 0.0,
+        w_ngram: 1.0,
+        fused_lexical_bound: true,
+        ..Default::default()
+    };
+    let m = Matcher::build(items, Synonyms::default(), cfg, None).expect("builds");
+    for _ in 0..150 {
+        let q = long(&mut r);
+        for first_n in [1, 3, 8] {
+            check(&m, &q, None, 3, 0.0, first_n, 0);
+        }
+    }
 }
