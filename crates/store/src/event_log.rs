@@ -157,8 +157,13 @@ fn restart_frames() -> u64 {
 fn open_sqlite(path: &Path) -> Result<rusqlite::Connection> {
     let conn = rusqlite::Connection::open(path).map_err(sqlite_err)?;
     // The writer touches the same hot pages (recent events, open
-    // conversations) over and over: a large cache and memory-mapped reads
-    // spare it a read() per page miss. It does not checkpoint inside a
+    // conversations) over and over: memory-mapped reads spare it a read() per
+    // page miss. Its page cache is small (2 MiB) on purpose: at the end of
+    // every write transaction SQLite walks the page cache's hash table
+    // (`pcache1TruncateUnsafe`), which grows with the cache; with 64 MiB it
+    // was the writer's most expensive function (6.5 % of the server's CPU at
+    // 14,400 msgs/s), and 2 MiB kept p99 under 50 ms at 15,600 msgs/s where
+    // 64 MiB did not (docs/benchmarks.md, 2026-11-22). It does not checkpoint inside a
     // commit: copying the WAL into the database (and the fsync) would stall
     // the messages of that commit; `start_checkpoints` copies it on a thread
     // of its own and `maintain` finishes the pass between batches.
@@ -167,7 +172,7 @@ fn open_sqlite(path: &Path) -> Result<rusqlite::Connection> {
     // its conversation, matched on id and tenant, returned a row), and the
     // two look-ups per message they would cost are pure overhead.
     // `KEFU_WRITER_CACHE_KIB` overrides the cache size for experiments.
-    let cache_kib = env_u64("KEFU_WRITER_CACHE_KIB", 65536);
+    let cache_kib = env_u64("KEFU_WRITER_CACHE_KIB", 2048);
     conn.execute_batch(&format!(
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; \
          PRAGMA foreign_keys=OFF; PRAGMA busy_timeout=10000; \
