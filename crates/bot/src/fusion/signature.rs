@@ -56,8 +56,8 @@ pub(super) struct Rest {
     base: [f32; 8],
 }
 
-/// One remaining term: its signal, id, bound, squared query weight (∞ when the signal is
-/// not a cosine) and whether it counts as common.
+/// One remaining term: its signal, id, bound, squared query weight (used for the cosine
+/// signals only) and whether it counts as common.
 pub(super) struct RestTerm {
     pub(super) signal: usize,
     pub(super) id: u32,
@@ -82,12 +82,11 @@ impl Rest {
                 &mut r.bucket[b]
             };
             e[t.signal] += t.bound;
-            if t.qn2.is_finite() {
-                match t.signal {
-                    1 => e[4] += t.qn2,
-                    2 => e[5] += t.qn2,
-                    _ => {}
-                }
+            // the two cosines (the only signals with a query weight)
+            match t.signal {
+                1 => e[4] += t.qn2,
+                2 => e[5] += t.qn2,
+                _ => {}
             }
         }
         r
