@@ -400,9 +400,10 @@ pub(crate) const BUMP_SEQ: &str = "UPDATE conversations SET last_seq = last_seq 
      AND ($4 = '' OR agent_id = $4) RETURNING last_seq";
 pub(crate) const INSERT_EVENT: &str = "INSERT INTO conversation_events (conversation_id, seq, tenant_id, kind, sender_type, sender_id, sender_name, client_id, body, private, at) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+/// The event stored under a client id in `conversation_events` alone: the
+/// writer knows its own journal's client ids.
 pub(crate) const EVENT_BY_CLIENT_ID: &str = "SELECT conversation_id, seq, kind, sender_type, sender_id, sender_name, client_id, body, private, at \
      FROM conversation_events WHERE tenant_id = $1 AND conversation_id = $2 AND client_id = $3";
-
 pub(crate) const EVENT_COLS: &str =
     "conversation_id, seq, kind, sender_type, sender_id, sender_name, client_id, body, private, at";
 
@@ -581,13 +582,43 @@ pub(crate) async fn event_by_client_id(
     conversation_id: &str,
     client_id: &str,
 ) -> Result<Option<ConversationEvent>> {
-    let row = sqlx::query(EVENT_BY_CLIENT_ID)
+    let sql = with_journal(
+        conn,
+        conversation_id,
+        EVENT_BY_CLIENT_ID,
+        &format!(
+            "SELECT {EVENT_COLS} FROM {{journal}} \
+             WHERE tenant_id = $1 AND conversation_id = $2 AND client_id = $3"
+        ),
+        "",
+    );
+    let row = sqlx::query(&sql)
         .bind(t.id())
         .bind(conversation_id)
         .bind(client_id)
         .fetch_optional(&mut *conn)
         .await?;
     row.as_ref().map(event).transpose()
+}
+
+/// `stored`, on SQLite followed by `UNION ALL journal` with `{journal}` in it
+/// replaced by the journal part that holds the conversation's newest events
+/// (the message writer's, see `event_log`); then `tail`.
+pub(crate) fn with_journal(
+    conn: &Conn,
+    conversation_id: &str,
+    stored: &str,
+    journal: &str,
+    tail: &str,
+) -> String {
+    if conn.backend_name() == "PostgreSQL" {
+        return format!("{stored}{tail}");
+    }
+    let journal = journal.replace(
+        "{journal}",
+        crate::event_log::journal_table(conversation_id),
+    );
+    format!("{stored} UNION ALL {journal}{tail}")
 }
 
 /// Events after `after_seq`, oldest first — what a reconnecting client missed.
@@ -598,16 +629,26 @@ pub async fn events_after(
     after_seq: i64,
     limit: i64,
 ) -> Result<Vec<ConversationEvent>> {
-    let rows = sqlx::query(&format!(
-        "SELECT {EVENT_COLS} FROM conversation_events WHERE tenant_id = $1 AND conversation_id = $2 AND seq > $3 \
-         ORDER BY seq LIMIT $4"
-    ))
-    .bind(t.id())
-    .bind(conversation_id)
-    .bind(after_seq)
-    .bind(limit)
-    .fetch_all(&mut *conn)
-    .await?;
+    let sql = with_journal(
+        conn,
+        conversation_id,
+        &format!(
+            "SELECT {EVENT_COLS} FROM conversation_events \
+             WHERE tenant_id = $1 AND conversation_id = $2 AND seq > $3"
+        ),
+        &format!(
+            "SELECT {EVENT_COLS} FROM {{journal}} \
+             WHERE tenant_id = $1 AND conversation_id = $2 AND seq > $3"
+        ),
+        " ORDER BY seq LIMIT $4",
+    );
+    let rows = sqlx::query(&sql)
+        .bind(t.id())
+        .bind(conversation_id)
+        .bind(after_seq)
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?;
     rows.iter().map(event).collect()
 }
 

@@ -7,13 +7,32 @@
 //! hand-offs, not SQLite, were the limit (docs/benchmarks.md). The statements
 //! are the same ones the sqlx path runs ([`conversations`]), prepared once and
 //! cached. Every other backend goes through sqlx on the caller's runtime.
+//!
+//! On a SQLite file a new event first goes to a journal table ([`journal`]),
+//! one with no index but its rowid, and the writer moves the journal into
+//! `conversation_events` part by part, each part every two seconds, sorted
+//! by conversation ([`EventLog::maintain`]). Appending to
+//! `conversation_events` directly wrote, per message, a leaf of its primary
+//! key and one of its client-id index, each at that conversation's place in
+//! the index: with 2,000 busy conversations nearly every message dirtied pages
+//! no other message of its commit shared, and copying those pages through the
+//! WAL was most of the writer's time. An append now writes its part's last
+//! page; a move writes each conversation's leaves once for all its new events.
+//! Readers read both (`conversations::events_after`); the writer remembers
+//! its journal's client ids, so a retry is still answered with the stored
+//! event.
 
-use crate::conversations::{self, AppendIf, NewEvent, EVENT_BY_CLIENT_ID, INSERT_EVENT};
+use crate::conversations::{self, AppendIf, NewEvent, EVENT_BY_CLIENT_ID};
 use crate::{now_ms, ConversationEvent, Result, Store, StoreError, TenantScope};
 use rusqlite::{OptionalExtension, TransactionBehavior};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
+
+mod journal;
+pub use journal::journal_table;
+use journal::Journal;
 
 /// `conversations::BUMP_SEQ` without `RETURNING`, for the writer: SQLite
 /// implements `RETURNING` with a temporary table opened and torn down per
@@ -23,7 +42,6 @@ const BUMP_SEQ_PLAIN: &str = "UPDATE conversations SET last_seq = last_seq + 1 \
      WHERE tenant_id = $1 AND id = $2 AND ($3 = 0 OR state NOT IN ('closed', 'completed')) \
      AND ($4 = '' OR agent_id = $4)";
 const LAST_SEQ: &str = "SELECT last_seq FROM conversations WHERE tenant_id = $1 AND id = $2";
-
 /// One event to append.
 pub struct Append<'a> {
     pub scope: &'a TenantScope,
@@ -49,6 +67,7 @@ enum Inner {
         wal: Arc<WalState>,
         /// The background pass count when the writer last finished the WAL.
         seen_pass: u64,
+        journal: Journal,
     },
     Sql {
         store: Store,
@@ -63,11 +82,16 @@ impl EventLog {
         let inner = match store.sqlite_file() {
             Some(path) => {
                 let wal = Arc::new(WalState::default());
+                let mut conn = Box::new(open_sqlite(path)?);
+                // Whatever an earlier run left in the journal: the writer's
+                // memory of its client ids starts empty.
+                move_all(&mut conn)?;
                 Inner::Sqlite {
-                    conn: Box::new(open_sqlite(path)?),
+                    conn,
                     _checkpoints: start_checkpoints(path, wal.clone())?,
                     wal,
                     seen_pass: 0,
+                    journal: Journal::default(),
                 }
             }
             None => Inner::Sql {
@@ -85,7 +109,7 @@ impl EventLog {
     /// append, in order.
     pub fn append_batch(&mut self, batch: &[Append<'_>]) -> Result<Vec<Appended>> {
         match &mut self.inner {
-            Inner::Sqlite { conn, .. } => append_sqlite(conn, batch),
+            Inner::Sqlite { conn, journal, .. } => append_sqlite(conn, journal, batch),
             Inner::Sql { store, runtime } => runtime.block_on(append_sql(store, batch)),
         }
     }
@@ -99,7 +123,14 @@ impl EventLog {
     /// WAL, the writer copies the few frames written since (a short stall
     /// instead of the whole checkpoint's), and its next commit starts the WAL
     /// from the beginning.
+    ///
+    /// It also moves the journal once [`EventLog::due_in`] says so.
     pub fn maintain(&mut self) {
+        if self.due_in() == Some(Duration::ZERO) {
+            if let Err(e) = self.move_due_part() {
+                tracing::warn!(error = %e, "moving the event journal failed; will retry");
+            }
+        }
         let Inner::Sqlite {
             conn,
             wal,
@@ -121,6 +152,58 @@ impl EventLog {
             tracing::warn!(error = %e, "WAL checkpoint failed");
         }
     }
+}
+
+impl EventLog {
+    /// How long until the next part of the journal should move (`maintain`
+    /// does it); `None` when there is nothing to move. A caller waiting for
+    /// appends waits no longer than this, so the journal moves on a quiet
+    /// server too.
+    pub fn due_in(&self) -> Option<Duration> {
+        match &self.inner {
+            Inner::Sqlite { journal, .. } => journal.due_in(),
+            Inner::Sql { .. } => None,
+        }
+    }
+
+    /// Move one part of the journal, the one due.
+    fn move_due_part(&mut self) -> Result<()> {
+        let Inner::Sqlite { conn, journal, .. } = &mut self.inner else {
+            return Ok(());
+        };
+        let part = journal.due_part();
+        if !journal.is_empty(part) {
+            if let Err(e) = move_part(conn, part) {
+                journal.postpone();
+                return Err(e);
+            }
+        }
+        journal.moved(part);
+        Ok(())
+    }
+
+    /// Move the whole journal into `conversation_events` now.
+    pub fn move_journal(&mut self) -> Result<()> {
+        let Inner::Sqlite { conn, journal, .. } = &mut self.inner else {
+            return Ok(());
+        };
+        move_all(conn)?;
+        *journal = Journal::default();
+        Ok(())
+    }
+}
+
+fn move_all(conn: &mut rusqlite::Connection) -> Result<()> {
+    (0..journal::PARTS).try_for_each(|part| move_part(conn, part))
+}
+
+fn move_part(conn: &mut rusqlite::Connection, part: usize) -> Result<()> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(sqlite_err)?;
+    tx.execute_batch(&journal::move_sql(part))
+        .map_err(sqlite_err)?;
+    tx.commit().map_err(sqlite_err)
 }
 
 /// What the checkpoint thread last saw, for the writer.
@@ -182,7 +265,8 @@ fn open_sqlite(path: &Path) -> Result<rusqlite::Connection> {
     let auto = if coordinated() { 0 } else { 1000 };
     conn.execute_batch(&format!("PRAGMA wal_autocheckpoint={auto};"))
         .map_err(sqlite_err)?;
-    conn.set_prepared_statement_cache_capacity(16);
+    // Two statements per journal part, and the rest.
+    conn.set_prepared_statement_cache_capacity(48);
     Ok(conn)
 }
 
@@ -216,44 +300,63 @@ fn start_checkpoints(path: &Path, wal: Arc<WalState>) -> Result<std::sync::mpsc:
     Ok(stop)
 }
 
-fn append_sqlite(conn: &mut rusqlite::Connection, batch: &[Append<'_>]) -> Result<Vec<Appended>> {
+fn append_sqlite(
+    conn: &mut rusqlite::Connection,
+    journal: &mut Journal,
+    batch: &[Append<'_>],
+) -> Result<Vec<Appended>> {
+    // What this batch adds to the journal's memory, undone if it does not
+    // commit.
+    let mut added = Vec::new();
+    let stored = append_sqlite_tx(conn, journal, &mut added, batch);
+    match &stored {
+        Ok(_) => journal.committed(),
+        Err(_) => journal.forget(added),
+    }
+    stored
+}
+
+fn append_sqlite_tx(
+    conn: &mut rusqlite::Connection,
+    journal: &mut Journal,
+    added: &mut Vec<(usize, Option<String>)>,
+    batch: &[Append<'_>],
+) -> Result<Vec<Appended>> {
     // IMMEDIATE: take the write lock up front, as `Store::begin` does.
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(sqlite_err)?;
     let mut out = Vec::with_capacity(batch.len());
     for a in batch {
-        out.push(append_one_sqlite(&tx, a)?);
+        out.push(append_one_sqlite(&tx, journal, added, a)?);
     }
     tx.commit().map_err(sqlite_err)?;
     Ok(out)
 }
 
 /// The outer `Err` aborts the batch; the inner one fails this append only.
-fn append_one_sqlite(tx: &rusqlite::Transaction<'_>, a: &Append<'_>) -> Result<Appended> {
+fn append_one_sqlite(
+    tx: &rusqlite::Transaction<'_>,
+    journal: &mut Journal,
+    added: &mut Vec<(usize, Option<String>)>,
+    a: &Append<'_>,
+) -> Result<Appended> {
     let (t, conv, e) = (a.scope.id(), a.conversation_id, &a.event);
     if let Some(cid) = e.client_id {
-        let mut stmt = tx.prepare_cached(EVENT_BY_CLIENT_ID).map_err(sqlite_err)?;
-        let existing = stmt
-            .query_row((t, conv, cid), |r| {
-                Ok((
-                    ConversationEvent {
-                        conversation_id: r.get(0)?,
-                        seq: r.get(1)?,
-                        kind: r.get(2)?,
-                        sender: r.get(3)?,
-                        sender_id: r.get(4)?,
-                        sender_name: r.get(5)?,
-                        client_id: r.get(6)?,
-                        body: serde_json::Value::Null,
-                        private: r.get::<_, i64>(8)? != 0,
-                        at: r.get(9)?,
-                    },
-                    r.get::<_, String>(7)?,
-                ))
-            })
-            .optional()
-            .map_err(sqlite_err)?;
+        // In the journal (the writer's own memory) or moved out of it.
+        let existing = match journal.find(t, conv, cid) {
+            Some((part, id)) => tx
+                .prepare_cached(journal::by_id_sql(part))
+                .map_err(sqlite_err)?
+                .query_row([id], stored_event)
+                .optional(),
+            None => tx
+                .prepare_cached(EVENT_BY_CLIENT_ID)
+                .map_err(sqlite_err)?
+                .query_row((t, conv, cid), stored_event)
+                .optional(),
+        }
+        .map_err(sqlite_err)?;
         if let Some((mut event, body)) = existing {
             event.body = serde_json::from_str(&body)
                 .map_err(|e| StoreError::Corrupt(format!("event body: {e}")))?;
@@ -276,7 +379,7 @@ fn append_one_sqlite(tx: &rusqlite::Transaction<'_>, a: &Append<'_>) -> Result<A
         .map_err(sqlite_err)?;
     let now = now_ms();
     let body = e.body.to_string();
-    tx.prepare_cached(INSERT_EVENT)
+    tx.prepare_cached(journal::insert_sql(journal::part_of(conv)))
         .map_err(sqlite_err)?
         .execute((
             conv,
@@ -292,7 +395,27 @@ fn append_one_sqlite(tx: &rusqlite::Transaction<'_>, a: &Append<'_>) -> Result<A
             now,
         ))
         .map_err(sqlite_err)?;
+    added.push(journal.remember(t, conv, e.client_id, tx.last_insert_rowid()));
     Ok(Ok((a.event.stored(a.conversation_id, seq, now), true)))
+}
+
+/// A stored event, its body still JSON text.
+fn stored_event(r: &rusqlite::Row<'_>) -> rusqlite::Result<(ConversationEvent, String)> {
+    Ok((
+        ConversationEvent {
+            conversation_id: r.get(0)?,
+            seq: r.get(1)?,
+            kind: r.get(2)?,
+            sender: r.get(3)?,
+            sender_id: r.get(4)?,
+            sender_name: r.get(5)?,
+            client_id: r.get(6)?,
+            body: serde_json::Value::Null,
+            private: r.get::<_, i64>(8)? != 0,
+            at: r.get(9)?,
+        },
+        r.get::<_, String>(7)?,
+    ))
 }
 
 async fn append_sql(store: &Store, batch: &[Append<'_>]) -> Result<Vec<Appended>> {

@@ -104,6 +104,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0015_bot_thresholds.sql"),
         postgres: include_str!("../migrations/postgres/0015_bot_thresholds.sql"),
     },
+    Migration {
+        version: 16,
+        name: "event_journal",
+        sqlite: include_str!("../migrations/sqlite/0016_event_journal.sql"),
+        postgres: include_str!("../migrations/postgres/0016_event_journal.sql"),
+    },
 ];
 
 const PG_LOCK_KEY: i64 = 0x6b656675; // "kefu"

@@ -504,3 +504,166 @@ pub(crate) async fn message_writer_numbers_each_conversation_in_batch_order(stor
         assert_eq!(got, want, "gap-free log in batch order");
     }
 }
+
+/// The writer's newest events (on a SQLite file, still in its journal) are
+/// read, retried and numbered like stored ones, before and after the journal
+/// moves into the log and across a restart of the writer; appends outside the
+/// writer keep the numbering gap-free.
+pub(crate) async fn message_writer_journal_is_read_like_the_log(store: Store) {
+    use kefu_store::event_log::{Append, EventLog};
+    let (t, ch, v) = chat_fixture(&store, "journal").await;
+    let mut c = store.conn().await.unwrap();
+    let conv = conversations::create_conversation(
+        &mut c,
+        &t,
+        &conversations::NewConversation {
+            channel_id: &ch,
+            visitor_id: &v.id,
+            customer_id: &v.customer_id,
+            state: "queued",
+            skill_group_id: None,
+            priority: 0,
+        },
+    )
+    .await
+    .unwrap();
+    drop(c);
+    let body = serde_json::json!({"kind": "text", "text": "我的快递到哪了"});
+    // Runs `plans` through one writer, each plan a batch of client ids
+    // (None: no client id), moving the journal where a plan is `["move"]`.
+    let run = |plans: Vec<Vec<Option<&'static str>>>| {
+        let (store, t, conv, body) = (store.clone(), t.clone(), conv.id.clone(), body.clone());
+        tokio::task::spawn_blocking(move || {
+            let mut log = EventLog::open(&store).unwrap();
+            let mut out = Vec::new();
+            for plan in plans {
+                if plan == [Some("move")] {
+                    log.move_journal().unwrap();
+                    continue;
+                }
+                let batch: Vec<Append<'_>> = plan
+                    .iter()
+                    .map(|cid| Append {
+                        scope: &t,
+                        conversation_id: &conv,
+                        event: conversations::NewEvent {
+                            kind: "message",
+                            sender: "visitor",
+                            sender_id: Some("v"),
+                            sender_name: "访客",
+                            client_id: *cid,
+                            body: &body,
+                            private: false,
+                        },
+                        cond: conversations::AppendIf {
+                            open: true,
+                            agent: None,
+                        },
+                    })
+                    .collect();
+                for r in log.append_batch(&batch).unwrap() {
+                    let (e, new) = r.unwrap();
+                    out.push(format!("seq {} new {new}", e.seq));
+                }
+            }
+            out
+        })
+    };
+    let log_of = |store: Store, t: TenantScope, id: String| async move {
+        let mut c = store.conn().await.unwrap();
+        conversations::events_after(&mut c, &t, &id, 0, 100)
+            .await
+            .unwrap()
+            .iter()
+            .map(|e| (e.seq, e.client_id.clone(), e.body.clone()))
+            .collect::<Vec<_>>()
+    };
+
+    // Before any move: the log reads what the writer just stored.
+    let first = run(vec![vec![Some("j-1"), None], vec![Some("j-1")]])
+        .await
+        .unwrap();
+    assert_eq!(
+        first,
+        ["seq 1 new true", "seq 2 new true", "seq 1 new false"]
+    );
+    let seen = log_of(store.clone(), t.clone(), conv.id.clone()).await;
+    assert_eq!(
+        seen.iter()
+            .map(|(s, c, _)| (*s, c.clone()))
+            .collect::<Vec<_>>(),
+        [(1, Some("j-1".to_string())), (2, None)]
+    );
+    assert_eq!(seen[0].2, body);
+
+    // An append outside the writer sees the writer's client ids and numbers.
+    let mut c = store.conn().await.unwrap();
+    let msg = |cid| conversations::NewEvent {
+        kind: "message",
+        sender: "visitor",
+        sender_id: Some("v"),
+        sender_name: "访客",
+        client_id: cid,
+        body: &body,
+        private: false,
+    };
+    let (again, new) = conversations::append_event(&mut c, &t, &conv.id, &msg(Some("j-1")))
+        .await
+        .unwrap();
+    assert_eq!((again.seq, new), (1, false), "a retry of a journal event");
+    let (outside, new) = conversations::append_event(&mut c, &t, &conv.id, &msg(Some("x-1")))
+        .await
+        .unwrap();
+    assert_eq!((outside.seq, new), (3, true));
+    let texts = kefu_store::bot::recent_visitor_texts(&mut c, &t, &conv.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        texts.iter().map(|(s, _)| *s).collect::<Vec<_>>(),
+        [3, 2, 1],
+        "the bot reads the visitor's latest texts in both tables"
+    );
+    drop(c);
+
+    // A move, retries of moved events, new ones; then a writer that stops
+    // with events in its journal and a new one that starts after it.
+    let second = run(vec![
+        vec![Some("j-3")],
+        vec![Some("move")],
+        vec![Some("j-1"), Some("j-3"), Some("x-1"), Some("j-4")],
+    ])
+    .await
+    .unwrap();
+    assert_eq!(
+        second,
+        [
+            "seq 4 new true",
+            "seq 1 new false",
+            "seq 4 new false",
+            "seq 3 new false",
+            "seq 5 new true",
+        ]
+    );
+    let third = run(vec![vec![Some("j-4"), Some("j-6")]]).await.unwrap();
+    assert_eq!(third, ["seq 5 new false", "seq 6 new true"]);
+    let all = log_of(store.clone(), t.clone(), conv.id.clone()).await;
+    assert_eq!(
+        all.iter()
+            .map(|(s, c, _)| (*s, c.clone()))
+            .collect::<Vec<_>>(),
+        [
+            (1, Some("j-1".to_string())),
+            (2, None),
+            (3, Some("x-1".to_string())),
+            (4, Some("j-3".to_string())),
+            (5, Some("j-4".to_string())),
+            (6, Some("j-6".to_string())),
+        ],
+        "gap-free, in order, each once"
+    );
+    let mut c = store.conn().await.unwrap();
+    let after_4 = conversations::events_after(&mut c, &t, &conv.id, 4, 1)
+        .await
+        .unwrap();
+    assert_eq!(after_4.iter().map(|e| e.seq).collect::<Vec<_>>(), [5]);
+}

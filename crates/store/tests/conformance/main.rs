@@ -56,6 +56,7 @@ conformance!(
     visitors_offline_messages_and_quick_replies,
     message_writer_batches_fail_one_append_not_all,
     message_writer_numbers_each_conversation_in_batch_order,
+    message_writer_journal_is_read_like_the_log,
     merge_keeps_every_conversation_and_follow_up,
     pool_hides_a_status_and_claims_once,
     oneid_never_imports_a_duplicate,
