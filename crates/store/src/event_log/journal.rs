@@ -82,11 +82,14 @@ pub(crate) fn by_id_sql(part: usize) -> &'static str {
 }
 
 /// The move of one part: sorted, so that each conversation's index leaves
-/// are written once per move, not once per event.
+/// are written once per move, not once per event. `OR IGNORE`: a client id
+/// that an append outside the writer stored meanwhile (its look-up and its
+/// insert are not one transaction) would otherwise fail every move of the
+/// part for good; the copy in the log is the one kept.
 pub(crate) fn move_sql(part: usize) -> String {
     let t = TABLES[part];
     format!(
-        "INSERT INTO conversation_events (conversation_id, seq, tenant_id, kind, sender_type, sender_id, sender_name, client_id, body, private, at) \
+        "INSERT OR IGNORE INTO conversation_events (conversation_id, seq, tenant_id, kind, sender_type, sender_id, sender_name, client_id, body, private, at) \
          SELECT conversation_id, seq, tenant_id, kind, sender_type, sender_id, sender_name, client_id, body, private, at \
          FROM {t} ORDER BY conversation_id, seq; DELETE FROM {t};"
     )
@@ -110,6 +113,8 @@ pub(crate) struct Journal {
     /// The part whose turn is next, and when.
     next: usize,
     next_at: Option<Instant>,
+    /// After a failed move: no move before then, even of a full part.
+    retry_at: Option<Instant>,
 }
 
 #[derive(Default)]
@@ -125,6 +130,7 @@ impl Default for Journal {
             parts: (0..PARTS).map(|_| Part::default()).collect(),
             next: 0,
             next_at: None,
+            retry_at: None,
         }
     }
 }
@@ -181,6 +187,9 @@ impl Journal {
     /// How long until the next part should move; `None` with nothing to move.
     pub(crate) fn due_in(&self) -> Option<Duration> {
         let at = self.next_at?;
+        if let Some(retry) = self.retry_at.filter(|r| *r > Instant::now()) {
+            return Some(retry.saturating_duration_since(Instant::now()));
+        }
         if self.parts.iter().any(|p| p.rows >= PART_CAP) {
             return Some(Duration::ZERO);
         }
@@ -202,6 +211,7 @@ impl Journal {
     /// `part` moved (or was empty): forget it, and pass the turn on.
     pub(crate) fn moved(&mut self, part: usize) {
         self.parts[part] = Part::default();
+        self.retry_at = None;
         if part == self.next {
             self.next = (self.next + 1) % PARTS;
         }
@@ -214,7 +224,9 @@ impl Journal {
 
     /// A move failed: readers still find the rows in the part; try later.
     pub(crate) fn postpone(&mut self) {
-        self.next_at = Some(Instant::now() + journal_every());
+        let at = Instant::now() + journal_every();
+        self.next_at = Some(at);
+        self.retry_at = Some(at);
     }
 }
 
@@ -263,6 +275,11 @@ mod tests {
         }
         assert_eq!(j.due_in(), Some(Duration::ZERO));
         assert_eq!(j.due_part(), p);
+        j.postpone();
+        assert!(
+            j.due_in().is_some_and(|d| d > Duration::ZERO),
+            "a failed move of a full part is not retried at once"
+        );
         j.moved(p);
         assert_eq!(j.due_in(), None, "all moved");
     }
