@@ -319,17 +319,11 @@ pub async fn recent_visitor_texts(
     t: &TenantScope,
     conversation_id: &str,
 ) -> Result<Vec<(i64, String)>> {
-    let visitor_texts = |table: &str| {
-        format!(
-            "SELECT seq, body FROM {table} WHERE tenant_id = $1 AND conversation_id = $2 \
-             AND sender_type = 'visitor' AND kind = 'message'"
-        )
-    };
     let sql = crate::conversations::with_journal(
         conn,
         conversation_id,
-        &visitor_texts("conversation_events"),
-        &visitor_texts("{journal}"),
+        "SELECT seq, body FROM {table} WHERE tenant_id = $1 AND conversation_id = $2 \
+         AND sender_type = 'visitor' AND kind = 'message'",
         " ORDER BY seq DESC LIMIT 20",
     );
     let rows = sqlx::query(&sql)

@@ -52,33 +52,24 @@ pub fn journal_table(conversation_id: &str) -> &'static str {
 /// The append to `part`, built once.
 pub(crate) fn insert_sql(part: usize) -> &'static str {
     static SQL: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
-    &SQL.get_or_init(|| {
-        TABLES
-            .iter()
-            .map(|t| {
-                format!(
-                    "INSERT INTO {t} (conversation_id, seq, tenant_id, kind, sender_type, sender_id, sender_name, client_id, body, private, at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
-                )
-            })
-            .collect()
-    })[part]
+    &SQL.get_or_init(|| per_part(
+        "INSERT INTO {table} (conversation_id, seq, tenant_id, kind, sender_type, sender_id, sender_name, client_id, body, private, at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    ))[part]
 }
 
 /// One row of `part` by its id, built once.
 pub(crate) fn by_id_sql(part: usize) -> &'static str {
     static SQL: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
-    &SQL.get_or_init(|| {
-        TABLES
-            .iter()
-            .map(|t| {
-                format!(
-                    "SELECT conversation_id, seq, kind, sender_type, sender_id, sender_name, client_id, body, private, at \
-                     FROM {t} WHERE id = $1"
-                )
-            })
-            .collect()
-    })[part]
+    &SQL.get_or_init(|| per_part(
+        "SELECT conversation_id, seq, kind, sender_type, sender_id, sender_name, client_id, body, private, at \
+         FROM {table} WHERE id = $1",
+    ))[part]
+}
+
+/// `sql` once per part, `{table}` naming the part.
+fn per_part(sql: &str) -> Vec<String> {
+    TABLES.iter().map(|t| sql.replace("{table}", t)).collect()
 }
 
 /// The move of one part: sorted, so that each conversation's index leaves

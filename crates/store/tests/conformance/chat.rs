@@ -34,15 +34,18 @@ pub(crate) async fn chat_fixture(
     (t, ch.id, v)
 }
 
-pub(crate) async fn conversation_log_is_gap_free_and_idempotent(store: Store) {
-    let (t, ch, v) = chat_fixture(&store, "chat").await;
-    let (other, _, _) = chat_fixture(&store, "chat-other").await;
-    let mut c = store.conn().await.unwrap();
-    let conv = conversations::create_conversation(
-        &mut c,
-        &t,
+/// A new queued conversation of visitor `v` on channel `ch`.
+pub(crate) async fn queued_conversation(
+    c: &mut kefu_store::Conn,
+    t: &TenantScope,
+    ch: &str,
+    v: &kefu_store::Visitor,
+) -> kefu_store::Conversation {
+    conversations::create_conversation(
+        c,
+        t,
         &conversations::NewConversation {
-            channel_id: &ch,
+            channel_id: ch,
             visitor_id: &v.id,
             customer_id: &v.customer_id,
             state: "queued",
@@ -51,7 +54,14 @@ pub(crate) async fn conversation_log_is_gap_free_and_idempotent(store: Store) {
         },
     )
     .await
-    .unwrap();
+    .unwrap()
+}
+
+pub(crate) async fn conversation_log_is_gap_free_and_idempotent(store: Store) {
+    let (t, ch, v) = chat_fixture(&store, "chat").await;
+    let (other, _, _) = chat_fixture(&store, "chat-other").await;
+    let mut c = store.conn().await.unwrap();
+    let conv = queued_conversation(&mut c, &t, &ch, &v).await;
     assert!(conv.queued_at.is_some());
     let body = serde_json::json!({"kind": "text", "text": "你好"});
     let msg = |cid: Option<&'static str>| conversations::NewEvent {
@@ -513,20 +523,7 @@ pub(crate) async fn message_writer_journal_is_read_like_the_log(store: Store) {
     use kefu_store::event_log::{Append, EventLog};
     let (t, ch, v) = chat_fixture(&store, "journal").await;
     let mut c = store.conn().await.unwrap();
-    let conv = conversations::create_conversation(
-        &mut c,
-        &t,
-        &conversations::NewConversation {
-            channel_id: &ch,
-            visitor_id: &v.id,
-            customer_id: &v.customer_id,
-            state: "queued",
-            skill_group_id: None,
-            priority: 0,
-        },
-    )
-    .await
-    .unwrap();
+    let conv = queued_conversation(&mut c, &t, &ch, &v).await;
     drop(c);
     let body = serde_json::json!({"kind": "text", "text": "我的快递到哪了"});
     // Runs `plans` through one writer, each plan a batch of client ids
