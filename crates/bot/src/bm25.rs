@@ -6,6 +6,7 @@
 //! upper bounds, so that [`crate::topk`] can find the best documents without scoring all of
 //! them (MaxScore).
 
+use crate::forward::Forward;
 use crate::topk::Lists;
 use std::collections::HashMap;
 
@@ -45,7 +46,7 @@ pub struct Bm25 {
     postings: Vec<Posting>,
     /// doc → its distinct (term id, tf), ascending by term id (the forward index: to
     /// remove a document, and to score one document directly)
-    doc_terms: Vec<Vec<(u32, u32)>>,
+    doc_terms: Forward<(u32, u32)>,
     doc_len: Vec<f32>,
     alive: Vec<bool>,
     live: usize,
@@ -78,7 +79,7 @@ impl Bm25 {
     pub fn push(&mut self, terms: &[String]) -> usize {
         let d = self.doc_len.len();
         self.doc_len.push(0.0);
-        self.doc_terms.push(Vec::new());
+        self.doc_terms.push(&[]);
         self.alive.push(true);
         self.live += 1;
         self.fill(d, terms);
@@ -120,14 +121,13 @@ impl Bm25 {
             p.max_tf = p.max_tf.max(n);
             p.min_len = p.min_len.min(len);
         }
-        tf.shrink_to_fit();
-        self.doc_terms[d] = tf;
+        self.doc_terms.set(d, &tf);
         self.doc_len[d] = terms.len() as f32;
         self.total_len += terms.len() as f32;
     }
 
     fn clear(&mut self, d: usize) {
-        for (id, _) in std::mem::take(&mut self.doc_terms[d]) {
+        for (id, _) in self.doc_terms.take(d) {
             let p = &mut self.postings[id as usize];
             if let Ok(i) = p.docs.binary_search(&(d as u32)) {
                 p.docs.remove(i);
@@ -222,9 +222,7 @@ impl Bm25 {
     /// One document's raw score, from its own terms; the same number (bit for bit) as
     /// [`Bm25::score`] gives it.
     pub fn doc_score(&self, q: &Bm25Query, d: usize) -> f32 {
-        let Some(terms) = self.doc_terms.get(d) else {
-            return 0.0;
-        };
+        let terms = self.doc_terms.get(d);
         let len = self.doc_len[d];
         let mut s = 0f32;
         for &(id, idf) in &q.terms {
@@ -237,7 +235,7 @@ impl Bm25 {
 
     /// The ids of a document's terms (none once removed).
     pub fn doc_term_ids(&self, d: usize) -> impl Iterator<Item = u32> + '_ {
-        self.doc_terms.get(d).into_iter().flatten().map(|x| x.0)
+        self.doc_terms.get(d).iter().map(|x| x.0)
     }
 
     /// The query's posting lists for [`crate::topk`].

@@ -18,6 +18,7 @@ pub mod embed;
 pub mod emotion;
 pub mod eval;
 pub mod flow;
+mod forward;
 pub mod fusion;
 pub mod install;
 pub mod metrics;

@@ -2,6 +2,7 @@
 //! word boundaries. Chinese contributes single characters and bigrams; other text
 //! contributes space-padded character trigrams of each word.
 
+use crate::forward::Forward;
 use crate::tokenize::{is_cjk, words_of_normalized};
 use crate::topk::Lists;
 use pinyin::ToPinyin;
@@ -91,7 +92,7 @@ pub struct NgramIndex {
     postings: Vec<Posting>,
     /// doc → its (n-gram id, normalised weight), ascending by id (the forward index: to
     /// remove a document, and to score one document directly)
-    doc_grams: Vec<Vec<(u32, f32)>>,
+    doc_grams: Forward<(u32, f32)>,
     alive: Vec<bool>,
     live: usize,
 }
@@ -147,7 +148,7 @@ impl NgramIndex {
             .collect();
         for (d, tf) in doc_tf.into_iter().enumerate() {
             ix.alive.push(true);
-            ix.doc_grams.push(Vec::new());
+            ix.doc_grams.push(&[]);
             ix.fill_ids(d, tf, |id| idf[id as usize]);
         }
         ix
@@ -189,8 +190,7 @@ impl NgramIndex {
             p.weights.push(*w);
             p.max_w = p.max_w.max(*w);
         }
-        v.shrink_to_fit();
-        self.doc_grams[d] = v;
+        self.doc_grams.set(d, &v);
     }
 
     /// Add a document; returns its number.
@@ -199,7 +199,7 @@ impl NgramIndex {
         let tf = counts(grams);
         let ids: Vec<u32> = tf.keys().map(|g| self.id_of(g)).collect();
         self.alive.push(true);
-        self.doc_grams.push(Vec::new());
+        self.doc_grams.push(&[]);
         self.live += 1;
         // the idf this document will see counts itself
         let idf: HashMap<u32, f32> = ids
@@ -218,7 +218,7 @@ impl NgramIndex {
         if d >= self.alive.len() || !self.alive[d] {
             return;
         }
-        for (id, _) in std::mem::take(&mut self.doc_grams[d]) {
+        for (id, _) in self.doc_grams.take(d) {
             let p = &mut self.postings[id as usize];
             if let Ok(i) = p.docs.binary_search(&(d as u32)) {
                 p.docs.remove(i);
@@ -274,9 +274,7 @@ impl NgramIndex {
     /// One document's cosine, from its own n-grams; the same number (bit for bit) as
     /// [`NgramIndex::score`] gives it.
     pub fn doc_score(&self, q: &NgramQuery, d: usize) -> f32 {
-        let Some(grams) = self.doc_grams.get(d) else {
-            return 0.0;
-        };
+        let grams = self.doc_grams.get(d);
         let mut s = 0f32;
         let mut j = 0;
         for &(id, w) in &q.terms {
@@ -295,7 +293,7 @@ impl NgramIndex {
 
     /// The ids of a document's n-grams (none once removed).
     pub fn doc_gram_ids(&self, d: usize) -> impl Iterator<Item = u32> + '_ {
-        self.doc_grams.get(d).into_iter().flatten().map(|x| x.0)
+        self.doc_grams.get(d).iter().map(|x| x.0)
     }
 
     /// The query's posting lists for [`crate::topk`].

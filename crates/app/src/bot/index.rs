@@ -65,6 +65,18 @@ pub struct Candidate {
     pub scores: ItemScore,
 }
 
+/// What a match is for, which decides how far the search goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MatchFor {
+    /// A visitor's question: what the decision needs and no more
+    /// ([`kefu_bot::Matcher::score_answer`]). Nothing under the "did you mean" threshold is
+    /// searched for, and when the bot answers, the candidates after the answer are only
+    /// those scored on the way (the visitor is waiting; the runners-up change nothing).
+    Answer,
+    /// Agent assist: the best `suggestions` items down to the candidate floor, exactly.
+    Assist,
+}
+
 /// What the matcher made of a question.
 #[derive(Debug, Clone)]
 pub struct Matched {
@@ -74,6 +86,7 @@ pub struct Matched {
     pub thresholds: Thresholds,
     pub threshold_source: ThresholdSource,
     pub semantic: bool,
+    pub purpose: MatchFor,
     /// Best first; `Outcome` indexes into this list.
     pub candidates: Vec<Candidate>,
 }
@@ -91,6 +104,11 @@ impl Matched {
             },
             "threshold_source": self.threshold_source,
             "semantic": self.semantic,
+            // "answer": the candidates after an answer are not necessarily the runners-up
+            "search": match self.purpose {
+                MatchFor::Answer => "answer",
+                MatchFor::Assist => "assist",
+            },
             "candidates": self.candidates.iter().map(|c| serde_json::json!({
                 "item_id": c.item.id,
                 "question": c.item.question,
@@ -375,6 +393,7 @@ impl App {
         scope: &TenantScope,
         channel_id: Option<&str>,
         question: &str,
+        purpose: MatchFor,
     ) -> AppResult<Matched> {
         let ix = self.bot_index(scope).await?;
         let cfg = self.bot.config();
@@ -395,20 +414,25 @@ impl App {
             let r = ix.read().unwrap_or_else(std::sync::PoisonError::into_inner);
             let now = kefu_store::now_ms();
             let thresholds = set.for_path(qv.is_some(), &cfg);
-            // decide() looks at the best `suggestions` only, and nothing uses a candidate
-            // under the floor
-            let (scores, _) = r.matcher.score_top_above(
-                &q,
-                qv.as_deref(),
-                thresholds.suggestions.max(1),
-                thresholds.candidate_floor(),
-                |slot| {
-                    r.matcher
-                        .item(slot)
-                        .and_then(|it| r.items.get(&it.id))
-                        .is_some_and(|it| valid_now(it, now))
-                },
-            );
+            let valid = |slot: usize| {
+                r.matcher
+                    .item(slot)
+                    .and_then(|it| r.items.get(&it.id))
+                    .is_some_and(|it| valid_now(it, now))
+            };
+            let (scores, _) = match purpose {
+                MatchFor::Answer => r
+                    .matcher
+                    .score_answer(&q, qv.as_deref(), &thresholds, valid),
+                // assist offers the best few down to the floor
+                MatchFor::Assist => r.matcher.score_top_above(
+                    &q,
+                    qv.as_deref(),
+                    thresholds.suggestions.max(1),
+                    thresholds.candidate_floor(),
+                    valid,
+                ),
+            };
             let d = decide(scores, thresholds);
             let candidates: Vec<Candidate> = d
                 .candidates
@@ -438,6 +462,7 @@ impl App {
                 thresholds,
                 threshold_source,
                 semantic: qv.is_some(),
+                purpose,
                 candidates,
             })
         })

@@ -10,7 +10,7 @@ pub mod thresholds;
 pub mod turn;
 
 pub use hooks::{BotContext, BotHooks, BotReply};
-pub use index::{BotConfig, Candidate, Matched};
+pub use index::{BotConfig, Candidate, MatchFor, Matched};
 pub use thresholds::{BotThresholds, PathThresholds, SavedThresholds, ThresholdSet};
 
 use std::collections::HashMap;

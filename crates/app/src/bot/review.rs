@@ -3,6 +3,7 @@
 //! dismiss it —, read the decision log, and (agents) get the best answers for a visitor's
 //! last message while serving.
 
+use super::MatchFor;
 use crate::knowledge::{Answer, ItemInput};
 use crate::{audit, json, parse_id, App, AppError, AppResult, Principal};
 use kefu_domain::{Permission, ValidationError};
@@ -291,7 +292,7 @@ impl App {
             });
         };
         let m = self
-            .bot_match(&p.tenant, Some(&c.channel_id), &question)
+            .bot_match(&p.tenant, Some(&c.channel_id), &question, MatchFor::Assist)
             .await?;
         let floor = m.thresholds.candidate_floor();
         let suggestions = m

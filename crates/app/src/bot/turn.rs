@@ -16,7 +16,7 @@
 //! ordinary conversation events with sender `bot`, so the agent who takes over sees them.
 
 use super::hooks::{BotButton, BotContext, BotReply};
-use super::index::Matched;
+use super::index::{MatchFor, Matched};
 use crate::chat::next_state;
 use crate::chat::visitor::VisitorSession;
 use crate::{App, AppError, AppResult};
@@ -296,7 +296,9 @@ impl App {
                 return self.bot_flow_replies(scope, &c, &text, replies).await;
             }
         }
-        let m = self.bot_match(scope, Some(&c.channel_id), &text).await?;
+        let m = self
+            .bot_match(scope, Some(&c.channel_id), &text, MatchFor::Answer)
+            .await?;
         let mut detail = m.detail();
         detail["emotion"] = emotion_json;
         self.bot_decided(scope, &c, &text, &m, detail).await

@@ -6,7 +6,8 @@
 //! all four lexical signals (BM25 per phrasing and per item, n-gram and pinyin cosine) are one
 //! pool, each scaled into confidence units (the signal's weight over the total, BM25 also over
 //! the query's bound), and the pruning threshold is the k-th best *confidence* (never below
-//! the caller's floor) — far above any single signal's n-th best:
+//! the caller's floor; for the answer search, the best's once it is high enough to answer,
+//! `top::Want`) — far above any single signal's n-th best:
 //!
 //! 0. With a query embedding, the semantic candidates (and the classifier's) are scored
 //!    exactly first; every other item's semantic signals are at most the bound they leave
@@ -42,8 +43,8 @@
 //! widening every bound by [`SLACK`].
 
 use super::resolve::{Cand, Pass, PassCtx, PassScratch};
-use super::signature::{Rest, RestTerm};
-use super::top::Query;
+use super::signature::{self, Rest, RestTerm};
+use super::top::{Query, Want};
 use super::{by_confidence, ItemScore, Matcher};
 use crate::topk::Lists;
 use std::cell::RefCell;
@@ -52,6 +53,10 @@ use std::cell::RefCell;
 /// the exact scores).
 const SLACK: f32 = 1.0 + 1e-5;
 const ABS_SLACK: f32 = 1e-7;
+
+/// How many candidates ahead the signature walk asks for a signature (a few misses in
+/// flight at once).
+const PREFETCH_AHEAD: usize = 8;
 
 /// Items scored exactly at each refresh of θ (beyond the `k` needed).
 const PROBE: usize = 8;
@@ -279,32 +284,26 @@ pub(super) struct SemanticPart<'a> {
     pub(super) theta_classifier: f32,
 }
 
-/// The best `k` exactly scored items (best first) and θ, the k-th confidence (0 until `k`
-/// items with a positive confidence are in), never below the floor.
+/// The best `k` exactly scored items (best first) and θ ([`Want::theta`]).
 struct Best {
-    k: usize,
-    floor: f32,
+    want: Want,
     items: Vec<ItemScore>,
 }
 
 impl Best {
     fn theta(&self) -> f32 {
-        if self.items.len() < self.k {
-            self.floor
-        } else {
-            self.items[self.k - 1].confidence.max(self.floor)
-        }
+        self.want.theta(&self.items)
     }
     fn offer(&mut self, s: ItemScore) {
         if s.confidence <= 0.0
-            || s.confidence < self.floor
-            || (self.items.len() >= self.k && s.confidence < self.theta())
+            || s.confidence < self.want.floor
+            || (self.items.len() >= self.want.k && s.confidence < self.theta())
         {
             return;
         }
         let at = self.items.partition_point(|x| by_confidence(x, &s).is_lt());
         self.items.insert(at, s);
-        self.items.truncate(self.k);
+        self.items.truncate(self.want.k);
     }
 }
 
@@ -324,13 +323,12 @@ thread_local! {
 }
 
 impl Matcher {
-    /// The best `k` items at or above `floor` among those `keep` accepts.
+    /// The items `want` asks for among those `keep` accepts.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn fused_top(
         &self,
         q: &Query,
-        k: usize,
-        floor: f32,
+        want: Want,
         keep: &impl Fn(usize) -> bool,
         total: f32,
         tuning: Tuning,
@@ -395,9 +393,9 @@ impl Matcher {
         let rest = tails(pool.iter());
         let nothing = [0f32; 4];
 
+        let k = want.k;
         let mut best = Best {
-            k,
-            floor,
+            want,
             items: Vec::with_capacity(k + 1),
         };
         let owner = &self.owner;
@@ -518,6 +516,7 @@ impl Matcher {
             if sc.touched > k + PROBE {
                 probe(sc, &mut best);
             }
+            let theta = best.theta();
             let mut cands: Vec<Cand> = sc
                 .touched_in_order()
                 .map(|i| (sc.items[i as usize], i))
@@ -526,9 +525,21 @@ impl Matcher {
                     item: i,
                     known: a.s,
                 })
-                .filter(|c| ub(&c.known, 0) > best.theta())
-                .filter(|c| sig_bound(c) > best.theta())
+                .filter(|c| ub(&c.known, 0) > theta)
                 .collect();
+            // The signatures are random reads in a large array: ask for the ones a few
+            // candidates ahead while bounding this one, so the misses overlap.
+            let mut kept = 0;
+            for j in 0..cands.len() {
+                if let Some(ahead) = cands.get(j + PREFETCH_AHEAD) {
+                    signature::prefetch(&self.sigs[ahead.item as usize]);
+                }
+                if sig_bound(&cands[j]) > theta {
+                    cands[kept] = cands[j];
+                    kept += 1;
+                }
+            }
+            cands.truncate(kept);
             // A few candidates are scored exactly, best bound first: cheaper than looking
             // each up in every remaining list (a cold search in a long list each).
             if cands.len() <= tuning.direct_up_to {

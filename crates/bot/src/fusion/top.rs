@@ -23,6 +23,7 @@
 use super::lexical::{Fused, SemanticPart, Tuning, TUNING};
 use super::{by_confidence, squash_cos, ItemScore, Matcher, DEAD};
 use crate::bm25::Bm25Query;
+use crate::calibrate::Thresholds;
 use crate::embed::dot;
 use crate::ngram::{ngrams, pinyin_form, NgramQuery};
 use crate::tokenize::{normalize, words_of_normalized};
@@ -59,6 +60,45 @@ pub enum TopPath {
     /// candidates. With an embedding, the semantic candidates were scored first; `sketch`
     /// says they came from the item sketches (approximate, as in `SketchSemantic`).
     Fused { sketch: bool },
+}
+
+/// What a search must find exactly: the best `k` items at or above `floor`, or, once an
+/// item at or above `answer` is found, only the best one.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Want {
+    pub(crate) k: usize,
+    pub(crate) floor: f32,
+    /// `f32::INFINITY` for a plain top-`k` search.
+    pub(crate) answer: f32,
+}
+
+impl Want {
+    /// θ, the confidence an item must beat to count, given the exactly scored items found
+    /// so far (best first): the `k`-th's (the floor until there are `k`), or the first's
+    /// once it reaches `answer`. It never falls as items are found, which the pruning
+    /// needs.
+    pub(crate) fn theta(&self, found: &[ItemScore]) -> f32 {
+        let kth = match found.get(self.k.max(1) - 1) {
+            Some(s) => s.confidence.max(self.floor),
+            None => self.floor,
+        };
+        match found.first() {
+            Some(top) if top.confidence >= self.answer => kth.max(top.confidence),
+            _ => kth,
+        }
+    }
+
+    /// Whether `found` (best first, exactly scored) is the answer once nothing left out can
+    /// score above `limit`.
+    fn certified(&self, found: &[ItemScore], limit: f32) -> bool {
+        match found.get(self.k.max(1) - 1) {
+            _ if limit < self.floor || limit <= 0.0 => true,
+            Some(kth) if kth.confidence >= limit => true,
+            _ => found
+                .first()
+                .is_some_and(|top| top.confidence >= self.answer && top.confidence >= limit),
+        }
+    }
 }
 
 /// The first round's candidates per signal.
@@ -103,7 +143,35 @@ impl Matcher {
         floor: f32,
         keep: impl Fn(usize) -> bool,
     ) -> (Vec<ItemScore>, TopPath) {
-        self.top_search(query, query_vector, k, floor, keep, FIRST_N.max(4 * k))
+        let want = Want {
+            k: k.max(1),
+            floor,
+            answer: f32::INFINITY,
+        };
+        self.top_search(query, query_vector, want, keep, FIRST_N.max(4 * k))
+    }
+
+    /// What a decision needs ([`crate::calibrate::decide`]), and no more: the best item at
+    /// or above `t.suggest` and, when it is below `t.answer`, the best `t.suggestions` at or
+    /// above `t.suggest` (the "did you mean" choices). Once an item at or above `t.answer`
+    /// is found only the best counts, so the items after the first are then some of those
+    /// scored on the way (each exactly), not necessarily the runners-up; the decision is
+    /// the same as on [`Matcher::score_top_above`]'s answer. The bot answers with this; it
+    /// skips far more than a search for the best few down to the candidate floor.
+    pub fn score_answer(
+        &self,
+        query: &str,
+        query_vector: Option<&[f32]>,
+        t: &Thresholds,
+        keep: impl Fn(usize) -> bool,
+    ) -> (Vec<ItemScore>, TopPath) {
+        let k = t.suggestions.max(1);
+        let want = Want {
+            k,
+            floor: t.suggest,
+            answer: t.answer,
+        };
+        self.top_search(query, query_vector, want, keep, FIRST_N.max(4 * k))
     }
 
     /// The search itself; `first_n` is the first round's candidates per signal (tests
@@ -112,12 +180,11 @@ impl Matcher {
         &self,
         query: &str,
         query_vector: Option<&[f32]>,
-        k: usize,
-        floor: f32,
+        want: Want,
         keep: impl Fn(usize) -> bool,
         first_n: usize,
     ) -> (Vec<ItemScore>, TopPath) {
-        let k = k.max(1);
+        let (k, floor) = (want.k.max(1), want.floor);
         let norm = self.synonyms.apply(&normalize(query));
         let words = words_of_normalized(&norm);
         let q = Query {
@@ -189,7 +256,7 @@ impl Matcher {
                         theta_classifier: t_clf,
                     }
                 });
-                match self.fused_top(&q, k, floor, &keep, total, tuning, semantic) {
+                match self.fused_top(&q, want, &keep, total, tuning, semantic) {
                     Fused::Done(top) => {
                         return (
                             top,
@@ -287,11 +354,7 @@ impl Matcher {
             scored.retain(|s| s.confidence > 0.0 && s.confidence >= floor);
             scored.truncate(k);
             let limit = self.fuse(&theta, total);
-            let certified = match scored.get(k - 1) {
-                Some(kth) => kth.confidence >= limit,
-                None => limit <= 0.0 || limit < floor,
-            };
-            if certified {
+            if want.certified(&scored, limit) {
                 let path = if sketch_mode {
                     TopPath::SketchSemantic { rounds }
                 } else {

@@ -3,6 +3,7 @@
 //! items in the same order, each signal and the confidence within 1e-5 (items exactly tied
 //! with the k-th may differ).
 
+use super::top::Want;
 use super::*;
 
 struct Rng(u64);
@@ -115,32 +116,50 @@ fn synonyms(r: &mut Rng) -> Synonyms {
 
 /// Fast top-k against dense: same confidences in order, same signals for each item; an item
 /// may differ from the dense one only where the two are tied.
-/// With a `floor`, only the items at or above it count, on both sides.
+/// With a `floor`, only the items at or above it count, on both sides. With a finite
+/// `answer` (the answer search), when the best reaches it only the best must agree, and the
+/// other items returned must be real scores.
+#[allow(clippy::too_many_arguments)]
 fn check(
     m: &Matcher,
     q: &str,
     qv: Option<&[f32]>,
     k: usize,
     floor: f32,
+    answer: f32,
     first_n: usize,
     drop: usize,
 ) -> TopPath {
     let keep = |slot: usize| drop == 0 || slot % drop != 1;
-    let (fast, path) = m.top_search(q, qv, k, floor, keep, first_n);
+    let want = Want { k, floor, answer };
+    let (fast, path) = m.top_search(q, qv, want, keep, first_n);
     let mut dense = m.score(q, qv);
     dense.retain(|s| s.confidence > 0.0 && s.confidence >= floor && keep(s.item));
     let all = dense.clone();
     dense.truncate(k);
-    assert_eq!(
-        fast.len(),
-        dense.len(),
-        "{q:?} k {k} n {first_n} {path:?}\n{fast:?}\n{dense:?}"
-    );
-    for (f, d) in fast.iter().zip(&dense) {
+    let only_best = dense.first().is_some_and(|d| d.confidence >= answer);
+    if only_best {
+        // the best is certain; the rest are whatever was scored on the way
+        dense.truncate(1);
         assert!(
-            (f.confidence - d.confidence).abs() < 1e-5,
-            "{q:?} k {k} n {first_n} {path:?}: {f:?} vs {d:?}"
+            !fast.is_empty() && fast.len() <= k,
+            "{q:?} k {k} answer {answer} {path:?}\n{fast:?}\n{dense:?}"
         );
+        assert!(fast.windows(2).all(|w| w[0].confidence >= w[1].confidence));
+    } else {
+        assert_eq!(
+            fast.len(),
+            dense.len(),
+            "{q:?} k {k} n {first_n} answer {answer} {path:?}\n{fast:?}\n{dense:?}"
+        );
+    }
+    for (i, f) in fast.iter().enumerate() {
+        if let Some(d) = dense.get(i) {
+            assert!(
+                (f.confidence - d.confidence).abs() < 1e-5,
+                "{q:?} k {k} n {first_n} answer {answer} {path:?}: {f:?} vs {d:?}"
+            );
+        }
         let same = all
             .iter()
             .find(|s| s.item == f.item)
@@ -267,7 +286,9 @@ fn run(seed: u64, semantic: bool) -> [usize; 4] {
             let drop = [0, 0, 3][r.below(3)];
             // the floors a decision uses: none, below and at the "did you mean" threshold
             let floor = [0.0, 0.0, 0.15, 0.3][r.below(4)];
-            let path = check(&m, &q, qv.as_deref(), k, floor, first_n, drop);
+            // and the answer search (only the best once it reaches `answer`)
+            let answer = [f32::INFINITY, f32::INFINITY, 0.2, 0.4, 0.6][r.below(5)];
+            let path = check(&m, &q, qv.as_deref(), k, floor, answer, first_n, drop);
             match path {
                 TopPath::Certified { rounds: 1 } => paths[0] += 1,
                 TopPath::Certified { .. } => paths[1] += 1,
@@ -372,7 +393,7 @@ fn the_first_chinese_item_gives_every_item_its_pinyin_terms() {
     let mut fused = 0;
     for it in items.iter().take(100) {
         for first_n in [1, 2, 3] {
-            let path = check(&m, &it.question, None, 3, 0.0, first_n, 0);
+            let path = check(&m, &it.question, None, 3, 0.0, f32::INFINITY, first_n, 0);
             fused += usize::from(matches!(path, TopPath::Fused { .. }));
         }
     }
@@ -405,7 +426,7 @@ fn long_texts_bound_by_norms_stay_exact() {
     for _ in 0..150 {
         let q = long(&mut r);
         for first_n in [1, 3, 8] {
-            check(&m, &q, None, 3, 0.0, first_n, 0);
+            check(&m, &q, None, 3, 0.0, f32::INFINITY, first_n, 0);
         }
     }
 }
