@@ -233,6 +233,17 @@ impl Bm25 {
         s
     }
 
+    /// Ask for documents' term lists ahead of scoring them: their spans (`lists` false),
+    /// then the lists themselves (see [`Forward`]).
+    #[inline]
+    pub(crate) fn prefetch_docs(&self, docs: std::ops::Range<usize>, lists: bool) {
+        if lists {
+            self.doc_terms.prefetch_lists(docs);
+        } else {
+            self.doc_terms.prefetch_spans(docs);
+        }
+    }
+
     /// The ids of a document's terms (none once removed).
     pub fn doc_term_ids(&self, d: usize) -> impl Iterator<Item = u32> + '_ {
         self.doc_terms.get(d).iter().map(|x| x.0)

@@ -291,6 +291,17 @@ impl NgramIndex {
         s
     }
 
+    /// Ask for documents' term lists ahead of scoring them: their spans (`lists` false),
+    /// then the lists themselves (see [`Forward`]).
+    #[inline]
+    pub(crate) fn prefetch_docs(&self, docs: std::ops::Range<usize>, lists: bool) {
+        if lists {
+            self.doc_grams.prefetch_lists(docs);
+        } else {
+            self.doc_grams.prefetch_spans(docs);
+        }
+    }
+
     /// The ids of a document's n-grams (none once removed).
     pub fn doc_gram_ids(&self, d: usize) -> impl Iterator<Item = u32> + '_ {
         self.doc_grams.get(d).iter().map(|x| x.0)

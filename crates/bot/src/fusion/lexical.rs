@@ -86,7 +86,7 @@ pub(super) const TUNING: Tuning = Tuning {
     first_refresh: 1024,
     scan_ratio: 16,
     touched_budget: 1 << 16,
-    direct_up_to: 256,
+    direct_up_to: 1024,
     common_share: 8,
 };
 
@@ -132,6 +132,11 @@ struct Scratch {
     touched: usize,
     touched_bits: Vec<u64>,
     pass: PassScratch,
+    /// buffers of one query, kept for the next (a large knowledge base's are hundreds of
+    /// kilobytes, and allocating them anew each query showed in the profile)
+    lead: Vec<(f32, u32)>,
+    cands: Vec<Cand>,
+    by_bound: Vec<(f32, u32)>,
 }
 
 impl Scratch {
@@ -318,6 +323,32 @@ fn bound_sum(known: &[f32; 4], rest: &[f32; 4], cap: &[f32; 4]) -> f32 {
     b * SLACK + ABS_SLACK
 }
 
+impl Matcher {
+    /// Score exactly, in order, the items of `by_bound` (best bound first) until the next
+    /// bound is not above θ. The items' term lists are random reads: each is asked for a
+    /// few items ahead (its span first, then the lists the span points to).
+    fn exact_in_order(
+        &self,
+        sc: &mut Scratch,
+        by_bound: &[(f32, u32)],
+        best: &mut Best,
+        exact: &impl Fn(&mut Scratch, u32, &mut Best) -> f32,
+    ) {
+        for (j, &(b, i)) in by_bound.iter().enumerate() {
+            if b <= best.theta() {
+                break;
+            }
+            if let Some(&(_, far)) = by_bound.get(j + 2 * PREFETCH_AHEAD) {
+                self.prefetch_item(far as usize, false);
+            }
+            if let Some(&(_, near)) = by_bound.get(j + PREFETCH_AHEAD) {
+                self.prefetch_item(near as usize, true);
+            }
+            exact(sc, i, best);
+        }
+    }
+}
+
 thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
@@ -418,12 +449,14 @@ impl Matcher {
         // raise θ: score exactly the touched items with the best partial sums (the likely
         // answers)
         let probe = |sc: &mut Scratch, best: &mut Best| {
-            let mut lead: Vec<(f32, u32)> = sc
-                .touched_in_order()
-                .map(|i| (sc.items[i as usize], i))
-                .filter(|(a, _)| !a.done)
-                .map(|(a, i)| (a.s.iter().sum::<f32>(), i))
-                .collect();
+            let mut lead = std::mem::take(&mut sc.lead);
+            lead.clear();
+            lead.extend(
+                sc.touched_in_order()
+                    .map(|i| (sc.items[i as usize], i))
+                    .filter(|(a, _)| !a.done)
+                    .map(|(a, i)| (a.s.iter().sum::<f32>(), i)),
+            );
             let m = (k + PROBE).min(lead.len());
             if m > 0 && m < lead.len() {
                 lead.select_nth_unstable_by(m - 1, |a, b| b.0.total_cmp(&a.0));
@@ -431,6 +464,7 @@ impl Matcher {
             for &(_, i) in &lead[..m] {
                 exact(sc, i, best);
             }
+            sc.lead = lead;
         };
         let add_list = |sc: &mut Scratch, e: &Entry| match e.signal {
             0 => sc.add_doc_list(&bm25, e.term, 0, scale[0], owner),
@@ -517,24 +551,30 @@ impl Matcher {
                 probe(sc, &mut best);
             }
             let theta = best.theta();
-            let mut cands: Vec<Cand> = sc
-                .touched_in_order()
-                .map(|i| (sc.items[i as usize], i))
-                .filter(|(a, _)| !a.done)
-                .map(|(a, i)| Cand {
-                    item: i,
-                    known: a.s,
-                })
-                .filter(|c| ub(&c.known, 0) > theta)
-                .collect();
+            let mut cands = std::mem::take(&mut sc.cands);
+            cands.clear();
+            cands.extend(
+                sc.touched_in_order()
+                    .map(|i| (sc.items[i as usize], i))
+                    .filter(|(a, _)| !a.done)
+                    .map(|(a, i)| Cand {
+                        item: i,
+                        known: a.s,
+                    })
+                    .filter(|c| ub(&c.known, 0) > theta),
+            );
             // The signatures are random reads in a large array: ask for the ones a few
             // candidates ahead while bounding this one, so the misses overlap.
+            let mut by_bound = std::mem::take(&mut sc.by_bound);
+            by_bound.clear();
             let mut kept = 0;
             for j in 0..cands.len() {
                 if let Some(ahead) = cands.get(j + PREFETCH_AHEAD) {
                     signature::prefetch(&self.sigs[ahead.item as usize]);
                 }
-                if sig_bound(&cands[j]) > theta {
+                let b = sig_bound(&cands[j]);
+                if b > theta {
+                    by_bound.push((b, cands[j].item));
                     cands[kept] = cands[j];
                     kept += 1;
                 }
@@ -543,15 +583,8 @@ impl Matcher {
             // A few candidates are scored exactly, best bound first: cheaper than looking
             // each up in every remaining list (a cold search in a long list each).
             if cands.len() <= tuning.direct_up_to {
-                let mut by_bound: Vec<(f32, u32)> =
-                    cands.iter().map(|c| (sig_bound(c), c.item)).collect();
                 by_bound.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-                for (b, i) in by_bound {
-                    if b <= best.theta() {
-                        break;
-                    }
-                    exact(sc, i, &mut best);
-                }
+                self.exact_in_order(sc, &by_bound, &mut best, &exact);
                 cands.clear();
             }
             for (j, &e) in rem.iter().enumerate() {
@@ -579,15 +612,12 @@ impl Matcher {
                 cands.retain(|c| ub(&c.known, j + 1) > theta);
             }
             let last = rem.len();
-            let mut last_cands: Vec<(f32, u32)> =
-                cands.iter().map(|c| (ub(&c.known, last), c.item)).collect();
-            last_cands.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-            for (b, i) in last_cands {
-                if b <= best.theta() {
-                    break;
-                }
-                exact(sc, i, &mut best);
-            }
+            by_bound.clear();
+            by_bound.extend(cands.iter().map(|c| (ub(&c.known, last), c.item)));
+            by_bound.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            self.exact_in_order(sc, &by_bound, &mut best, &exact);
+            sc.cands = cands;
+            sc.by_bound = by_bound;
             // An item in none of the lists added has no lexical score: it counts only if
             // its semantic part (at most `extra`) could beat θ.
             let untouched = bound_sum(&nothing, &rest[next], &cap) + extra;

@@ -30,23 +30,11 @@ impl Default for Sig {
     }
 }
 
-/// Ask the memory system for a signature that will be read soon (both its cache lines).
-/// Only a hint: it never faults and changes no result.
+/// Ask for a signature that will be read soon (both its cache lines).
 #[inline]
 pub(super) fn prefetch(sig: &Sig) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-        let p = sig.0.as_ptr().cast::<i8>();
-        // SAFETY: a prefetch is a hint that never faults, and `p` points into `sig`
-        // (both lines are within its 128 bytes).
-        unsafe {
-            _mm_prefetch::<_MM_HINT_T0>(p);
-            _mm_prefetch::<_MM_HINT_T0>(p.add(64));
-        }
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = sig;
+    crate::forward::prefetch(&sig.0[0]);
+    crate::forward::prefetch(&sig.0[WORDS / 2]);
 }
 
 /// The bit of term `id` of lexical signal `signal` (0 BM25, 1 n-grams, 2 pinyin, 3 BM25

@@ -391,6 +391,22 @@ impl Matcher {
         out
     }
 
+    /// Ask for what [`Matcher::rescore`] will read of `item` (lexical signals): first the
+    /// spans of its documents' term lists, then (`lists`) the lists.
+    #[inline]
+    pub(super) fn prefetch_item(&self, item: usize, lists: bool) {
+        let Some(span) = self.item_docs.get(item) else {
+            return;
+        };
+        let docs = span.docs();
+        self.bm25.prefetch_docs(docs.clone(), lists);
+        self.ngram.prefetch_docs(docs.clone(), lists);
+        if let Some(px) = &self.pinyin {
+            px.prefetch_docs(docs, lists);
+        }
+        self.bm25_item.prefetch_docs(item..item + 1, lists);
+    }
+
     /// One item on every signal, with the same arithmetic as [`Matcher::score`].
     pub(super) fn rescore(
         &self,
