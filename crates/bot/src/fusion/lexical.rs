@@ -86,7 +86,7 @@ pub(super) const TUNING: Tuning = Tuning {
     first_refresh: 1024,
     scan_ratio: 16,
     touched_budget: 1 << 16,
-    direct_up_to: 1024,
+    direct_up_to: 4096,
     common_share: 8,
 };
 
@@ -136,7 +136,16 @@ struct Scratch {
     /// kilobytes, and allocating them anew each query showed in the profile)
     lead: Vec<(f32, u32)>,
     cands: Vec<Cand>,
-    by_bound: Vec<(f32, u32)>,
+    by_bound: Vec<Bounded>,
+}
+
+/// A candidate to score exactly, with its bound and what each lexical signal adds to it at
+/// most (confidence units).
+#[derive(Clone, Copy)]
+struct Bounded {
+    bound: f32,
+    item: u32,
+    parts: [f32; 4],
 }
 
 impl Scratch {
@@ -254,6 +263,11 @@ struct Entry {
     qn2: f32,
 }
 
+/// Best bound first; equal bounds by slot.
+fn by_bound_order(a: &Bounded, b: &Bounded) -> std::cmp::Ordering {
+    b.bound.total_cmp(&a.bound).then(a.item.cmp(&b.item))
+}
+
 /// What the lists from each position of `order` on can still add to an item, per signal:
 /// the sum of their bounds and, for a cosine signal, at most the norm of their query
 /// weights (Cauchy–Schwarz against a unit document vector) — sums of suffixes, not a
@@ -316,10 +330,14 @@ impl Best {
 /// remaining lists can add, at most the signal's whole weight (every signal is in [0, 1]),
 /// summed and widened against rounding.
 fn bound_sum(known: &[f32; 4], rest: &[f32; 4], cap: &[f32; 4]) -> f32 {
-    let mut b = 0.0;
-    for s in 0..4 {
-        b += (known[s] + rest[s]).min(cap[s]);
-    }
+    widen(bound_parts(known, rest, cap).iter().sum())
+}
+
+fn bound_parts(known: &[f32; 4], rest: &[f32; 4], cap: &[f32; 4]) -> [f32; 4] {
+    std::array::from_fn(|s| (known[s] + rest[s]).min(cap[s]))
+}
+
+fn widen(b: f32) -> f32 {
     b * SLACK + ABS_SLACK
 }
 
@@ -330,22 +348,52 @@ impl Matcher {
     fn exact_in_order(
         &self,
         sc: &mut Scratch,
-        by_bound: &[(f32, u32)],
+        by_bound: &[Bounded],
         best: &mut Best,
-        exact: &impl Fn(&mut Scratch, u32, &mut Best) -> f32,
+        exact: &impl Fn(&mut Scratch, &Bounded, &mut Best),
     ) {
-        for (j, &(b, i)) in by_bound.iter().enumerate() {
-            if b <= best.theta() {
+        for (j, c) in by_bound.iter().enumerate() {
+            if c.bound <= best.theta() {
                 break;
             }
-            if let Some(&(_, far)) = by_bound.get(j + 2 * PREFETCH_AHEAD) {
-                self.prefetch_item(far as usize, false);
+            if let Some(far) = by_bound.get(j + 2 * PREFETCH_AHEAD) {
+                self.prefetch_item(far.item as usize, false);
             }
-            if let Some(&(_, near)) = by_bound.get(j + PREFETCH_AHEAD) {
-                self.prefetch_item(near as usize, true);
+            if let Some(near) = by_bound.get(j + PREFETCH_AHEAD) {
+                self.prefetch_item(near.item as usize, true);
             }
-            exact(sc, i, best);
+            exact(sc, c, best);
         }
+    }
+
+    /// Whether an item's exact cosines (pinyin, then n-gram: the signals whose bounds are
+    /// the loosest) with the bounds of its other lexical signals (`parts`) already show
+    /// that it cannot beat `theta` — then the rest of its exact score is not needed.
+    fn cosines_rule_out(
+        &self,
+        item: usize,
+        q: &Query,
+        parts: &[f32; 4],
+        theta: f32,
+        total: f32,
+    ) -> bool {
+        let mut parts = *parts;
+        let docs = self.item_docs[item].docs();
+        if let (Some(px), Some(pq)) = (&self.pinyin, &q.pinyin) {
+            let p = docs
+                .clone()
+                .map(|d| px.doc_score(pq, d))
+                .fold(0.0, f32::max);
+            parts[2] = parts[2].min(self.cfg.w_pinyin * p / total);
+            if widen(parts.iter().sum()) <= theta {
+                return true;
+            }
+        }
+        let n = docs
+            .map(|d| self.ngram.doc_score(&q.ngram, d))
+            .fold(0.0, f32::max);
+        parts[1] = parts[1].min(self.cfg.w_ngram * n / total);
+        widen(parts.iter().sum()) <= theta
     }
 }
 
@@ -540,12 +588,24 @@ impl Matcher {
                     common: e.len > common(e.signal),
                 }
             }));
-            let sig_bound = |c: &Cand| {
-                bound_sum(
+            let sig_parts = |c: &Cand| {
+                bound_parts(
                     &c.known,
                     &sig_rest.of(&self.sigs[c.item as usize], SLACK),
                     &cap,
-                ) + extra
+                )
+            };
+            // Without a query embedding, a candidate's exact cosines may already rule it
+            // out; only the survivors are scored on every signal.
+            let exact_bounded = |sc: &mut Scratch, c: &Bounded, best: &mut Best| {
+                let i = c.item;
+                if semantic.is_none()
+                    && self.cosines_rule_out(i as usize, q, &c.parts, best.theta(), total)
+                {
+                    sc.item(i).done = true;
+                    return;
+                }
+                exact(sc, i, best);
             };
             if sc.touched > k + PROBE {
                 probe(sc, &mut best);
@@ -572,9 +632,14 @@ impl Matcher {
                 if let Some(ahead) = cands.get(j + PREFETCH_AHEAD) {
                     signature::prefetch(&self.sigs[ahead.item as usize]);
                 }
-                let b = sig_bound(&cands[j]);
-                if b > theta {
-                    by_bound.push((b, cands[j].item));
+                let parts = sig_parts(&cands[j]);
+                let bound = widen(parts.iter().sum()) + extra;
+                if bound > theta {
+                    by_bound.push(Bounded {
+                        bound,
+                        item: cands[j].item,
+                        parts,
+                    });
                     cands[kept] = cands[j];
                     kept += 1;
                 }
@@ -583,8 +648,8 @@ impl Matcher {
             // A few candidates are scored exactly, best bound first: cheaper than looking
             // each up in every remaining list (a cold search in a long list each).
             if cands.len() <= tuning.direct_up_to {
-                by_bound.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-                self.exact_in_order(sc, &by_bound, &mut best, &exact);
+                by_bound.sort_unstable_by(by_bound_order);
+                self.exact_in_order(sc, &by_bound, &mut best, &exact_bounded);
                 cands.clear();
             }
             for (j, &e) in rem.iter().enumerate() {
@@ -613,9 +678,16 @@ impl Matcher {
             }
             let last = rem.len();
             by_bound.clear();
-            by_bound.extend(cands.iter().map(|c| (ub(&c.known, last), c.item)));
-            by_bound.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-            self.exact_in_order(sc, &by_bound, &mut best, &exact);
+            by_bound.extend(cands.iter().map(|c| {
+                let parts = bound_parts(&c.known, &tail[last], &cap);
+                Bounded {
+                    bound: widen(parts.iter().sum()) + extra,
+                    item: c.item,
+                    parts,
+                }
+            }));
+            by_bound.sort_unstable_by(by_bound_order);
+            self.exact_in_order(sc, &by_bound, &mut best, &exact_bounded);
             sc.cands = cands;
             sc.by_bound = by_bound;
             // An item in none of the lists added has no lexical score: it counts only if
