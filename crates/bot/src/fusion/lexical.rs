@@ -137,6 +137,7 @@ struct Scratch {
     lead: Vec<(f32, u32)>,
     cands: Vec<Cand>,
     by_bound: Vec<Bounded>,
+    rest_buffer: Vec<[f32; 8]>,
 }
 
 /// A candidate to score exactly, with its bound and what each lexical signal adds to it at
@@ -273,10 +274,12 @@ fn by_bound_order(a: &Bounded, b: &Bounded) -> std::cmp::Ordering {
 /// weights (Cauchy–Schwarz against a unit document vector) — sums of suffixes, not a
 /// running subtraction, so that no rounding makes them too small.
 fn tails<'a>(
+    mut out: Vec<[f32; 4]>,
     order: impl DoubleEndedIterator<Item = &'a Entry> + ExactSizeIterator,
 ) -> Vec<[f32; 4]> {
     let n = order.len();
-    let mut out = vec![[0f32; 4]; n + 1];
+    out.clear();
+    out.resize(n + 1, [0f32; 4]);
     let (mut sum, mut sq) = ([0f32; 4], [0f32; 4]);
     for (i, e) in order.enumerate().rev() {
         sum[e.signal] += e.bound;
@@ -397,7 +400,17 @@ impl Matcher {
     }
 }
 
+/// Per-query vectors of the fused search that live outside its scratch (see `fused_top`).
+#[derive(Default)]
+struct Buffers {
+    pool: Vec<Entry>,
+    rest: Vec<[f32; 4]>,
+    rem: Vec<usize>,
+    tail: Vec<[f32; 4]>,
+}
+
 thread_local! {
+    static BUFFERS: RefCell<Buffers> = RefCell::new(Buffers::default());
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
@@ -436,7 +449,12 @@ impl Matcher {
             c.w_bm25_item / total,
         ]
         .map(|x| x * SLACK);
-        let mut pool: Vec<Entry> = Vec::new();
+        // the query's buffers, kept for the next query: a few kilobytes each, and any
+        // allocation over 1 KiB makes malloc consolidate the many small blocks the query's
+        // n-grams left (measured at a third of a cheap query's time)
+        let mut bufs = BUFFERS.with(|b| std::mem::take(&mut *b.borrow_mut()));
+        let mut pool = std::mem::take(&mut bufs.pool);
+        pool.clear();
         let mut add = |signal: usize, l: &dyn Lists| {
             for t in 0..l.terms() {
                 let bound = scale[signal] * l.upper_bound(t) * SLACK;
@@ -469,7 +487,7 @@ impl Matcher {
                 .then(a.term.cmp(&b.term))
         });
         // rest[i]: per signal, what the lists pool[i..] can add
-        let rest = tails(pool.iter());
+        let rest = tails(std::mem::take(&mut bufs.rest), pool.iter());
         let nothing = [0f32; 4];
 
         let k = want.k;
@@ -565,9 +583,14 @@ impl Matcher {
             // 2. the touched items whose bound is above θ: the remaining lists are looked up
             // for them, largest bound first (`resolve.rs`), and the few still above θ after
             // that are scored exactly
-            let mut rem: Vec<usize> = (next..pool.len()).collect();
+            let mut rem = std::mem::take(&mut bufs.rem);
+            rem.clear();
+            rem.extend(next..pool.len());
             rem.sort_by(|&a, &b| pool[b].bound.total_cmp(&pool[a].bound).then(a.cmp(&b)));
-            let tail = tails(rem.iter().map(|&e| &pool[e]));
+            let tail = tails(
+                std::mem::take(&mut bufs.tail),
+                rem.iter().map(|&e| &pool[e]),
+            );
             let ub = |known: &[f32; 4], j: usize| bound_sum(known, &tail[j], &cap) + extra;
             // what the remaining lists can add to an item, by the terms it has
             let common = |signal: usize| {
@@ -578,16 +601,19 @@ impl Matcher {
                 };
                 n / tuning.common_share.max(1)
             };
-            let sig_rest = Rest::new(rem.iter().map(|&e| {
-                let e = &pool[e];
-                RestTerm {
-                    signal: e.signal,
-                    id: e.id,
-                    bound: e.bound,
-                    qn2: e.qn2,
-                    common: e.len > common(e.signal),
-                }
-            }));
+            let sig_rest = Rest::new(
+                std::mem::take(&mut sc.rest_buffer),
+                rem.iter().map(|&e| {
+                    let e = &pool[e];
+                    RestTerm {
+                        signal: e.signal,
+                        id: e.id,
+                        bound: e.bound,
+                        qn2: e.qn2,
+                        common: e.len > common(e.signal),
+                    }
+                }),
+            );
             let sig_parts = |c: &Cand| {
                 bound_parts(
                     &c.known,
@@ -690,6 +716,9 @@ impl Matcher {
             self.exact_in_order(sc, &by_bound, &mut best, &exact_bounded);
             sc.cands = cands;
             sc.by_bound = by_bound;
+            sc.rest_buffer = sig_rest.into_buffer();
+            bufs.rem = rem;
+            bufs.tail = tail;
             // An item in none of the lists added has no lexical score: it counts only if
             // its semantic part (at most `extra`) could beat θ.
             let untouched = bound_sum(&nothing, &rest[next], &cap) + extra;
@@ -699,6 +728,9 @@ impl Matcher {
                 Err(Fused::MoreSeeds)
             }
         });
+        bufs.pool = pool;
+        bufs.rest = rest;
+        BUFFERS.with(|b| *b.borrow_mut() = bufs);
         match searched {
             Ok(()) => Fused::Done(best.items),
             Err(e) => e,
