@@ -43,7 +43,7 @@
 //! widening every bound by [`SLACK`].
 
 use super::resolve::{Cand, Pass, PassCtx, PassScratch};
-use super::signature::{self, Rest, RestTerm};
+use super::signature::{self, Rest, RestBuffers, RestTerm};
 use super::top::{Query, Want};
 use super::{by_confidence, ItemScore, Matcher};
 use crate::topk::Lists;
@@ -57,6 +57,9 @@ const ABS_SLACK: f32 = 1e-7;
 /// How many candidates ahead the signature walk asks for a signature (a few misses in
 /// flight at once).
 const PREFETCH_AHEAD: usize = 8;
+
+/// How many postings ahead a list's accumulators are asked for.
+const POSTINGS_AHEAD: usize = 16;
 
 /// Items scored exactly at each refresh of θ (beyond the `k` needed).
 const PROBE: usize = 8;
@@ -137,7 +140,7 @@ struct Scratch {
     lead: Vec<(f32, u32)>,
     cands: Vec<Cand>,
     by_bound: Vec<Bounded>,
-    rest_buffer: Vec<[f32; 8]>,
+    rest_buffers: RestBuffers,
 }
 
 /// A candidate to score exactly, with its bound and what each lexical signal adds to it at
@@ -209,7 +212,20 @@ impl Scratch {
         let e = self.epoch;
         let (docs, items) = (&mut self.docs[signal], &mut self.items);
         let (touched, bits) = (&mut self.touched, &mut self.touched_bits);
+        // a long list's accumulators are random writes: ask for those a few postings ahead
+        let ids = l.docs(t);
+        let mut at = 0;
         l.for_each_posting(t, |d, s| {
+            if let Some(&ahead) = ids.get(at + POSTINGS_AHEAD) {
+                let ahead = ahead as usize;
+                if let (Some(a), Some(&i)) = (docs.get(ahead), owner.get(ahead)) {
+                    crate::forward::prefetch(a);
+                    if let Some(it) = items.get(i as usize) {
+                        crate::forward::prefetch(it);
+                    }
+                }
+            }
+            at += 1;
             let a = &mut docs[d as usize];
             if a.epoch != e {
                 *a = DocAcc { epoch: e, s: 0.0 };
@@ -602,7 +618,7 @@ impl Matcher {
                 n / tuning.common_share.max(1)
             };
             let sig_rest = Rest::new(
-                std::mem::take(&mut sc.rest_buffer),
+                std::mem::take(&mut sc.rest_buffers),
                 rem.iter().map(|&e| {
                     let e = &pool[e];
                     RestTerm {
@@ -716,7 +732,7 @@ impl Matcher {
             self.exact_in_order(sc, &by_bound, &mut best, &exact_bounded);
             sc.cands = cands;
             sc.by_bound = by_bound;
-            sc.rest_buffer = sig_rest.into_buffer();
+            sc.rest_buffers = sig_rest.into_buffers();
             bufs.rem = rem;
             bufs.tail = tail;
             // An item in none of the lists added has no lexical score: it counts only if
