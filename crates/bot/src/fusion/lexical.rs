@@ -385,34 +385,65 @@ impl Matcher {
         }
     }
 
-    /// Whether an item's exact cosines (pinyin, then n-gram: the signals whose bounds are
-    /// the loosest) with the bounds of its other lexical signals (`parts`) already show
-    /// that it cannot beat `theta` — then the rest of its exact score is not needed.
-    fn cosines_rule_out(
+    /// An item's exact lexical score (the same numbers as [`Matcher::rescore`] gives
+    /// without a query embedding), or `None` as soon as the signals computed so far with
+    /// the bounds of the others (`parts`) show that it cannot beat `theta`.
+    ///
+    /// One signal at a time, each replacing its bound: BM25 over the item first (one
+    /// document: cheap), then the pinyin cosine (the loosest bound: the remaining n-grams
+    /// an item has are taken as its whole document vector), BM25, the n-gram cosine.
+    /// Measured on a near-tie of 2,000 candidates (`你是机器人吗` at 100,000 items), a
+    /// dozen needed every signal; scoring all four for each candidate that survived the
+    /// cosines alone did twice the work.
+    fn lexical_unless_below(
         &self,
         item: usize,
         q: &Query,
         parts: &[f32; 4],
         theta: f32,
         total: f32,
-    ) -> bool {
+    ) -> Option<ItemScore> {
+        let c = &self.cfg;
         let mut parts = *parts;
+        let mut s = ItemScore {
+            item,
+            ..Default::default()
+        };
+        let mut settle = |signal: usize, weight: f32, value: f32| {
+            parts[signal] = parts[signal].min(weight * value / total);
+            widen(parts.iter().sum()) > theta
+        };
+        let bi = q.bm25_item.bound.max(1e-6);
+        s.bm25_item = (self.bm25_item.doc_score(&q.bm25_item, item) / bi).min(1.0);
+        if !settle(ITEM_SIGNAL, c.w_bm25_item, s.bm25_item) {
+            return None;
+        }
         let docs = self.item_docs[item].docs();
         if let (Some(px), Some(pq)) = (&self.pinyin, &q.pinyin) {
-            let p = docs
+            s.pinyin = docs
                 .clone()
                 .map(|d| px.doc_score(pq, d))
                 .fold(0.0, f32::max);
-            parts[2] = parts[2].min(self.cfg.w_pinyin * p / total);
-            if widen(parts.iter().sum()) <= theta {
-                return true;
+            if !settle(2, c.w_pinyin, s.pinyin) {
+                return None;
             }
         }
-        let n = docs
+        let bound = q.bm25.bound.max(1e-6);
+        s.bm25 = docs
+            .clone()
+            .map(|d| self.bm25.doc_score(&q.bm25, d) / bound)
+            .fold(0.0, f32::max);
+        if !settle(0, c.w_bm25, s.bm25) {
+            return None;
+        }
+        s.ngram = docs
             .map(|d| self.ngram.doc_score(&q.ngram, d))
             .fold(0.0, f32::max);
-        parts[1] = parts[1].min(self.cfg.w_ngram * n / total);
-        widen(parts.iter().sum()) <= theta
+        if !settle(1, c.w_ngram, s.ngram) {
+            return None;
+        }
+        s.confidence = self.fuse(&s, total);
+        Some(s)
     }
 }
 
@@ -637,17 +668,23 @@ impl Matcher {
                     &cap,
                 )
             };
-            // Without a query embedding, a candidate's exact cosines may already rule it
-            // out; only the survivors are scored on every signal.
+            // Without a query embedding, a candidate is scored one signal at a time and
+            // dropped as soon as the signals so far rule it out.
             let exact_bounded = |sc: &mut Scratch, c: &Bounded, best: &mut Best| {
                 let i = c.item;
-                if semantic.is_none()
-                    && self.cosines_rule_out(i as usize, q, &c.parts, best.theta(), total)
-                {
-                    sc.item(i).done = true;
+                if semantic.is_some() {
+                    exact(sc, i, best);
                     return;
                 }
-                exact(sc, i, best);
+                sc.item(i).done = true;
+                if !live_item(i as usize) {
+                    return;
+                }
+                let scored =
+                    self.lexical_unless_below(i as usize, q, &c.parts, best.theta(), total);
+                if let Some(s) = scored {
+                    best.offer(s);
+                }
             };
             if sc.touched > k + PROBE {
                 probe(sc, &mut best);
