@@ -348,14 +348,17 @@ impl Best {
 /// A bound on the lexical part of a confidence: per signal what is known plus what the
 /// remaining lists can add, at most the signal's whole weight (every signal is in [0, 1]),
 /// summed and widened against rounding.
+#[inline]
 fn bound_sum(known: &[f32; 4], rest: &[f32; 4], cap: &[f32; 4]) -> f32 {
     widen(bound_parts(known, rest, cap).iter().sum())
 }
 
+#[inline]
 fn bound_parts(known: &[f32; 4], rest: &[f32; 4], cap: &[f32; 4]) -> [f32; 4] {
     std::array::from_fn(|s| (known[s] + rest[s]).min(cap[s]))
 }
 
+#[inline]
 fn widen(b: f32) -> f32 {
     b * SLACK + ABS_SLACK
 }
