@@ -89,6 +89,10 @@ struct Posting {
 #[derive(Clone, Debug, Default)]
 pub struct NgramIndex {
     vocab: HashMap<String, u32>,
+    /// per n-gram id, a hash of the n-gram's text: the same in every index, so that the
+    /// item signatures give the n-gram and pinyin indexes' "str" one bit (English text is
+    /// its own pinyin, and two bits for one string only filled the signature)
+    keys: Vec<u32>,
     postings: Vec<Posting>,
     /// doc → its (n-gram id, normalised weight), ascending by id (the forward index: to
     /// remove a document, and to score one document directly)
@@ -110,6 +114,13 @@ fn counts(grams: &[String]) -> HashMap<&str, f32> {
         *tf.entry(g.as_str()).or_insert(0.0) += 1.0;
     }
     tf
+}
+
+/// FNV-1a of an n-gram's bytes: stable across indexes and runs.
+fn text_key(g: &str) -> u32 {
+    g.bytes().fold(0x811C_9DC5u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    })
 }
 
 impl NgramIndex {
@@ -160,6 +171,7 @@ impl NgramIndex {
         }
         let id = self.vocab.len() as u32;
         self.vocab.insert(g.to_string(), id);
+        self.keys.push(text_key(g));
         self.postings.push(Posting::default());
         id
     }
@@ -300,6 +312,12 @@ impl NgramIndex {
         } else {
             self.doc_grams.prefetch_spans(docs);
         }
+    }
+
+    /// The text key of n-gram `id` (see `keys`); 0 for an unknown id.
+    #[inline]
+    pub fn text_key(&self, id: u32) -> u32 {
+        self.keys.get(id as usize).copied().unwrap_or(0)
     }
 
     /// The ids of a document's n-grams (none once removed).

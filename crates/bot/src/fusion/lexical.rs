@@ -271,7 +271,7 @@ fn touch<'a>(
 struct Entry {
     signal: usize,
     term: usize,
-    /// the term's id in its index (for the item signatures)
+    /// the term's key in the item signatures (`signature::bit`)
     id: u32,
     bound: f32,
     len: usize,
@@ -505,6 +505,12 @@ impl Matcher {
         let mut bufs = BUFFERS.with(|b| std::mem::take(&mut *b.borrow_mut()));
         let mut pool = std::mem::take(&mut bufs.pool);
         pool.clear();
+        // a term's key in the item signatures: the n-gram's text for both n-gram signals
+        let sig_key = |signal: usize, id: u32| match (signal, &self.pinyin) {
+            (1, _) => self.ngram.text_key(id),
+            (2, Some(px)) => px.text_key(id),
+            _ => id,
+        };
         let mut add = |signal: usize, l: &dyn Lists| {
             for t in 0..l.terms() {
                 let bound = scale[signal] * l.upper_bound(t) * SLACK;
@@ -516,7 +522,7 @@ impl Matcher {
                     pool.push(Entry {
                         signal,
                         term: t,
-                        id: l.term_id(t),
+                        id: sig_key(signal, l.term_id(t)),
                         bound,
                         len,
                         qn2,

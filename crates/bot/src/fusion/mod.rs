@@ -366,10 +366,10 @@ impl Matcher {
                 .for_each(|t| signature::set(&mut sig, 0, t));
             self.ngram
                 .doc_gram_ids(d)
-                .for_each(|t| signature::set(&mut sig, 1, t));
+                .for_each(|t| signature::set(&mut sig, 1, self.ngram.text_key(t)));
             if let Some(px) = &self.pinyin {
                 px.doc_gram_ids(d)
-                    .for_each(|t| signature::set(&mut sig, 2, t));
+                    .for_each(|t| signature::set(&mut sig, 2, px.text_key(t)));
             }
         }
         self.bm25_item

@@ -38,10 +38,14 @@ pub(super) fn prefetch(sig: &Sig) {
 }
 
 /// The bit of term `id` of lexical signal `signal` (0 BM25, 1 n-grams, 2 pinyin, 3 BM25
-/// over items; their vocabularies are separate, so the signal is part of the key).
+/// over items). The BM25 vocabularies are separate, so the signal is part of the key; the
+/// two n-gram signals share one: their `id` is the n-gram's text key
+/// ([`crate::ngram::NgramIndex::text_key`]), so an English n-gram, which is also its own
+/// pinyin, takes one bit, not two.
 #[inline]
 pub(super) fn bit(signal: usize, id: u32) -> usize {
-    let key = (u64::from(id) << 2 | signal as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let class = if signal == 2 { 1 } else { signal };
+    let key = (u64::from(id) << 2 | class as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     (key >> (64 - BITS.trailing_zeros())) as usize
 }
 
