@@ -43,6 +43,9 @@ struct Posting {
 pub struct Bm25 {
     params: Bm25Params,
     vocab: HashMap<String, u32>,
+    /// per term id, a hash of the term's text (the item signatures give a word one bit
+    /// whether it is in a phrasing or in the item as a whole)
+    keys: Vec<u32>,
     postings: Vec<Posting>,
     /// doc → its distinct (term id, tf), ascending by term id (the forward index: to
     /// remove a document, and to score one document directly)
@@ -98,6 +101,7 @@ impl Bm25 {
                 }
             };
             if id as usize == self.postings.len() {
+                self.keys.push(crate::ngram::text_key(t));
                 self.postings.push(Posting {
                     min_len: u32::MAX,
                     ..Default::default()
@@ -242,6 +246,12 @@ impl Bm25 {
         } else {
             self.doc_terms.prefetch_spans(docs);
         }
+    }
+
+    /// The text key of term `id` (see `keys`); 0 for an unknown id.
+    #[inline]
+    pub fn text_key(&self, id: u32) -> u32 {
+        self.keys.get(id as usize).copied().unwrap_or(0)
     }
 
     /// The ids of a document's terms (none once removed).

@@ -117,7 +117,7 @@ fn counts(grams: &[String]) -> HashMap<&str, f32> {
 }
 
 /// FNV-1a of an n-gram's bytes: stable across indexes and runs.
-fn text_key(g: &str) -> u32 {
+pub(crate) fn text_key(g: &str) -> u32 {
     g.bytes().fold(0x811C_9DC5u32, |h, b| {
         (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
     })

@@ -505,10 +505,12 @@ impl Matcher {
         let mut bufs = BUFFERS.with(|b| std::mem::take(&mut *b.borrow_mut()));
         let mut pool = std::mem::take(&mut bufs.pool);
         pool.clear();
-        // a term's key in the item signatures: the n-gram's text for both n-gram signals
+        // a term's key in the item signatures: its text's
         let sig_key = |signal: usize, id: u32| match (signal, &self.pinyin) {
+            (0, _) => self.bm25.text_key(id),
             (1, _) => self.ngram.text_key(id),
             (2, Some(px)) => px.text_key(id),
+            (3, _) => self.bm25_item.text_key(id),
             _ => id,
         };
         let mut add = |signal: usize, l: &dyn Lists| {

@@ -363,7 +363,7 @@ impl Matcher {
         for d in span.docs() {
             self.bm25
                 .doc_term_ids(d)
-                .for_each(|t| signature::set(&mut sig, 0, t));
+                .for_each(|t| signature::set(&mut sig, 0, self.bm25.text_key(t)));
             self.ngram
                 .doc_gram_ids(d)
                 .for_each(|t| signature::set(&mut sig, 1, self.ngram.text_key(t)));
@@ -374,7 +374,7 @@ impl Matcher {
         }
         self.bm25_item
             .doc_term_ids(slot)
-            .for_each(|t| signature::set(&mut sig, 3, t));
+            .for_each(|t| signature::set(&mut sig, 3, self.bm25_item.text_key(t)));
         sig
     }
 

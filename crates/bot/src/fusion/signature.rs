@@ -38,13 +38,17 @@ pub(super) fn prefetch(sig: &Sig) {
 }
 
 /// The bit of term `id` of lexical signal `signal` (0 BM25, 1 n-grams, 2 pinyin, 3 BM25
-/// over items). The BM25 vocabularies are separate, so the signal is part of the key; the
-/// two n-gram signals share one: their `id` is the n-gram's text key
-/// ([`crate::ngram::NgramIndex::text_key`]), so an English n-gram, which is also its own
-/// pinyin, takes one bit, not two.
+/// over items). `id` is the term's text key (`text_key` of its index), and the signals
+/// on the same kind of term share bits: a word takes one bit whether it is in a phrasing
+/// or in the item, an n-gram one whether it is an n-gram or pinyin (English text is its
+/// own pinyin) — two bits for one string only filled the signature.
 #[inline]
 pub(super) fn bit(signal: usize, id: u32) -> usize {
-    let class = if signal == 2 { 1 } else { signal };
+    let class = match signal {
+        2 => 1,
+        3 => 0,
+        s => s,
+    };
     let key = (u64::from(id) << 2 | class as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     (key >> (64 - BITS.trailing_zeros())) as usize
 }
