@@ -21,7 +21,8 @@
 //! 4. The touched items whose bound is still above θ are bounded again by the remaining
 //!    terms they have, read off their signatures (`signature.rs`): most in-scope
 //!    candidates share a rare word with the query and little else, and drop out here. At
-//!    most `Tuning::direct_up_to` left are scored exactly, best bound first; more are
+//!    most `Tuning::direct_up_to` left are scored exactly, best bound first (without a
+//!    query embedding one signal at a time, until the candidate cannot beat θ); more are
 //!    decided by looking them up in the remaining lists, largest bound first, instead of
 //!    adding those lists up (`resolve.rs`); each list a candidate is absent from takes that
 //!    list's bound off its own. The few left above θ after every list are scored exactly,
