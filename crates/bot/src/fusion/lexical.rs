@@ -189,6 +189,13 @@ impl Scratch {
         })
     }
 
+    /// The touched items not scored exactly yet, with their accumulators, in slot order.
+    fn pending(&self) -> impl Iterator<Item = (ItemAcc, u32)> + '_ {
+        self.touched_in_order()
+            .map(|i| (self.items[i as usize], i))
+            .filter(|(a, _)| !a.done)
+    }
+
     #[inline]
     fn item(&mut self, i: u32) -> &mut ItemAcc {
         touch(
@@ -576,12 +583,7 @@ impl Matcher {
         let probe = |sc: &mut Scratch, best: &mut Best| {
             let mut lead = std::mem::take(&mut sc.lead);
             lead.clear();
-            lead.extend(
-                sc.touched_in_order()
-                    .map(|i| (sc.items[i as usize], i))
-                    .filter(|(a, _)| !a.done)
-                    .map(|(a, i)| (a.s.iter().sum::<f32>(), i)),
-            );
+            lead.extend(sc.pending().map(|(a, i)| (a.s.iter().sum::<f32>(), i)));
             let m = (k + PROBE).min(lead.len());
             if m > 0 && m < lead.len() {
                 lead.select_nth_unstable_by(m - 1, |a, b| b.0.total_cmp(&a.0));
@@ -705,9 +707,7 @@ impl Matcher {
             let mut cands = std::mem::take(&mut sc.cands);
             cands.clear();
             cands.extend(
-                sc.touched_in_order()
-                    .map(|i| (sc.items[i as usize], i))
-                    .filter(|(a, _)| !a.done)
+                sc.pending()
                     .map(|(a, i)| Cand {
                         item: i,
                         known: a.s,
